@@ -1,0 +1,90 @@
+"""Checkpoints that carry their config and variant name and load strictly."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from dfrec.config import DFRECConfig
+from dfrec.models.dfrec import DFREC
+from dfrec.registry import create_config
+
+FORMAT = "dfrec-checkpoint/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, unreadable or does not match the network it describes."""
+
+
+def save_checkpoint(model: DFREC, path: Path, metadata: dict[str, Any] | None = None) -> Path:
+    """Write weights + config + variant (+ free-form metadata such as training step)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "variant": model.config.variant,
+        "config": model.config.to_dict(),
+        "state_dict": model.state_dict(),
+        "metadata": metadata or {},
+    }
+    torch.save(payload, path)
+    return path
+
+
+def init_checkpoint(variant: str, path: Path, seed: int = 0) -> Path:
+    """A checkpoint of randomly initialised weights (until trained weights exist)."""
+    torch.manual_seed(seed)
+    return save_checkpoint(DFREC(create_config(variant)), path, {"trained": False, "seed": seed})
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for a corrupt file
+        raise CheckpointError(f"checkpoint {path} is not a readable torch file: {error}") from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"checkpoint {path} has format {found!r}, expected {FORMAT!r}")
+    return payload
+
+
+def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
+    """Rebuild the network from the stored config and load every weight strictly.
+
+    Returns the model in eval mode and the checkpoint's metadata.
+    """
+    payload = read_payload(path)
+    try:
+        config = DFRECConfig.from_dict(payload["config"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {path} has an invalid config: {error}") from error
+    if config.variant != payload["variant"]:
+        raise CheckpointError(
+            f"checkpoint {path} says variant {payload['variant']!r} but its config is "
+            f"{config.variant!r}"
+        )
+    model = DFREC(config)
+    try:
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(
+            f"checkpoint {path} does not match variant {config.variant!r}: {error}"
+        ) from error
+    return model.eval(), payload["metadata"]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def version_label(path: Path) -> str:
+    """`<variant>-<first 12 hex of the file's SHA-256>`: what results report as model version."""
+    return f"{read_payload(path)['variant']}-{file_sha256(path)[:12]}"

@@ -1,0 +1,75 @@
+"""The `dfrec` command: recover, init-checkpoint, export, triton serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dfrec.registry import variant_names
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CHECKPOINT = PROJECT_ROOT / "weights" / "dfrec-small.pt"
+DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dfrec", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    recover = commands.add_parser("recover", help="recover source/target faces in-process")
+    recover.add_argument("images", nargs="+", type=Path)
+    recover.add_argument("--out", type=Path, required=True)
+    recover.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+
+    init = commands.add_parser("init-checkpoint", help="write a random-weight checkpoint")
+    init.add_argument("--variant", choices=variant_names(), default="small")
+    init.add_argument("--out", type=Path, required=True)
+    init.add_argument("--seed", type=int, default=0)
+
+    export = commands.add_parser("export", help="write a Triton model repository")
+    export.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    export.add_argument("--out", type=Path, default=DEFAULT_REPOSITORY)
+    export.add_argument("--target", choices=["cpu", "gpu"], default="cpu")
+    export.add_argument("--max-batch-size", type=int, default=8)
+
+    triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
+    triton_commands = triton.add_subparsers(dest="triton_command", required=True)
+    serve = triton_commands.add_parser("serve", help="start Triton, wait for the ensemble, block")
+    serve.add_argument("--model-repository", type=Path, default=DEFAULT_REPOSITORY)
+    serve.add_argument("--http-port", type=int, default=8000)
+    serve.add_argument("--grpc-port", type=int, default=8001)
+    serve.add_argument("--metrics-port", type=int, default=8002)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "recover":
+        from dfrec.checkpoint import CheckpointError
+        from dfrec.recover_cli import run_recover
+
+        try:
+            scores = run_recover(args.images, args.out, args.checkpoint)
+        except CheckpointError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(json.dumps(scores, indent=2))
+    elif args.command == "init-checkpoint":
+        from dfrec.checkpoint import init_checkpoint
+
+        print(init_checkpoint(args.variant, args.out, args.seed))
+    elif args.command == "export":
+        from dfrec.export.repository import export_repository
+
+        print(export_repository(args.checkpoint, args.out, args.target, args.max_batch_size))
+    elif args.command == "triton":
+        from dfrec.triton.launcher import serve_forever
+
+        serve_forever(args.model_repository, args.http_port, args.grpc_port, args.metrics_port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Configuration of the three networks and of the whole pipeline.
+
+Every size the networks agree on (patch grid, kept tokens, the width of the latent target
+identity `f_t`, the fusion decoder's input width) is a derived property here, never typed twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Input size and MAE patch grid shared by all three networks."""
+
+    image_size: int
+    patch_size: int = 16
+    mask_ratio: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.image_size % self.patch_size:
+            raise ValueError(
+                f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}; "
+                f"try {self.image_size - self.image_size % self.patch_size}"
+            )
+        if not 0.0 < self.mask_ratio < 1.0:
+            raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}")
+        if self.patch_size & (self.patch_size - 1):
+            raise ValueError(f"patch_size must be a power of two, got {self.patch_size}")
+
+    @property
+    def grid_size(self) -> int:
+        """Patches per side."""
+        return self.image_size // self.patch_size
+
+    @property
+    def num_patches(self) -> int:
+        """n in Algorithm 1."""
+        return self.grid_size**2
+
+    @property
+    def num_masked(self) -> int:
+        """m = n * lambda in Algorithm 1."""
+        return int(self.num_patches * self.mask_ratio)
+
+    @property
+    def num_kept(self) -> int:
+        """Visible tokens the MAE encoder sees."""
+        return self.num_patches - self.num_masked
+
+    @property
+    def patch_pixels(self) -> int:
+        """Values in one RGB patch (the MAE's per-token prediction)."""
+        return self.patch_size**2 * 3
+
+
+@dataclass(frozen=True)
+class ISMConfig:
+    """Identity segmentation module: DeepLabV3+ on an smp encoder, plus a real/fake head."""
+
+    encoder_name: str
+    decoder_channels: int = 256
+    atrous_rates: tuple[int, int, int] = (12, 24, 36)
+    classifier_dropout: float = 0.2
+
+
+@dataclass(frozen=True)
+class SIRMConfig:
+    """Source identity recovery module: attention U-Net whose bottleneck splits into f_s, f_t.
+
+    `channels` lists the width of every encoder level; there is one level per halving plus the
+    input level, and the number of halvings must equal log2(patch_size) so that the bottleneck
+    lands exactly on the MAE's patch grid (one f_t vector per patch).
+    """
+
+    channels: tuple[int, ...]
+
+    @property
+    def bottleneck_channels(self) -> int:
+        return self.channels[-1]
+
+    @property
+    def source_identity_channels(self) -> int:
+        """Width of f_s, the half the source decoder sees."""
+        return self.bottleneck_channels // 2
+
+    @property
+    def target_identity_channels(self) -> int:
+        """Width of f_t, the half handed to the TIRM."""
+        return self.bottleneck_channels - self.source_identity_channels
+
+
+@dataclass(frozen=True)
+class TIRMConfig:
+    """Target identity recovery module: identity-aware masked autoencoder (ViT)."""
+
+    embed_dim: int
+    depth: int
+    num_heads: int
+    decoder_embed_dim: int
+    decoder_depth: int
+    decoder_num_heads: int
+    mlp_ratio: float = 4.0
+
+
+@dataclass(frozen=True)
+class DFRECConfig:
+    """The whole pipeline: one geometry, three networks."""
+
+    variant: str
+    geometry: Geometry
+    ism: ISMConfig
+    sirm: SIRMConfig
+    tirm: TIRMConfig
+
+    def __post_init__(self) -> None:
+        halvings = len(self.sirm.channels) - 1
+        if 2**halvings != self.geometry.patch_size:
+            raise ValueError(
+                f"SIRM has {halvings} halvings (stride {2**halvings}) but patch_size is "
+                f"{self.geometry.patch_size}: give SIRM {int(math.log2(self.geometry.patch_size)) + 1}"
+                " channel levels"
+            )
+        if self.sirm.bottleneck_channels % 2:
+            raise ValueError("SIRM bottleneck channels must be even to split into f_s and f_t")
+
+    @property
+    def fusion_dim(self) -> int:
+        """Width of a visible token after concatenating f_t: the fusion decoder's input."""
+        return self.tirm.embed_dim + self.sirm.target_identity_channels
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DFRECConfig:
+        """Inverse of to_dict; unknown or missing keys raise TypeError naming them."""
+        ism = dict(data["ism"])
+        ism["atrous_rates"] = tuple(ism["atrous_rates"])
+        sirm = dict(data["sirm"])
+        sirm["channels"] = tuple(sirm["channels"])
+        return cls(
+            variant=data["variant"],
+            geometry=Geometry(**data["geometry"]),
+            ism=ISMConfig(**ism),
+            sirm=SIRMConfig(**sirm),
+            tirm=TIRMConfig(**data["tirm"]),
+        )

@@ -1,0 +1,1 @@
+"""Training data: face alignment, synthetic forgeries with known ground truth, identity splits."""

@@ -1,0 +1,1 @@
+"""The three DFREC networks and the pipeline that chains them."""

@@ -1,0 +1,48 @@
+"""ISM: identity segmentation module (DeepLabV3+ segmentation head + real/fake classifier)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import segmentation_models_pytorch as smp
+import torch
+from torch import nn
+
+from dfrec.config import Geometry, ISMConfig
+
+
+class ISMOutput(NamedTuple):
+    mask_logits: torch.Tensor  # (B, 1, H, W): logit that a pixel carries source information
+    fake_logit: torch.Tensor  # (B,): logit that the face is a forgery
+
+    @property
+    def mask(self) -> torch.Tensor:
+        """m_s in [0, 1]. (B, 1, H, W)"""
+        return torch.sigmoid(self.mask_logits)
+
+
+class ISM(nn.Module):
+    """DeepLabV3+ (ASPP + low-level skip) with a classification head on the deepest features.
+
+    The encoder starts from random weights: no weights are downloaded.
+    """
+
+    def __init__(self, config: ISMConfig, geometry: Geometry) -> None:
+        super().__init__()
+        self.geometry = geometry
+        self.network = smp.DeepLabV3Plus(
+            encoder_name=config.encoder_name,
+            encoder_weights=None,
+            decoder_channels=config.decoder_channels,
+            decoder_atrous_rates=config.atrous_rates,
+            classes=1,
+            aux_params={"classes": 1, "dropout": config.classifier_dropout},
+        )
+
+    def forward(self, image: torch.Tensor) -> ISMOutput:
+        """image: (B, 3, H, W) in [0, 1] -> ISMOutput."""
+        size = self.geometry.image_size
+        if image.shape[-2:] != (size, size):
+            raise ValueError(f"ISM expects {size}x{size} images, got {tuple(image.shape[-2:])}")
+        mask_logits, fake_logit = self.network(image)
+        return ISMOutput(mask_logits=mask_logits, fake_logit=fake_logit.squeeze(1))

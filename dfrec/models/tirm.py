@@ -1,0 +1,102 @@
+"""TIRM: target identity recovery module, an identity-aware masked autoencoder."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from timm.layers import PatchEmbed, build_sincos2d_pos_embed
+from timm.models.vision_transformer import Block
+from torch import nn
+
+from dfrec.config import DFRECConfig
+from dfrec.models.masking import semantic_guided_masking
+from dfrec.models.patches import patch_means, patchify, unpatchify
+
+
+class TIRMOutput(NamedTuple):
+    target: torch.Tensor  # (B, 3, H, W): kept input patches + predicted masked patches
+    predicted_patches: torch.Tensor  # (B, n, p*p*3) in [0, 1]: prediction for every patch
+    masked: torch.Tensor  # (B, n) bool: which patches were masked (the patch loss covers these)
+
+
+def gather_tokens(tokens: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """tokens: (B, n, D), index: (B, k) -> (B, k, D)."""
+    return torch.gather(tokens, 1, index.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
+
+
+class TIRM(nn.Module):
+    """ViT encoder on the visible patches; its tokens are concatenated with f_t and fed to the
+    identity fusion decoder, which predicts the pixels of every patch."""
+
+    def __init__(self, config: DFRECConfig) -> None:
+        super().__init__()
+        geometry, tirm = config.geometry, config.tirm
+        self.geometry = geometry
+        self.patch_embed = PatchEmbed(
+            img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
+        )
+        grid = [geometry.grid_size, geometry.grid_size]
+        self.register_buffer(
+            "pos_embed", build_sincos2d_pos_embed(grid, tirm.embed_dim)[None], persistent=False
+        )
+        self.encoder_blocks = nn.ModuleList(
+            Block(tirm.embed_dim, tirm.num_heads, tirm.mlp_ratio, qkv_bias=True)
+            for _ in range(tirm.depth)
+        )
+        self.encoder_norm = nn.LayerNorm(tirm.embed_dim)
+
+        self.fusion_embed = nn.Linear(config.fusion_dim, tirm.decoder_embed_dim)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, tirm.decoder_embed_dim))
+        self.register_buffer(
+            "decoder_pos_embed",
+            build_sincos2d_pos_embed(grid, tirm.decoder_embed_dim)[None],
+            persistent=False,
+        )
+        self.decoder_blocks = nn.ModuleList(
+            Block(tirm.decoder_embed_dim, tirm.decoder_num_heads, tirm.mlp_ratio, qkv_bias=True)
+            for _ in range(tirm.decoder_depth)
+        )
+        self.decoder_norm = nn.LayerNorm(tirm.decoder_embed_dim)
+        self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
+        nn.init.normal_(self.mask_token, std=0.02)
+
+    def forward_encoder(self, image: torch.Tensor, kept_index: torch.Tensor) -> torch.Tensor:
+        """image: (B, 3, H, W), kept_index: (B, k) -> visible token features (B, k, D)."""
+        tokens = gather_tokens(self.patch_embed(image) + self.pos_embed, kept_index)
+        for block in self.encoder_blocks:
+            tokens = block(tokens)
+        return self.encoder_norm(tokens)
+
+    def forward_decoder(
+        self, fused: torch.Tensor, restore_index: torch.Tensor
+    ) -> torch.Tensor:
+        """fused: (B, k, D + C_t) visible tokens with f_t; restore_index: (B, n) -> (B, n, p*p*3)."""
+        visible = self.fusion_embed(fused)
+        batch, num_patches = restore_index.shape
+        masked = self.mask_token.expand(batch, num_patches - visible.shape[1], -1)
+        tokens = gather_tokens(torch.cat([masked, visible], dim=1), restore_index)
+        tokens = tokens + self.decoder_pos_embed
+        for block in self.decoder_blocks:
+            tokens = block(tokens)
+        return torch.sigmoid(self.to_pixels(self.decoder_norm(tokens)))
+
+    def forward(
+        self,
+        image: torch.Tensor,
+        mask: torch.Tensor,
+        target_identity: torch.Tensor,
+        noise: torch.Tensor,
+    ) -> TIRMOutput:
+        """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
+        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1."""
+        patch_size = self.geometry.patch_size
+        selection = semantic_guided_masking(
+            patch_means(mask, patch_size), noise, self.geometry.num_masked
+        )
+        visible = self.forward_encoder(image, selection.kept_index)
+        identity = gather_tokens(target_identity.flatten(2).transpose(1, 2), selection.kept_index)
+        predicted = self.forward_decoder(torch.cat([visible, identity], dim=-1), selection.restore_index)
+        input_patches = patchify(image, patch_size)
+        merged = torch.where(selection.masked.unsqueeze(-1), predicted, input_patches)
+        return TIRMOutput(unpatchify(merged, patch_size), predicted, selection.masked)

@@ -1,0 +1,24 @@
+"""Find weight files shipped inside installed pip packages, with a clear error when absent."""
+
+import importlib.util
+from pathlib import Path
+
+
+class PretrainedFileError(RuntimeError):
+    """A weight file is missing, or its content does not match what the loader expects."""
+
+
+def package_file(package: str, relative_path: str, pip_name: str) -> Path:
+    """Path of `relative_path` inside the installed `package`; raises if it is not there."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise PretrainedFileError(
+            f"package '{package}' is not installed: pip install {pip_name} (the 'train' extra)"
+        )
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / relative_path
+        if path.is_file():
+            return path
+    raise PretrainedFileError(
+        f"'{relative_path}' is missing from package '{package}' ({pip_name}); reinstall it"
+    )
