@@ -1,0 +1,40 @@
+"""The FastAPI application factory. Run with `uvicorn --factory service.app:create_app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.config import ServiceSettings
+from service.error_handlers import install_error_handlers
+from service.metrics import ApiMetrics, RequestMetricsMiddleware
+from service.routers import health, jobs, recover
+from service.routers.prefix import VERSION_PREFIX
+from service.state import ServiceState
+
+DESCRIPTION = (
+    "Submit a face image, poll the job, fetch the segmentation mask and the recovered source "
+    "and target faces. Errors are `{error: {code, message}}`; back off on `Retry-After`."
+)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+    metrics = ApiMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.service = ServiceState.open(settings, metrics)
+        try:
+            yield
+        finally:
+            await app.state.service.close()
+
+    app = FastAPI(title="dfrec", description=DESCRIPTION, version="1", lifespan=lifespan)
+    app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    install_error_handlers(app)
+    for router in (recover.router, jobs.router):
+        app.include_router(router)
+        app.include_router(router, prefix=VERSION_PREFIX)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,72 @@
+"""Stable error codes and the single error body every failure uses.
+
+Every error response is `{"error": {"code": "...", "message": "..."}}`. Clients branch on
+`code` (and back off on `Retry-After`), never on `message`.
+
+HTTP errors (returned by the API):
+
+| status | code                    | when                                                        |
+|--------|-------------------------|-------------------------------------------------------------|
+| 400    | malformed_multipart     | the multipart body cannot be parsed                         |
+| 404    | job_not_found           | no job with this id (never created, or expired)             |
+| 404    | artifact_not_found      | the job has no artifact of that name                        |
+| 404    | not_found               | no such route                                               |
+| 405    | method_not_allowed      | the route exists, the method does not                       |
+| 409    | job_not_finished        | artifacts asked for before the job succeeded                |
+| 413    | upload_too_large        | the upload exceeds the byte limit (counted while streaming) |
+| 413    | too_many_pixels         | width x height exceeds the pixel limit (decompression bomb) |
+| 415    | multipart_required      | the request is not multipart/form-data                      |
+| 415    | unsupported_media_type  | the file is not a JPEG, PNG or WebP image                   |
+| 422    | missing_image           | no `image` field in the form (includes an empty body)       |
+| 422    | empty_image             | the `image` field holds zero bytes                          |
+| 422    | undecodable_image       | a JPEG/PNG/WebP header, but the pixels do not decode        |
+| 422    | invalid_request         | a path or query parameter fails validation                  |
+| 429    | queue_full              | too many jobs are queued; retry after `Retry-After`         |
+| 500    | internal_error          | a bug; never caused by bad input                            |
+| 503    | redis_unavailable       | the job store / broker cannot be reached                    |
+| 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
+
+Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see `JobErrorCode`.
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Codes of HTTP error responses."""
+
+    MALFORMED_MULTIPART = "malformed_multipart"
+    JOB_NOT_FOUND = "job_not_found"
+    ARTIFACT_NOT_FOUND = "artifact_not_found"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    JOB_NOT_FINISHED = "job_not_finished"
+    UPLOAD_TOO_LARGE = "upload_too_large"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    MULTIPART_REQUIRED = "multipart_required"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    MISSING_IMAGE = "missing_image"
+    EMPTY_IMAGE = "empty_image"
+    UNDECODABLE_IMAGE = "undecodable_image"
+    INVALID_REQUEST = "invalid_request"
+    QUEUE_FULL = "queue_full"
+    INTERNAL_ERROR = "internal_error"
+    REDIS_UNAVAILABLE = "redis_unavailable"
+    NOT_READY = "not_ready"
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": {"code", "message"}}` with an HTTP status."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: ErrorCode,
+        message: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.headers = headers or {}

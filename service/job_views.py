@@ -1,0 +1,48 @@
+"""Turn a stored job record into the response body, with links under the caller's prefix."""
+
+from datetime import UTC, datetime
+
+from service.jobstore import JobRecord
+from service.schemas import (
+    ArtifactResponse,
+    ErrorDetail,
+    InputResponse,
+    JobResponse,
+    ResultResponse,
+)
+
+
+def _time(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def job_path(api_prefix: str, job_id: str) -> str:
+    return f"{api_prefix}/jobs/{job_id}"
+
+
+def artifact_path(api_prefix: str, job_id: str, name: str) -> str:
+    return f"{job_path(api_prefix, job_id)}/artifacts/{name}.png"
+
+
+def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
+    result = None
+    if record.result is not None:
+        artifacts = {
+            name: ArtifactResponse(url=artifact_path(api_prefix, record.id, name), **facts)
+            for name, facts in record.result["artifacts"].items()
+        }
+        result = ResultResponse(**{**record.result, "artifacts": artifacts})
+    return JobResponse(
+        id=record.id,
+        status=record.status,
+        stage=record.stage,
+        created_at=_time(record.created_at),
+        started_at=_time(record.started_at),
+        finished_at=_time(record.finished_at),
+        deadline_at=_time(record.deadline_at),
+        attempts=record.attempts,
+        input=InputResponse(**record.input.__dict__),
+        error=ErrorDetail(**record.error.__dict__) if record.error else None,
+        result=result,
+        links={"self": job_path(api_prefix, record.id)},
+    )

@@ -1,0 +1,35 @@
+"""Readiness of the API's dependencies: Redis, the Triton server, the ensemble model."""
+
+import httpx
+from redis import RedisError
+from starlette.concurrency import run_in_threadpool
+
+from service.state import ServiceState
+
+OK = "ok"
+
+
+def check_redis(state: ServiceState) -> str:
+    try:
+        state.redis.ping()
+    except RedisError as error:
+        return f"unreachable: {error}"
+    return OK
+
+
+async def check_triton_endpoint(client: httpx.AsyncClient, path: str) -> str:
+    try:
+        response = await client.get(path)
+    except httpx.HTTPError as error:
+        return f"unreachable: {error!r}"
+    return OK if response.status_code == 200 else f"not ready (HTTP {response.status_code})"
+
+
+async def check_dependencies(state: ServiceState) -> dict[str, str]:
+    """Per dependency: "ok" or why it is not ready."""
+    model = state.settings.triton_model
+    return {
+        "redis": await run_in_threadpool(check_redis, state),
+        "triton": await check_triton_endpoint(state.triton_http, "/v2/health/ready"),
+        "ensemble": await check_triton_endpoint(state.triton_http, f"/v2/models/{model}/ready"),
+    }

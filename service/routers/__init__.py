@@ -1,0 +1,1 @@
+"""One router per resource: recover (submissions), jobs (status and artifacts), health."""

@@ -1,0 +1,88 @@
+"""GET /jobs/{id} and its artifacts."""
+
+import re
+import time
+
+from fastapi import APIRouter, Request, Response
+from redis import RedisError
+
+from service.contract import JobErrorCode, JobStatus
+from service.dependencies import State
+from service.errors import ApiError, ErrorCode
+from service.job_views import job_response
+from service.jobstore import JobRecord
+from service.routers.prefix import api_prefix
+from service.schemas import ErrorResponse, JobResponse
+from service.state import ServiceState
+from service.submission import redis_unavailable
+
+router = APIRouter(tags=["jobs"])
+
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+ARTIFACT_SUFFIX = ".png"
+
+
+def _load_job(state: ServiceState, job_id: str) -> JobRecord:
+    """The job, failed as `timeout` first if it is past its deadline; 404 if unknown."""
+    if not JOB_ID_PATTERN.fullmatch(job_id):
+        raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r}")
+    try:
+        record = state.store.get(job_id)
+        if record is not None and state.store.fail_if_overdue(record, time.time()):
+            state.metrics.jobs_failed.labels(code=JobErrorCode.TIMEOUT.value).inc()
+            record = state.store.get(job_id)
+    except RedisError as error:
+        raise redis_unavailable(error) from error
+    if record is None:
+        raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r} (unknown or expired)")
+    return record
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobResponse,
+    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    summary="State, stage, timings and result of a job",
+)
+def get_job(job_id: str, request: Request, response: Response, state: State) -> JobResponse:
+    record = _load_job(state, job_id)
+    if not record.status.is_terminal:
+        response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
+    return job_response(record, api_prefix(request))
+
+
+@router.get(
+    "/jobs/{job_id}/artifacts/{filename}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "the PNG"},
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+    },
+    summary="One output image of a succeeded job: mask.png, source.png or target.png",
+)
+def get_artifact(job_id: str, filename: str, state: State) -> Response:
+    record = _load_job(state, job_id)
+    if record.status is not JobStatus.SUCCEEDED or record.result is None:
+        raise ApiError(
+            409,
+            ErrorCode.JOB_NOT_FINISHED,
+            f"job {job_id} is {record.status.value}; artifacts exist once it has succeeded",
+            headers={"Retry-After": str(state.settings.retry_after_seconds)},
+        )
+    name = filename.removesuffix(ARTIFACT_SUFFIX)
+    facts = record.result["artifacts"].get(name)
+    if not filename.endswith(ARTIFACT_SUFFIX) or facts is None:
+        known = ", ".join(f"{known}{ARTIFACT_SUFFIX}" for known in record.result["artifacts"])
+        raise ApiError(404, ErrorCode.ARTIFACT_NOT_FOUND, f"no {filename!r}; this job has {known}")
+    try:
+        data = state.store.load_artifact(job_id, name)
+    except RedisError as error:
+        raise redis_unavailable(error) from error
+    if data is None:
+        raise ApiError(404, ErrorCode.ARTIFACT_NOT_FOUND, f"{filename} has expired")
+    return Response(
+        content=data,
+        media_type=facts["media_type"],
+        headers={"ETag": f'"{facts["sha256"]}"', "Cache-Control": "private, max-age=86400"},
+    )

@@ -1,0 +1,107 @@
+"""Read the `image` field of a multipart request while counting bytes.
+
+The body is parsed as it streams in, so an over-size upload is refused as soon as it crosses the
+limit, whatever Content-Length claims. Other form fields are skipped (they count towards a small
+allowance for multipart framing).
+"""
+
+from collections.abc import AsyncIterator
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from service.errors import ApiError, ErrorCode
+
+IMAGE_FIELD = "image"
+FRAMING_ALLOWANCE_BYTES = 64 * 1024
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, ErrorCode.UPLOAD_TOO_LARGE, f"the upload exceeds {limit} bytes")
+
+
+class _ImagePartCollector:
+    """MultipartParser callbacks that keep the first part named IMAGE_FIELD."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.image: bytearray | None = None
+        self._header_field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[bytes, bytes] = {}
+        self._collecting = False
+
+    def callbacks(self) -> dict:
+        return {
+            "on_part_begin": self._on_part_begin,
+            "on_header_field": self._on_header_field,
+            "on_header_value": self._on_header_value,
+            "on_header_end": self._on_header_end,
+            "on_headers_finished": self._on_headers_finished,
+            "on_part_data": self._on_part_data,
+            "on_part_end": self._on_part_end,
+        }
+
+    def _on_part_begin(self) -> None:
+        self._headers = {}
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
+        self._header_field.clear()
+        self._header_value.clear()
+
+    def _on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition"))
+        is_image_field = options.get(b"name") == IMAGE_FIELD.encode()
+        self._collecting = is_image_field and self.image is None
+        if self._collecting:
+            self.image = bytearray()
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._collecting or self.image is None:
+            return
+        self.image += data[start:end]
+        if len(self.image) > self.max_bytes:
+            raise _too_large(self.max_bytes)
+
+    def _on_part_end(self) -> None:
+        self._collecting = False
+
+
+async def read_image_field(
+    content_type: str | None, body: AsyncIterator[bytes], max_bytes: int
+) -> bytes:
+    """The bytes of the `image` field; ApiError for anything else (see service.errors)."""
+    mime, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if mime != b"multipart/form-data" or not boundary:
+        raise ApiError(
+            415,
+            ErrorCode.MULTIPART_REQUIRED,
+            f"send multipart/form-data with the file in a field named '{IMAGE_FIELD}'",
+        )
+    collector = _ImagePartCollector(max_bytes)
+    parser = MultipartParser(boundary, collector.callbacks())
+    received = 0
+    try:
+        async for chunk in body:
+            received += len(chunk)
+            if received > max_bytes + FRAMING_ALLOWANCE_BYTES:
+                raise _too_large(max_bytes)
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as error:
+        raise ApiError(
+            400, ErrorCode.MALFORMED_MULTIPART, f"the multipart body cannot be parsed: {error}"
+        ) from error
+    if collector.image is None:
+        raise ApiError(422, ErrorCode.MISSING_IMAGE, f"the form has no field named '{IMAGE_FIELD}'")
+    if not collector.image:
+        raise ApiError(422, ErrorCode.EMPTY_IMAGE, f"the '{IMAGE_FIELD}' field is empty")
+    return bytes(collector.image)
