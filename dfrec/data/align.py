@@ -80,11 +80,13 @@ def detect_faces(image_rgb: np.ndarray) -> list[DetectedFace]:
     for rectangle, score in zip(rectangles, scores, strict=True):
         box = (rectangle.left(), rectangle.top(), rectangle.right(), rectangle.bottom())
         faces.append(DetectedFace(box, landmarks(image_rgb, box, 5), float(score)))
-    return sorted(faces, key=lambda face: -(face.box[2] - face.box[0]) * (face.box[3] - face.box[1]))
+    return sorted(
+        faces, key=lambda face: -(face.box[2] - face.box[0]) * (face.box[3] - face.box[1])
+    )
 
 
 def alignment_matrix(landmarks_5: np.ndarray, image_size: int) -> np.ndarray:
-    """Similarity transform (2, 3) taking 5 photo landmarks (5, 2) onto the template at S = image_size."""
+    """Similarity (2, 3) taking 5 photo landmarks (5, 2) onto the template scaled to image_size."""
     template = (TEMPLATE_5 * image_size).astype(np.float32)
     matrix, _ = cv2.estimateAffinePartial2D(
         landmarks_5.astype(np.float32), template, method=cv2.LMEDS

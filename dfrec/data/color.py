@@ -3,9 +3,11 @@
 import cv2
 import numpy as np
 
+MAX_SPREAD_RATIO = 2.0  # limit on rescaling the LAB spread, against garish recolouring
+
 
 def match_colour(source: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Recolour source so its mask-weighted LAB mean/std equal the target's.
+    """Recolour source so its mask-weighted LAB mean/std equal the target's (std ratio limited).
 
     source, target: (S, S, 3) float32 RGB in [0, 1]; mask: (S, S) float32 weights in [0, 1].
     Returns (S, S, 3) float32 in [0, 1].
@@ -22,7 +24,8 @@ def match_colour(source: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np
 
     source_mean, source_std = mean_std(source_lab)
     target_mean, target_std = mean_std(target_lab)
-    matched = (source_lab - source_mean) * (target_std / source_std) + target_mean
+    spread = np.clip(target_std / source_std, 1.0 / MAX_SPREAD_RATIO, MAX_SPREAD_RATIO)
+    matched = (source_lab - source_mean) * spread + target_mean
     matched = matched.reshape(source.shape).astype(np.float32)
     matched[..., 0] = np.clip(matched[..., 0], 0.0, 100.0)
     matched[..., 1:] = np.clip(matched[..., 1:], -127.0, 127.0)

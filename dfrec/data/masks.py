@@ -81,7 +81,9 @@ def _elastic(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     amplitude = rng.uniform(0.0, 0.04) * image_size
     fields = []
     for _ in range(2):
-        noise = cv2.GaussianBlur(rng.uniform(-1.0, 1.0, mask.shape).astype(np.float32), (0, 0), smoothness)
+        noise = cv2.GaussianBlur(
+            rng.uniform(-1.0, 1.0, mask.shape).astype(np.float32), (0, 0), smoothness
+        )
         fields.append(noise / max(float(np.abs(noise).max()), 1e-6) * amplitude)
     ys, xs = np.mgrid[0:image_size, 0:image_size].astype(np.float32)
     return cv2.remap(mask, xs + fields[0], ys + fields[1], cv2.INTER_LINEAR, borderValue=0.0)

@@ -1,6 +1,6 @@
 """Detect, landmark and align every photo of a folder once, and cache the result as .npz.
 
-    python -m dfrec.data.prepare --data ../shared/data/celeba-id --size 128
+python -m dfrec.data.prepare --data ../shared/data/celeba-id --size 128
 """
 
 import argparse

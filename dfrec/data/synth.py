@@ -54,7 +54,9 @@ def _blend(content: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndar
     return weight * content + (1.0 - weight) * target
 
 
-def _forgery(source: Face, target: Face, content: np.ndarray, mask: np.ndarray, kind: str) -> Forgery:
+def _forgery(
+    source: Face, target: Face, content: np.ndarray, mask: np.ndarray, kind: str
+) -> Forgery:
     target_image = to_float(target.crop)
     recoloured = match_colour(content, target_image, mask)
     fake = _blend(recoloured, target_image, mask)

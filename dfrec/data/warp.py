@@ -44,10 +44,14 @@ def piecewise_affine_warp(
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
 
 
-def similarity_warp(image: np.ndarray, from_points: np.ndarray, to_points: np.ndarray) -> np.ndarray:
+def similarity_warp(
+    image: np.ndarray, from_points: np.ndarray, to_points: np.ndarray
+) -> np.ndarray:
     """Warp image (S, S, C) by the least-squares similarity taking from_points onto to_points."""
     matrix, _ = cv2.estimateAffinePartial2D(
         np.asarray(from_points, np.float32), np.asarray(to_points, np.float32), method=cv2.LMEDS
     )
     size = image.shape[1], image.shape[0]
-    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    return cv2.warpAffine(
+        image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+    )

@@ -1,0 +1,116 @@
+"""Torch dataset of synthetic forgeries built on the fly from cached aligned faces."""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.synth import KINDS, Face, Forgery, make_blend, make_pristine, make_swap
+
+DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}
+
+
+def kind_schedule(mix: Mapping[str, float], period: int = 20) -> tuple[str, ...]:
+    """Kinds for `period` consecutive indices in the proportions of mix, evenly interleaved
+    (each step takes the kind furthest behind its share), so any run of about 1 / share
+    consecutive items holds every kind, e.g. 0.4/0.4/0.2 -> swap, blend, pristine, swap, blend."""
+    unknown = set(mix) - set(KINDS)
+    if unknown or not np.isclose(sum(mix.values()), 1.0) or min(mix.values()) < 0:
+        raise ValueError(f"mix must give non-negative shares of {KINDS} summing to 1, got {mix}")
+    kinds = [kind for kind in KINDS if mix.get(kind, 0.0) > 0]
+    counts = dict.fromkeys(kinds, 0)
+    schedule = []
+    for step in range(1, period + 1):
+        kind = max(kinds, key=lambda k: step * mix[k] - counts[k])
+        counts[kind] += 1
+        schedule.append(kind)
+    return tuple(schedule)
+
+
+class SyntheticForgeries(Dataset):
+    """Items {"fake", "source", "target": (3, S, S), "mask": (1, S, S), "is_fake": () float32
+    tensors in [0, 1], "kind": str} made from the faces of the given people only.
+
+    Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
+    shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
+    drawn inside the item. The source is a different person whose landmarks are the closest to
+    the target's among `candidates` random faces, as in Face X-ray.
+    """
+
+    def __init__(
+        self,
+        faces: AlignedFaces,
+        identities: Sequence[str],
+        length: int,
+        mix: Mapping[str, float] = DEFAULT_MIX,
+        seed: int = 0,
+        candidates: int = 16,
+    ):
+        self.faces = faces
+        self.rows = faces.indices_of(list(identities))
+        if len(set(faces.identities[self.rows])) < 2:
+            raise ValueError("a forgery needs faces of at least two different people")
+        self.length = length
+        self.schedule = kind_schedule(mix)
+        self.seed = seed
+        self.candidates = candidates
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """New pairs and masks for every epoch, reproducibly."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _face(self, row: int) -> Face:
+        return Face(self.faces.crops[row], self.faces.landmarks_68[row])
+
+    def _pick_source(self, target_row: int, rng: np.random.Generator) -> int:
+        """Among random faces of other people, the one with landmarks closest to the target's."""
+        identities = self.faces.identities
+        others = self.rows[identities[self.rows] != identities[target_row]]
+        pool = others[
+            rng.choice(len(others), size=min(self.candidates, len(others)), replace=False)
+        ]
+        distances = np.linalg.norm(
+            self.faces.landmarks_68[pool] - self.faces.landmarks_68[target_row], axis=2
+        ).mean(axis=1)
+        return int(pool[np.argmin(distances)])
+
+    def _rng(self, index: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self.epoch, index])
+
+    def _draw_pair(self, index: int, rng: np.random.Generator) -> tuple[str, int, int]:
+        kind = self.schedule[index % len(self.schedule)]
+        target_row = int(self.rows[rng.integers(len(self.rows))])
+        source_row = target_row if kind == "pristine" else self._pick_source(target_row, rng)
+        return kind, source_row, target_row
+
+    def pair(self, index: int) -> tuple[str, int, int]:
+        """(kind, source row, target row) of item `index`; rows index self.faces."""
+        return self._draw_pair(index, self._rng(index))
+
+    def forgery(self, index: int) -> Forgery:
+        """The numpy sample behind item `index`."""
+        rng = self._rng(index)
+        kind, source_row, target_row = self._draw_pair(index, rng)
+        if kind == "pristine":
+            return make_pristine(self._face(target_row))
+        make = make_swap if kind == "swap" else make_blend
+        return make(self._face(source_row), self._face(target_row), rng)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        sample = self.forgery(index)
+        return {
+            "fake": torch.from_numpy(sample.fake),
+            "source": torch.from_numpy(sample.source),
+            "target": torch.from_numpy(sample.target),
+            "mask": torch.from_numpy(sample.mask),
+            "is_fake": torch.tensor(float(sample.is_fake), dtype=torch.float32),
+            "kind": sample.kind,
+        }
