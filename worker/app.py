@@ -1,0 +1,46 @@
+"""The Celery application of the worker: `celery -A worker.app worker`.
+
+Configuration is read lazily from WorkerSettings when Celery first needs it, not at import.
+The pool is solo (see worker.metrics for why); run more worker processes to scale.
+"""
+
+from celery import Celery
+from celery.signals import worker_init
+
+from service.producer import broker_transport_options
+from worker.config import WorkerSettings
+from worker.context import worker_metrics, worker_settings
+
+
+def celery_config(settings: WorkerSettings) -> dict:
+    transport_options = broker_transport_options(
+        settings.redis_key_prefix, settings.redis_timeout_seconds
+    ) | {
+        "visibility_timeout": settings.visibility_timeout_seconds,
+        "unacked_restore_interval": settings.broker_restore_interval_seconds,
+        "unacked_restore_throttle": 1,
+    }
+    return {
+        "broker_url": settings.redis_url,
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": settings.queue_name,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_pool": "solo",
+        "worker_concurrency": 1,
+        "worker_send_task_events": False,
+    }
+
+
+app = Celery("dfrec-worker", include=["worker.tasks"])
+app.add_defaults(lambda: celery_config(worker_settings()))
+
+
+@worker_init.connect
+def serve_metrics(sender, **_) -> None:
+    port = worker_settings().metrics_port
+    if port:
+        worker_metrics().serve(port)

@@ -1,0 +1,79 @@
+"""The worker's settings: one object, read from `DFREC_*` environment variables.
+
+Shares the Redis address, key prefix and queue name with the API (same variable names).
+With `DFREC_ENV=production` it refuses the test hook and addresses left at their localhost
+defaults. In every mode it refuses timings that would make the broker deliver a job twice.
+"""
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.contract import JobStage
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DFREC_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    redis_url: str = Field(
+        "redis://localhost:6379/0", validation_alias=AliasChoices("DFREC_REDIS_URL", "REDIS_URL")
+    )
+    redis_key_prefix: str = Field("dfrec:", min_length=1)
+    redis_timeout_seconds: float = Field(5.0, gt=0)
+    queue_name: str = Field("recover", min_length=1)
+    job_ttl_seconds: int = Field(24 * 3600, gt=0)
+    """How long results (record and artifacts) stay in Redis after the job ends."""
+
+    triton_grpc_url: str = "localhost:8001"
+    triton_model: str = "dfrec"
+    triton_timeout_seconds: float = Field(30.0, gt=0)
+    """Deadline of each call to Triton (the gRPC default is infinite)."""
+    triton_max_retries: int = Field(5, ge=0)
+    triton_retry_backoff_seconds: float = Field(2.0, gt=0)
+    """First retry delay while Triton is unreachable; doubles each retry up to the max."""
+    triton_retry_backoff_max_seconds: float = Field(60.0, gt=0)
+
+    visibility_timeout_seconds: int = Field(300, gt=0)
+    """Redis broker: an unacknowledged message is delivered again after this long. Must exceed
+    the longest job, or a slow job runs twice (harmless, but wasted)."""
+    broker_restore_interval_seconds: int = Field(10, gt=0)
+    """How often a worker looks for messages of dead workers past the visibility timeout."""
+
+    metrics_port: int = Field(9101, ge=0, le=65535)
+    """Prometheus endpoint of this worker process; 0 turns it off."""
+
+    test_stage_delay_seconds: float = Field(0.0, ge=0)
+    """TEST HOOK: sleep this long at the start of `test_delay_stage`, so that tests can kill a
+    worker mid-job. Refused in production."""
+    test_delay_stage: JobStage = JobStage.INFER
+
+    @model_validator(mode="after")
+    def refuse_unsafe_values(self) -> "WorkerSettings":
+        problems = []
+        if self.triton_retry_backoff_max_seconds >= self.visibility_timeout_seconds:
+            problems.append(
+                "DFREC_TRITON_RETRY_BACKOFF_MAX_SECONDS must be below "
+                "DFREC_VISIBILITY_TIMEOUT_SECONDS (a waiting retry would be delivered twice)"
+            )
+        if self.triton_timeout_seconds >= self.visibility_timeout_seconds:
+            problems.append(
+                "DFREC_TRITON_TIMEOUT_SECONDS must be below DFREC_VISIBILITY_TIMEOUT_SECONDS"
+            )
+        if self.env == "production":
+            problems += [
+                f"DFREC_{name.upper()} must be set explicitly in production"
+                for name in ("redis_url", "triton_grpc_url")
+                if name not in self.model_fields_set
+            ]
+            if self.test_stage_delay_seconds:
+                problems.append("DFREC_TEST_STAGE_DELAY_SECONDS is a test hook")
+        if problems:
+            raise ValueError("unsafe worker settings: " + "; ".join(problems))
+        return self
+
+    def retry_delay_seconds(self, retries_so_far: int) -> float:
+        """Exponential backoff without jitter, capped."""
+        delay = self.triton_retry_backoff_seconds * 2**retries_so_far
+        return min(delay, self.triton_retry_backoff_max_seconds)

@@ -1,0 +1,130 @@
+"""gRPC client of the Triton `dfrec` ensemble: what it expects, and one call to it.
+
+Shapes and names come from the server's model config, never from constants here: the image
+side S and the patch count N are whatever the deployed ensemble declares.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+from worker.errors import InferenceFailed, TritonUnavailable
+
+IMAGE_INPUT = "image"
+NOISE_INPUT = "mask_noise"
+OUTPUT_NAMES = ("mask", "fake_probability", "source", "target")
+RETRYABLE_STATUSES = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED")
+
+
+@dataclass(frozen=True)
+class EnsembleInfo:
+    name: str
+    version: str
+    version_label: str
+    variant: str
+    image_size: int
+    num_patches: int
+
+    def as_result(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "version_label": self.version_label,
+            "variant": self.variant,
+        }
+
+
+@dataclass(frozen=True)
+class EnsembleOutputs:
+    """mask (B, 1, S, S), fake_probability (B, 1), source and target (B, 3, S, S); all float32."""
+
+    mask: np.ndarray
+    fake_probability: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+
+
+def _failure(error: InferenceServerException, action: str) -> Exception:
+    message = f"Triton {action}: {error.message()}"
+    if error.status() in RETRYABLE_STATUSES or "unknown model" in error.message():
+        return TritonUnavailable(message)
+    return InferenceFailed(message)
+
+
+def _string_parameter(config: dict, key: str) -> str:
+    return config.get("parameters", {}).get(key, {}).get("string_value", "")
+
+
+def _input_dims(config: dict, name: str) -> list[int]:
+    for tensor in config["input"]:
+        if tensor["name"] == name:
+            return [int(dim) for dim in tensor["dims"]]
+    raise InferenceFailed(f"the ensemble has no input named {name!r}")
+
+
+class EnsembleClient:
+    """One gRPC channel to Triton. Create it in the process that uses it (after any fork)."""
+
+    def __init__(self, url: str, model: str, timeout_seconds: float) -> None:
+        self.model = model
+        self.timeout_seconds = timeout_seconds
+        self._client = grpcclient.InferenceServerClient(url=url)
+        self._info: EnsembleInfo | None = None
+
+    def info(self) -> EnsembleInfo:
+        """The deployed ensemble's newest version, image side and patch count (cached)."""
+        if self._info is None:
+            self._info = self._read_info()
+        return self._info
+
+    def _read_info(self) -> EnsembleInfo:
+        try:
+            if not self._client.is_model_ready(self.model, client_timeout=self.timeout_seconds):
+                raise TritonUnavailable(f"the {self.model!r} ensemble is not ready")
+            metadata = self._client.get_model_metadata(
+                self.model, as_json=True, client_timeout=self.timeout_seconds
+            )
+            config = self._client.get_model_config(
+                self.model, as_json=True, client_timeout=self.timeout_seconds
+            )["config"]
+        except InferenceServerException as error:
+            raise _failure(error, "did not describe the ensemble") from error
+        _, height, width = _input_dims(config, IMAGE_INPUT)
+        if height != width:
+            raise InferenceFailed(f"the ensemble expects a square image, not {height} x {width}")
+        (num_patches,) = _input_dims(config, NOISE_INPUT)
+        return EnsembleInfo(
+            name=self.model,
+            version=max(metadata["versions"], key=int),
+            version_label=_string_parameter(config, "version_label"),
+            variant=_string_parameter(config, "variant"),
+            image_size=height,
+            num_patches=num_patches,
+        )
+
+    def infer(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
+        """images (B, 3, S, S) and noise (B, N), float32 -> the four outputs."""
+        info = self.info()
+        inputs = []
+        for name, array in ((IMAGE_INPUT, images), (NOISE_INPUT, noise)):
+            tensor = grpcclient.InferInput(name, list(array.shape), "FP32")
+            tensor.set_data_from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+            inputs.append(tensor)
+        outputs = [grpcclient.InferRequestedOutput(name) for name in OUTPUT_NAMES]
+        try:
+            response = self._client.infer(
+                self.model,
+                inputs,
+                model_version=info.version,
+                outputs=outputs,
+                client_timeout=self.timeout_seconds,
+            )
+        except InferenceServerException as error:
+            self._info = None  # the server may come back with another model version
+            raise _failure(error, "inference failed") from error
+        return EnsembleOutputs(**{name: response.as_numpy(name) for name in OUTPUT_NAMES})
+
+    def close(self) -> None:
+        self._client.close()

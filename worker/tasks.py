@@ -1,0 +1,40 @@
+"""The one Celery task: a job id in, the work in worker.pipeline, retries declared here."""
+
+from celery import Task
+
+from service.contract import RECOVER_TASK_NAME, JobErrorCode, JobStage
+from worker.app import app
+from worker.context import current_context
+from worker.errors import TritonUnavailable
+from worker.pipeline import fail_job, run_job
+
+
+class RecoverTask(Task):
+    """Retries while Triton is unreachable (backoff and cap from WorkerSettings); any other
+    escaping error fails the job with `internal_error`, so no job is left running."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        fail_job(current_context(), args[0], JobErrorCode.INTERNAL_ERROR.value, repr(exc))
+
+
+@app.task(name=RECOVER_TASK_NAME, base=RecoverTask, bind=True)
+def recover(self: RecoverTask, job_id: str) -> None:
+    context = current_context()
+    settings = context.settings
+    try:
+        run_job(job_id, context)
+    except TritonUnavailable as error:
+        retries = self.request.retries
+        if retries >= settings.triton_max_retries:
+            fail_job(context, job_id, error.code.value, f"{error} (after {retries} retries)")
+            return
+        context.store.set_stage(job_id, JobStage.RETRY_WAIT)
+        context.metrics.triton_retries.inc()
+        countdown = settings.retry_delay_seconds(retries)
+        raise self.retry(
+            exc=error, countdown=countdown, max_retries=settings.triton_max_retries
+        ) from error
