@@ -119,10 +119,10 @@ class DFRECConfig:
     def __post_init__(self) -> None:
         halvings = len(self.sirm.channels) - 1
         if 2**halvings != self.geometry.patch_size:
+            levels = int(math.log2(self.geometry.patch_size)) + 1
             raise ValueError(
                 f"SIRM has {halvings} halvings (stride {2**halvings}) but patch_size is "
-                f"{self.geometry.patch_size}: give SIRM {int(math.log2(self.geometry.patch_size)) + 1}"
-                " channel levels"
+                f"{self.geometry.patch_size}: give SIRM {levels} channel levels"
             )
         if self.sirm.bottleneck_channels % 2:
             raise ValueError("SIRM bottleneck channels must be even to split into f_s and f_t")

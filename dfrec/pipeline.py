@@ -42,9 +42,7 @@ class Recoverer:
 
         Algorithm 1's random values are seeded by each image's bytes (dfrec.noise).
         """
-        noise = torch.from_numpy(
-            batch_masking_noise(images.numpy(), self.geometry.num_patches)
-        )
+        noise = torch.from_numpy(batch_masking_noise(images.numpy(), self.geometry.num_patches))
         output = self.model(images, noise)
         return Recovery(output.mask, output.fake_logit, output.source, output.target)
 

@@ -23,8 +23,12 @@ def paper() -> DFRECConfig:
         ism=ISMConfig(encoder_name="efficientnet-b0", decoder_channels=256),
         sirm=SIRMConfig(channels=(64, 128, 256, 512, 1024)),
         tirm=TIRMConfig(
-            embed_dim=768, depth=12, num_heads=12,
-            decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16,
+            embed_dim=768,
+            depth=12,
+            num_heads=12,
+            decoder_embed_dim=512,
+            decoder_depth=8,
+            decoder_num_heads=16,
         ),
     )
 
@@ -38,8 +42,12 @@ def small() -> DFRECConfig:
         ism=ISMConfig(encoder_name="tu-efficientnet_lite0", decoder_channels=64),
         sirm=SIRMConfig(channels=(16, 32, 64, 128, 256)),
         tirm=TIRMConfig(
-            embed_dim=192, depth=6, num_heads=3,
-            decoder_embed_dim=128, decoder_depth=4, decoder_num_heads=4,
+            embed_dim=192,
+            depth=6,
+            num_heads=3,
+            decoder_embed_dim=128,
+            decoder_depth=4,
+            decoder_num_heads=4,
         ),
     )
 
@@ -53,8 +61,12 @@ def tiny() -> DFRECConfig:
         ism=ISMConfig(encoder_name="tu-mobilenetv3_small_100", decoder_channels=32),
         sirm=SIRMConfig(channels=(8, 16, 32, 64, 64)),
         tirm=TIRMConfig(
-            embed_dim=64, depth=2, num_heads=2,
-            decoder_embed_dim=32, decoder_depth=1, decoder_num_heads=2,
+            embed_dim=64,
+            depth=2,
+            num_heads=2,
+            decoder_embed_dim=32,
+            decoder_depth=1,
+            decoder_num_heads=2,
         ),
     )
 

@@ -15,10 +15,11 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     return patches.reshape(batch, grid_h * grid_w, patch_size * patch_size * channels)
 
 
-def unpatchify(patches: torch.Tensor, patch_size: int, channels: int = 3) -> torch.Tensor:
-    """patches: (B, n, p*p*C) with n a square -> images (B, C, H, W)."""
-    batch, num_patches, _ = patches.shape
-    grid = int(round(num_patches**0.5))
+def unpatchify(
+    patches: torch.Tensor, patch_size: int, grid: int, channels: int = 3
+) -> torch.Tensor:
+    """patches: (B, grid*grid, p*p*C) -> images (B, C, grid*p, grid*p)."""
+    batch = patches.shape[0]
     images = patches.reshape(batch, grid, grid, patch_size, patch_size, channels)
     images = images.permute(0, 5, 1, 3, 2, 4)
     return images.reshape(batch, channels, grid * patch_size, grid * patch_size)

@@ -72,7 +72,9 @@ class SIRM(nn.Module):
             features = level(self.downsample(features))
         return features, skips
 
-    def forward_decoder(self, source_identity: torch.Tensor, skips: list[torch.Tensor]) -> torch.Tensor:
+    def forward_decoder(
+        self, source_identity: torch.Tensor, skips: list[torch.Tensor]
+    ) -> torch.Tensor:
         """source_identity f_s: (B, C_s, H/p, W/p) -> source face (B, 3, H, W) in [0, 1]."""
         features = source_identity
         for stage, skip in zip(self.decoder, reversed(skips), strict=True):

@@ -68,10 +68,9 @@ class TIRM(nn.Module):
             tokens = block(tokens)
         return self.encoder_norm(tokens)
 
-    def forward_decoder(
-        self, fused: torch.Tensor, restore_index: torch.Tensor
-    ) -> torch.Tensor:
-        """fused: (B, k, D + C_t) visible tokens with f_t; restore_index: (B, n) -> (B, n, p*p*3)."""
+    def forward_decoder(self, fused: torch.Tensor, restore_index: torch.Tensor) -> torch.Tensor:
+        """fused: (B, k, D + C_t) visible tokens with f_t, restore_index: (B, n).
+        -> predicted pixels of every patch (B, n, p*p*3)."""
         visible = self.fusion_embed(fused)
         batch, num_patches = restore_index.shape
         masked = self.mask_token.expand(batch, num_patches - visible.shape[1], -1)
@@ -96,7 +95,11 @@ class TIRM(nn.Module):
         )
         visible = self.forward_encoder(image, selection.kept_index)
         identity = gather_tokens(target_identity.flatten(2).transpose(1, 2), selection.kept_index)
-        predicted = self.forward_decoder(torch.cat([visible, identity], dim=-1), selection.restore_index)
+        predicted = self.forward_decoder(
+            torch.cat([visible, identity], dim=-1), selection.restore_index
+        )
         input_patches = patchify(image, patch_size)
         merged = torch.where(selection.masked.unsqueeze(-1), predicted, input_patches)
-        return TIRMOutput(unpatchify(merged, patch_size), predicted, selection.masked)
+        return TIRMOutput(
+            unpatchify(merged, patch_size, self.geometry.grid_size), predicted, selection.masked
+        )

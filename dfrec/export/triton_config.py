@@ -1,0 +1,112 @@
+"""config.pbtxt text for the three models and the `dfrec` ensemble."""
+
+from __future__ import annotations
+
+from dfrec.export.wrappers import ServingModel, TensorSpec
+
+ENSEMBLE_NAME = "dfrec"
+MODEL_VERSION = 1
+
+
+def dims_text(spec: TensorSpec) -> str:
+    return ", ".join(map(str, spec.dims))
+
+
+def tensor_block(kind: str, specs: list[TensorSpec]) -> str:
+    entries = ",\n".join(
+        f'  {{ name: "{spec.name}" data_type: TYPE_FP32 dims: [ {dims_text(spec)} ] }}'
+        for spec in specs
+    )
+    return f"{kind} [\n{entries}\n]"
+
+
+def warmup_block(specs: list[TensorSpec]) -> str:
+    inputs = "\n".join(
+        f'    inputs {{ key: "{spec.name}" value: {{ data_type: TYPE_FP32 '
+        f"dims: [ {', '.join(map(str, spec.dims))} ] zero_data: true }} }}"
+        for spec in specs
+    )
+    return f'model_warmup [\n  {{\n    name: "zeros" batch_size: 1\n{inputs}\n  }}\n]'
+
+
+def parameters_block(parameters: dict[str, str]) -> str:
+    return "\n".join(
+        f'parameters {{ key: "{key}" value: {{ string_value: "{value}" }} }}'
+        for key, value in parameters.items()
+    )
+
+
+def model_config(
+    serving: ServingModel, target: str, max_batch_size: int, parameters: dict[str, str]
+) -> str:
+    """One network. target "gpu": TorchScript on pytorch_libtorch; "cpu": python backend."""
+    if target == "gpu":
+        runtime = 'platform: "pytorch_libtorch"'
+        instances = "instance_group [ { kind: KIND_GPU count: 1 } ]"
+    else:
+        runtime = 'backend: "python"'
+        instances = "instance_group [ { kind: KIND_CPU count: 1 } ]"
+    return "\n".join(
+        [
+            f'name: "{serving.name}"',
+            runtime,
+            f"max_batch_size: {max_batch_size}",
+            f"version_policy: {{ specific: {{ versions: [ {MODEL_VERSION} ] }} }}",
+            tensor_block("input", serving.inputs),
+            tensor_block("output", serving.outputs),
+            "dynamic_batching { max_queue_delay_microseconds: 2000 }",
+            instances,
+            warmup_block(serving.inputs),
+            parameters_block(parameters),
+            "",
+        ]
+    )
+
+
+def ensemble_config(
+    models: list[ServingModel], max_batch_size: int, parameters: dict[str, str]
+) -> str:
+    """ISM -> SIRM -> TIRM in one request: image + mask_noise in; mask, fake_probability,
+    source, target out. Tensor names without the `__<index>` suffix are the ensemble's own."""
+
+    def public(spec: TensorSpec) -> str:
+        return spec.name.split("__")[0]
+
+    ism, sirm, tirm = models
+    ensemble_inputs = [
+        TensorSpec("image", ism.inputs[0].dims),
+        TensorSpec("mask_noise", tirm.inputs[3].dims),
+    ]
+    ensemble_outputs = [
+        TensorSpec(public(ism.outputs[0]), ism.outputs[0].dims),
+        TensorSpec(public(ism.outputs[1]), ism.outputs[1].dims),
+        TensorSpec(public(sirm.outputs[0]), sirm.outputs[0].dims),
+        TensorSpec(public(tirm.outputs[0]), tirm.outputs[0].dims),
+    ]
+    steps = []
+    for serving in models:
+        maps = [
+            f'      input_map {{ key: "{spec.name}" value: "{public(spec)}" }}'
+            for spec in serving.inputs
+        ]
+        maps += [
+            f'      output_map {{ key: "{spec.name}" value: "{public(spec)}" }}'
+            for spec in serving.outputs
+        ]
+        steps.append(
+            f'    {{\n      model_name: "{serving.name}"\n      model_version: {MODEL_VERSION}\n'
+            + "\n".join(maps)
+            + "\n    }"
+        )
+    return "\n".join(
+        [
+            f'name: "{ENSEMBLE_NAME}"',
+            'platform: "ensemble"',
+            f"max_batch_size: {max_batch_size}",
+            tensor_block("input", ensemble_inputs),
+            tensor_block("output", ensemble_outputs),
+            "ensemble_scheduling {\n  step [\n" + ",\n".join(steps) + "\n  ]\n}",
+            parameters_block(parameters),
+            "",
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Running the Triton server bundled in the nvidia-pytriton wheel."""
