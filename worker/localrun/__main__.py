@@ -1,0 +1,125 @@
+"""`python -m worker.localrun` (or `scripts/run_local.py`): Triton + worker(s) + API, Ctrl-C stops.
+
+Examples:
+    python scripts/run_local.py                       # tiny random-weight model, port 8080
+    python scripts/run_local.py --checkpoint ckpt.pt  # export it, then serve it
+    python scripts/run_local.py --model-repository models/ --workers 2
+"""
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from redis import Redis, RedisError
+
+from worker.localrun.model_repository import build_repository, random_weights_repository
+from worker.localrun.processes import wait_until
+from worker.localrun.stack import ServiceStack, StackSettings
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run_local", description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--model-repository", type=Path, help="an exported Triton repository")
+    source.add_argument("--checkpoint", type=Path, help="export this checkpoint first (cpu)")
+    source.add_argument("--variant", default="tiny", help="random weights of this variant")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+    )
+    parser.add_argument("--key-prefix", default="dfrec:")
+    parser.add_argument("--port", type=int, default=8080, help="API port")
+    parser.add_argument(
+        "--triton-ports",
+        type=int,
+        nargs=3,
+        default=[8000, 8001, 8002],
+        metavar=("HTTP", "GRPC", "METRICS"),
+    )
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (solo pool)")
+    parser.add_argument("--log-dir", type=Path, default=Path("local-run-logs"))
+    return parser.parse_args(argv)
+
+
+def model_repository(args: argparse.Namespace) -> Path:
+    if args.model_repository:
+        return args.model_repository
+    if args.checkpoint:
+        return build_repository(args.checkpoint, args.log_dir / "model-repository")
+    print(f"no model given: serving RANDOM weights of the {args.variant!r} variant")
+    return random_weights_repository(args.variant)
+
+
+def check_redis(url: str) -> None:
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
+    except RedisError as error:
+        sys.exit(f"Redis at {url} is not reachable ({error}); start it or pass --redis-url")
+
+
+def _raise_keyboard_interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def banner(stack: ServiceStack, triton_metrics: str) -> str:
+    url = stack.api_url
+    worker_ports = ", ".join(worker.env["DFREC_METRICS_PORT"] for worker in stack.workers)
+    return "\n".join(
+        [
+            f"dfrec is ready: {url}",
+            f"  submit : curl -F image=@face.jpg {url}/recover",
+            f"  poll   : curl {url}/jobs/<id>",
+            f"  docs   : {url}/docs      metrics: {url}/metrics",
+            f"  workers: metrics on ports {worker_ports}",
+            f"  triton : {triton_metrics}/metrics",
+            f"  logs   : {stack.log_dir.resolve()}",
+            "Ctrl-C stops everything.",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dfrec.triton.launcher import TritonServer
+
+    args = parse_args(argv)
+    check_redis(args.redis_url)
+    repository = model_repository(args)
+    http_port, grpc_port, metrics_port = args.triton_ports
+    args.log_dir.mkdir(parents=True, exist_ok=True)
+    triton = TritonServer(
+        repository, http_port, grpc_port, metrics_port, log_path=args.log_dir / "triton.log"
+    )
+    settings = StackSettings(
+        redis_url=args.redis_url,
+        triton_http_url=f"http://127.0.0.1:{http_port}",
+        triton_grpc_url=f"127.0.0.1:{grpc_port}",
+        key_prefix=args.key_prefix,
+    )
+    stack = ServiceStack(settings, args.log_dir, workers=args.workers, api_port=args.port)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT may arrive ignored (nohup, &)
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
+    try:
+        with triton:
+            print(f"starting Triton on {repository} ...", flush=True)
+            triton.wait_ready("dfrec")
+            with stack:
+                wait_until(
+                    lambda: httpx.get(f"{stack.api_url}/readyz", timeout=2).status_code == 200,
+                    timeout=60,
+                    what="/readyz answering 200",
+                )
+                print(banner(stack, f"http://127.0.0.1:{metrics_port}"), flush=True)
+                while all(p.is_running() for p in [stack.api, *stack.workers]):
+                    time.sleep(1)
+                print("a process exited; see the logs. Stopping.", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""API and worker processes wired to one Redis and one Triton by environment variables."""
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from worker.localrun.processes import ManagedProcess, free_port, wait_until
+
+
+@dataclass
+class StackSettings:
+    """The environment shared by the API and the workers (see service/ and worker/ config)."""
+
+    redis_url: str
+    triton_http_url: str
+    triton_grpc_url: str
+    key_prefix: str = "dfrec:"
+    queue_name: str = "recover"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DFREC_REDIS_URL": self.redis_url,
+            "DFREC_REDIS_KEY_PREFIX": self.key_prefix,
+            "DFREC_QUEUE_NAME": self.queue_name,
+            "DFREC_TRITON_HTTP_URL": self.triton_http_url,
+            "DFREC_TRITON_GRPC_URL": self.triton_grpc_url,
+            **self.extra_env,
+        }
+
+
+def api_process(settings: StackSettings, port: int, log_dir: Path) -> ManagedProcess:
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "service.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return ManagedProcess("api", argv, settings.environment(), log_dir / "api.log")
+
+
+def worker_process(
+    settings: StackSettings, name: str, metrics_port: int, log_dir: Path, **env: str
+) -> ManagedProcess:
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker.app",
+        "worker",
+        "--loglevel=INFO",
+        "--pool=solo",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        f"{name}@%h",
+    ]
+    environment = settings.environment() | {"DFREC_METRICS_PORT": str(metrics_port)} | env
+    return ManagedProcess(name, argv, environment, log_dir / f"{name}.log")
+
+
+class ServiceStack:
+    """An API and N workers; Triton and Redis are already running elsewhere."""
+
+    def __init__(
+        self, settings: StackSettings, log_dir: Path, workers: int = 1, api_port: int = 0
+    ) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.api_port = api_port or free_port()
+        self.api = api_process(settings, self.api_port, log_dir)
+        self.workers = [self.new_worker(f"worker{index}") for index in range(workers)]
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def new_worker(self, name: str, **env: str) -> ManagedProcess:
+        return worker_process(self.settings, name, free_port(), self.log_dir, **env)
+
+    def start(self) -> "ServiceStack":
+        for worker in self.workers:
+            worker.start()
+        self.api.start()
+        wait_until(self._api_alive, timeout=30, what="the API answering /healthz")
+        return self
+
+    def _api_alive(self) -> bool:
+        if not self.api.is_running():
+            raise RuntimeError(f"the API exited:\n{self.api.log_tail()}")
+        try:
+            return httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        self.api.stop()
+        for worker in self.workers:
+            worker.stop()
+
+    def __enter__(self) -> "ServiceStack":
+        return self.start()
+
+    def __exit__(self, *_) -> None:
+        self.stop()
