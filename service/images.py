@@ -44,7 +44,7 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> ApiError:
 def to_rgb(image: Image.Image) -> Image.Image:
     """8-bit RGB from any mode: 16-bit scaled down, alpha composited on white, CMYK converted."""
     if image.mode in SIXTEEN_BIT_MODES:
-        image = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+        image = image.convert("I").point(lambda value: value * (1 / 257) + 0.5).convert("L")
     if image.mode == "P":
         image = image.convert("RGBA")
     if "A" in image.getbands():

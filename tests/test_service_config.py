@@ -1,0 +1,61 @@
+"""Settings of the API and the worker: safe local defaults, refusals in production."""
+
+import pytest
+from pydantic import ValidationError
+
+from service.config import ServiceSettings
+from worker.config import WorkerSettings
+
+
+def test_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("DFREC_REDIS_URL", raising=False)
+    settings = ServiceSettings()
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert settings.max_upload_bytes == 10 * 1024 * 1024
+
+
+def test_redis_url_is_read_from_plain_REDIS_URL(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DFREC_REDIS_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/3")
+    assert ServiceSettings().redis_url == "redis://cache:6379/3"
+    assert WorkerSettings().redis_url == "redis://cache:6379/3"
+
+
+def test_production_refuses_implicit_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DFREC_ENV", "production")
+    with pytest.raises(ValidationError, match="DFREC_REDIS_URL must be set explicitly"):
+        ServiceSettings()
+    with pytest.raises(ValidationError, match="DFREC_TRITON_GRPC_URL must be set explicitly"):
+        WorkerSettings(redis_url="redis://redis:6379/0")
+
+
+def test_production_accepts_explicit_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DFREC_ENV", "production")
+    monkeypatch.setenv("DFREC_REDIS_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("DFREC_TRITON_HTTP_URL", "http://triton:8000")
+    monkeypatch.setenv("DFREC_TRITON_GRPC_URL", "triton:8001")
+    assert ServiceSettings().env == "production"
+    assert WorkerSettings().triton_grpc_url == "triton:8001"
+
+
+def test_production_refuses_huge_limits_and_the_test_hook() -> None:
+    explicit = {"redis_url": "redis://redis:6379/0"}
+    with pytest.raises(ValidationError, match="MAX_UPLOAD_BYTES"):
+        ServiceSettings(
+            env="production", triton_http_url="http://t:8000", max_upload_bytes=10**9, **explicit
+        )
+    with pytest.raises(ValidationError, match="test hook"):
+        WorkerSettings(
+            env="production", triton_grpc_url="t:8001", test_stage_delay_seconds=1.0, **explicit
+        )
+
+
+def test_worker_refuses_backoff_longer_than_visibility_timeout() -> None:
+    with pytest.raises(ValidationError, match="delivered twice"):
+        WorkerSettings(visibility_timeout_seconds=30, triton_retry_backoff_max_seconds=60)
+
+
+def test_retry_delay_doubles_up_to_the_cap() -> None:
+    settings = WorkerSettings(triton_retry_backoff_seconds=1, triton_retry_backoff_max_seconds=5)
+    assert [settings.retry_delay_seconds(n) for n in range(5)] == [1, 2, 4, 5, 5]

@@ -1,0 +1,91 @@
+"""Job record transitions in the real Redis (database 15, unique prefix): each is atomic and
+conditional, so a finished job never changes and a redelivered task cannot finish it twice."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+
+from service.contract import JobStage, JobStatus
+from service.jobstore import InputFacts, JobError, JobStore
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+FACTS = InputFacts(sha256="0" * 64, format="PNG", width=4, height=3, size_bytes=10)
+
+
+@pytest.fixture
+def store() -> Iterator[JobStore]:
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        redis.ping()
+    except Exception as error:  # noqa: BLE001
+        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
+    prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
+    yield JobStore(redis, prefix, job_ttl_seconds=60)
+    keys = list(redis.scan_iter(match=f"{prefix}*"))
+    if keys:
+        redis.delete(*keys)
+    redis.close()
+
+
+def new_job(store: JobStore, now: float = 1000.0, deadline_seconds: int = 100) -> str:
+    job_id = uuid.uuid4().hex
+    store.create(job_id, FACTS, b"png bytes", now, deadline_seconds)
+    return job_id
+
+
+def test_create_then_read(store: JobStore) -> None:
+    job_id = new_job(store)
+    record = store.get(job_id)
+    assert record.status is JobStatus.QUEUED and record.stage is JobStage.QUEUED
+    assert record.input == FACTS and record.attempts == 0 and record.started_at is None
+    assert store.load_upload(job_id) == b"png bytes"
+    assert store.get(uuid.uuid4().hex) is None
+
+
+def test_start_counts_attempts_and_keeps_first_start_time(store: JobStore) -> None:
+    job_id = new_job(store)
+    assert store.start(job_id, JobStage.PREPROCESS, 1001.0)
+    assert store.start(job_id, JobStage.PREPROCESS, 1005.0)  # redelivered after a crash
+    record = store.get(job_id)
+    assert record.status is JobStatus.RUNNING and record.attempts == 2
+    assert record.started_at == 1001.0
+
+
+def test_finish_happens_once(store: JobStore) -> None:
+    job_id = new_job(store)
+    store.start(job_id, JobStage.PREPROCESS, 1001.0)
+    assert store.finish(job_id, JobStatus.SUCCEEDED, 1002.0, result={"fake_probability": 0.5})
+    assert not store.finish(job_id, JobStatus.FAILED, 1003.0, error=JobError("timeout", "late"))
+    assert not store.start(job_id, JobStage.PREPROCESS, 1004.0)
+    assert not store.set_stage(job_id, JobStage.INFER)
+    record = store.get(job_id)
+    assert record.status is JobStatus.SUCCEEDED and record.stage is JobStage.DONE
+    assert record.finished_at == 1002.0 and record.error is None
+    assert store.load_upload(job_id) is None  # the upload is dropped once the job ends
+
+
+def test_queue_depth_counts_queued_jobs_before_their_deadline(store: JobStore) -> None:
+    first, _ = new_job(store, now=1000.0), new_job(store, now=1000.0)
+    assert store.count_queued(1001.0) == 2
+    store.start(first, JobStage.PREPROCESS, 1001.0)
+    assert store.count_queued(1001.0) == 1
+    assert store.count_queued(2000.0) == 0  # past the deadline: no longer waiting
+
+
+def test_overdue_job_fails_with_timeout_once(store: JobStore) -> None:
+    job_id = new_job(store, now=1000.0, deadline_seconds=10)
+    record = store.get(job_id)
+    assert not store.fail_if_overdue(record, 1005.0)
+    assert store.fail_if_overdue(record, 1011.0)
+    assert not store.fail_if_overdue(record, 1012.0)
+    failed = store.get(job_id)
+    assert failed.status is JobStatus.FAILED and failed.error.code == "timeout"
+
+
+def test_artifacts_round_trip(store: JobStore) -> None:
+    job_id = new_job(store)
+    store.save_artifacts(job_id, {"mask": b"m", "source": b"s"})
+    assert store.load_artifact(job_id, "mask") == b"m"
+    assert store.load_artifact(job_id, "target") is None
