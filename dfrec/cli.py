@@ -34,6 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--target", choices=["cpu", "gpu"], default="cpu")
     export.add_argument("--max-batch-size", type=int, default=8)
 
+    train = commands.add_parser("train", help="train on synthetic forgeries (resumes if cut off)")
+    train.add_argument("--variant", choices=variant_names(), default="small")
+    train.add_argument("--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id")
+    train.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "small")
+    train.add_argument("--steps", type=int, default=2000)
+    train.add_argument("--batch-size", type=int, default=8)
+    train.add_argument("--sample-every", type=int, default=100)
+    train.add_argument("--checkpoint-every", type=int, default=50)
+    train.add_argument("--num-workers", type=int, default=1)
+
     triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
     triton_commands = triton.add_subparsers(dest="triton_command", required=True)
     serve = triton_commands.add_parser("serve", help="start Triton, wait for the ensemble, block")
@@ -64,6 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.export.repository import export_repository
 
         print(export_repository(args.checkpoint, args.out, args.target, args.max_batch_size))
+    elif args.command == "train":
+        from dfrec.training.config import TrainConfig
+        from dfrec.training.loop import train
+
+        config = TrainConfig(
+            variant=args.variant,
+            data_root=args.data,
+            out_dir=args.out,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            sample_every=args.sample_every,
+            checkpoint_every=args.checkpoint_every,
+            num_workers=args.num_workers,
+        )
+        print(train(config))
     elif args.command == "triton":
         from dfrec.triton.launcher import serve_forever
 

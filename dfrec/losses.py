@@ -40,6 +40,7 @@ class LossConfig:
     patch_weight: float = 0.5  # lambda_3
     mask_weight: float = 1.0  # BCE(m_s, synthetic blend mask); used when true_mask is given
     real_fake_weight: float = 1.0  # BCE(fake_logit, is_fake); used when is_fake is given
+    perceptual_size: int | None = None  # resize before VGG19 (CPU training: 64), None = as is
 
 
 def identity_loss(facenet: FaceNet, recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
@@ -114,6 +115,18 @@ class DFRECLoss(nn.Module):
         self.facenet = facenet if facenet is not None else load_facenet()
         self.vgg = vgg if vgg is not None else load_vgg19()
 
+    def perceptual_inputs(
+        self, recovered: torch.Tensor, true: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both images at config.perceptual_size (bilinear, antialiased) when it is set."""
+        size = self.config.perceptual_size
+        if size is None or recovered.shape[-1] == size:
+            return recovered, true
+        return tuple(  # type: ignore[return-value]
+            F.interpolate(image, size=(size, size), mode="bilinear", antialias=True)
+            for image in (recovered, true)
+        )
+
     def forward(
         self,
         *,
@@ -139,8 +152,12 @@ class DFRECLoss(nn.Module):
         terms = {
             "identity_source": identity_loss(self.facenet, recovered_source, true_source),
             "identity_target": identity_loss(self.facenet, recovered_target, true_target),
-            "perceptual_source": perceptual_loss(self.vgg, recovered_source, true_source),
-            "perceptual_target": perceptual_loss(self.vgg, recovered_target, true_target),
+            "perceptual_source": perceptual_loss(
+                self.vgg, *self.perceptual_inputs(recovered_source, true_source)
+            ),
+            "perceptual_target": perceptual_loss(
+                self.vgg, *self.perceptual_inputs(recovered_target, true_target)
+            ),
             "patch": masked_patch_loss(predicted_patches, true_patches, masked),
         }
         weights = {

@@ -1,0 +1,1 @@
+"""Training DFREC (and the DRN baseline) on synthetic forgeries of real photos."""

@@ -1,0 +1,40 @@
+"""One config object for a training run; stored in every training checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    variant: str = "small"
+    data_root: Path = Path("../shared/data/celeba-id")
+    out_dir: Path = Path("runs/small")
+    steps: int = 2000
+    batch_size: int = 8
+    learning_rate: float = 1e-4  # AdamW, as in the paper
+    weight_decay: float = 1e-5
+    test_fraction: float = 0.2
+    split_seed: int = 0
+    seed: int = 0
+    items_per_epoch: int = 4096
+    num_workers: int = 1
+    log_every: int = 10
+    sample_every: int = 100
+    checkpoint_every: int = 50
+    grad_clip: float = 1.0
+    perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in dataclasses.asdict(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        paths = {field.name for field in dataclasses.fields(cls) if field.type == "Path"}
+        return cls(**{key: Path(value) if key in paths else value for key, value in data.items()})
