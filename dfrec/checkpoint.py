@@ -13,6 +13,7 @@ from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 
 FORMAT = "dfrec-checkpoint/1"
+PAYLOAD_KEYS = ("variant", "config", "state_dict", "metadata")
 
 
 class CheckpointError(ValueError):
@@ -33,6 +34,24 @@ def save_checkpoint(model: DFREC, path: Path, metadata: dict[str, Any] | None = 
     return path
 
 
+def ship_checkpoint(source: Path, destination: Path) -> Path:
+    """Copy a trained checkpoint with floating weights stored as float16 (half the bytes; loading
+    casts them back to float32, so inference stays float32 and deterministic)."""
+    payload = read_payload(source)
+    payload["state_dict"] = {
+        name: tensor.half() if tensor.is_floating_point() else tensor
+        for name, tensor in payload["state_dict"].items()
+    }
+    payload["metadata"] = {
+        **payload["metadata"],
+        "stored_as": "float16",
+        "shipped_from": source.name,
+    }
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(payload, destination)
+    return destination
+
+
 def init_checkpoint(variant: str, path: Path, seed: int = 0) -> Path:
     """A checkpoint of randomly initialised weights (until trained weights exist)."""
     torch.manual_seed(seed)
@@ -49,6 +68,9 @@ def read_payload(path: Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"checkpoint {path} has format {found!r}, expected {FORMAT!r}")
+    missing = [key for key in PAYLOAD_KEYS if key not in payload]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
     return payload
 
 

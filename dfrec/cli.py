@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--out", type=Path, required=True)
     init.add_argument("--seed", type=int, default=0)
 
+    ship = commands.add_parser("ship", help="store a trained checkpoint as float16 for shipping")
+    ship.add_argument("checkpoint", type=Path)
+    ship.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT)
+
     export = commands.add_parser("export", help="write a Triton model repository")
     export.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     export.add_argument("--out", type=Path, default=DEFAULT_REPOSITORY)
@@ -70,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.checkpoint import init_checkpoint
 
         print(init_checkpoint(args.variant, args.out, args.seed))
+    elif args.command == "ship":
+        from dfrec.checkpoint import ship_checkpoint
+
+        print(ship_checkpoint(args.checkpoint, args.out))
     elif args.command == "export":
         from dfrec.export.repository import export_repository
 
