@@ -16,7 +16,11 @@ from pathlib import Path
 import httpx
 from redis import Redis, RedisError
 
-from worker.localrun.model_repository import build_repository, random_weights_repository
+from worker.localrun.model_repository import (
+    DEFAULT_CACHE,
+    build_repository,
+    random_weights_repository,
+)
 from worker.localrun.processes import wait_until
 from worker.localrun.stack import ServiceStack, StackSettings
 
@@ -40,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar=("HTTP", "GRPC", "METRICS"),
     )
     parser.add_argument("--workers", type=int, default=1, help="worker processes (solo pool)")
-    parser.add_argument("--log-dir", type=Path, default=Path("local-run-logs"))
+    parser.add_argument("--log-dir", type=Path, default=DEFAULT_CACHE / "logs")
     return parser.parse_args(argv)
 
 
