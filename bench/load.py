@@ -31,6 +31,7 @@ class Tally:
     submitted: int = 0
     succeeded: int = 0
     failed: int = 0
+    not_applicable: int = 0  # no face found: pass --image with a face photo
     rejected: int = 0  # 429 queue_full
     end_to_end: list[float] = field(default_factory=list)
 
@@ -42,7 +43,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--model", default="dfrec")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of submitting")
-    parser.add_argument("--image", type=Path, help="default: a synthetic 256 x 256 picture")
+    parser.add_argument(
+        "--image", type=Path, help="a face photo (default: a synthetic 256 x 256 picture)"
+    )
     parser.add_argument("--poll-interval", type=float, default=0.05)
     parser.add_argument("--triton-calls", type=int, default=30)
     return parser.parse_args()
@@ -73,6 +76,8 @@ async def one_job(client: httpx.AsyncClient, image: bytes, args, tally: Tally) -
     if job["status"] == "succeeded":
         tally.succeeded += 1
         tally.end_to_end.append(time.perf_counter() - started)
+    elif job["status"] == "not_applicable":
+        tally.not_applicable += 1
     else:
         tally.failed += 1
 
@@ -129,7 +134,8 @@ def main() -> int:
     print(f"clients {args.clients}, {elapsed:.1f} s, api {args.api}, triton {args.triton_grpc}")
     print(
         f"submitted {tally.submitted}  succeeded {tally.succeeded}  failed {tally.failed}  "
-        f"rejected(429) {tally.rejected}  throughput {tally.succeeded / elapsed:.2f} jobs/s"
+        f"not_applicable {tally.not_applicable}  rejected(429) {tally.rejected}  "
+        f"throughput {tally.succeeded / elapsed:.2f} jobs/s"
     )
     print(row("end-to-end", tally.end_to_end))
     print(row("triton ensemble alone", triton))
