@@ -11,4 +11,9 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[api,models,train,dev]"
 .venv/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+# Debian's chromium + chromedriver for the moderator page's browser test (skipped without them).
+if ! { command -v chromium && command -v chromedriver; } >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -q && apt-get install -y -q chromium chromium-driver \
+    || echo "setup: could not install chromium; the browser test will be skipped" >&2
+fi
 echo "setup done: .venv ready"

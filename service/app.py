@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from service.config import ServiceSettings
 from service.error_handlers import install_error_handlers
 from service.metrics import ApiMetrics, RequestMetricsMiddleware
-from service.routers import health, jobs, recover
+from service.routers import evidence, health, jobs, recover, web
 from service.routers.prefix import VERSION_PREFIX
 from service.state import ServiceState
 
@@ -33,8 +33,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = FastAPI(title="dfrec", description=DESCRIPTION, version="1", lifespan=lifespan)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     install_error_handlers(app)
-    for router in (recover.router, jobs.router):
+    for router in (recover.router, jobs.router, evidence.router):
         app.include_router(router)
         app.include_router(router, prefix=VERSION_PREFIX)
     app.include_router(health.router)
+    app.include_router(web.router)
+    app.mount(web.STATIC_PATH, web.static_files(), name="static")
     return app

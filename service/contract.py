@@ -11,7 +11,7 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    NOT_APPLICABLE = "not_applicable"  # issue 5: no face found; not an error
+    NOT_APPLICABLE = "not_applicable"  # no face to work on (see NotApplicableReason)
 
     @property
     def is_terminal(self) -> bool:
@@ -19,6 +19,25 @@ class JobStatus(StrEnum):
 
 
 TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.NOT_APPLICABLE})
+
+
+class NotApplicableReason(StrEnum):
+    """Why a job (or one face of it) is `not_applicable`: the photo is fine, there is nothing
+    the model can be run on. Not an error.
+
+    | reason         | meaning                                                           |
+    |----------------|-------------------------------------------------------------------|
+    | no_face        | no face was detected in the photo                                 |
+    | face_too_small | the face box is below DFREC_MIN_FACE_SIZE (the job: every face is) |
+    """
+
+    NO_FACE = "no_face"
+    FACE_TOO_SMALL = "face_too_small"
+
+
+EVIDENCE_ARTIFACT = "evidence"
+"""Name under which the worker stores a job's signed evidence manifest (JSON) with the artifacts;
+served by GET /jobs/{id}/evidence, not listed among the result's images."""
 
 
 class JobStage(StrEnum):

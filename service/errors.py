@@ -10,9 +10,10 @@ HTTP errors (returned by the API):
 | 400    | malformed_multipart     | the multipart body cannot be parsed                         |
 | 404    | job_not_found           | no job with this id (never created, or expired)             |
 | 404    | artifact_not_found      | the job has no artifact of that name                        |
+| 404    | evidence_not_found      | the job has no evidence manifest (it failed, or expired)    |
 | 404    | not_found               | no such route                                               |
 | 405    | method_not_allowed      | the route exists, the method does not                       |
-| 409    | job_not_finished        | artifacts asked for before the job succeeded                |
+| 409    | job_not_finished        | artifacts or evidence asked for before the job finished     |
 | 413    | upload_too_large        | the upload exceeds the byte limit (counted while streaming) |
 | 413    | too_many_pixels         | width x height exceeds the pixel limit (decompression bomb) |
 | 415    | multipart_required      | the request is not multipart/form-data                      |
@@ -38,6 +39,7 @@ class ErrorCode(StrEnum):
     MALFORMED_MULTIPART = "malformed_multipart"
     JOB_NOT_FOUND = "job_not_found"
     ARTIFACT_NOT_FOUND = "artifact_not_found"
+    EVIDENCE_NOT_FOUND = "evidence_not_found"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     JOB_NOT_FINISHED = "job_not_finished"

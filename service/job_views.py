@@ -24,6 +24,17 @@ def artifact_path(api_prefix: str, job_id: str, name: str) -> str:
     return f"{job_path(api_prefix, job_id)}/artifacts/{name}.png"
 
 
+def evidence_path(api_prefix: str, job_id: str) -> str:
+    return f"{job_path(api_prefix, job_id)}/evidence"
+
+
+def _links(record: JobRecord, api_prefix: str) -> dict[str, str]:
+    links = {"self": job_path(api_prefix, record.id)}
+    if record.result is not None:
+        links["evidence"] = evidence_path(api_prefix, record.id)
+    return links
+
+
 def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
     result = None
     if record.result is not None:
@@ -44,5 +55,5 @@ def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
         input=InputResponse(**record.input.__dict__),
         error=ErrorDetail(**record.error.__dict__) if record.error else None,
         result=result,
-        links={"self": job_path(api_prefix, record.id)},
+        links=_links(record, api_prefix),
     )

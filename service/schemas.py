@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.contract import JobStage, JobStatus
+from service.contract import JobStage, JobStatus, NotApplicableReason
 
 
 class ErrorDetail(BaseModel):
@@ -40,11 +40,33 @@ class ModelResponse(BaseModel):
     variant: str
 
 
+class FaceResponse(BaseModel):
+    index: int = Field(description="0 is the largest face; faces are ordered by box area")
+    status: JobStatus = Field(description="succeeded, or not_applicable (see reason)")
+    reason: NotApplicableReason | None
+    box: list[int] = Field(description="left, top, right, bottom in photo pixels")
+    landmarks: list[list[float]] = Field(description="5 points (x, y): eyes' corners, nose")
+    detection_score: float
+    fake_probability: float | None = Field(None, ge=0.0, le=1.0)
+    artifacts: dict[str, str] = Field(
+        description="kind (crop, mask, source, target) -> name of an entry of result.artifacts"
+    )
+
+
 class ResultResponse(BaseModel):
-    fake_probability: float = Field(ge=0.0, le=1.0)
+    fake_probability: float | None = Field(
+        ge=0.0, le=1.0, description="the most suspicious face's; null when no face was processed"
+    )
+    reason: NotApplicableReason | None = Field(
+        None, description="why the job is not_applicable: no_face or face_too_small"
+    )
+    faces_detected: int = Field(description="faces found; at most DFREC_MAX_FACES are reported")
+    faces: list[FaceResponse]
     model: ModelResponse
     artifacts: dict[str, ArtifactResponse] = Field(
-        description="by name: mask (source-identity probability), source, target"
+        description="by name: face{i}_{crop,mask,source,target} per processed face; mask, "
+        "source, target of the largest processed face; context_target and context_source, "
+        "the photo with the recovered faces pasted back"
     )
     image_size: int = Field(description="side in pixels of the square the model worked on")
     timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")

@@ -1,8 +1,12 @@
-"""Shared fixtures: where ../shared/data lives, and skipping when it is absent."""
+"""Shared fixtures: where ../shared/data lives, and skipping when it is absent; the real
+service stack (tests/service_stack.py)."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["service_stack"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -15,3 +19,14 @@ def celeba_root() -> Path:
     if not (CELEBA_ID / "faces.csv").is_file():
         pytest.skip(f"face photos not found at {CELEBA_ID} (../shared is absent on this machine)")
     return CELEBA_ID
+
+
+@pytest.fixture(scope="session")
+def portrait(celeba_root: Path) -> Callable[[int], bytes]:
+    """portrait(i): the JPEG bytes of the first photo of the i-th identity (one face each)."""
+    identities = sorted(path for path in celeba_root.iterdir() if path.is_dir())
+
+    def read(index: int) -> bytes:
+        return sorted(identities[index].glob("*.jpg"))[0].read_bytes()
+
+    return read

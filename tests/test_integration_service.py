@@ -1,6 +1,7 @@
 """The whole service against real parts: the bundled Triton (via dfrec.triton.launcher) on a
 tiny random-weight model, real Celery worker processes, the API under uvicorn, and the real
-Redis in database 15 under a unique key prefix per stack (deleted afterwards).
+Redis in database 15 under a unique key prefix per stack (deleted afterwards); fixtures in
+tests/service_stack.py. Uploads are celeba-id portraits (one face each).
 
 The tests run in file order: the last one stops the module's Triton on purpose.
 """
@@ -8,37 +9,20 @@ The tests run in file order: the last one stops the module's Triton on purpose.
 import hashlib
 import io
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 from PIL import Image
-from redis import Redis
 
-from worker.localrun.model_repository import random_weights_repository
-from worker.localrun.processes import free_port, wait_until
-from worker.localrun.stack import ServiceStack, StackSettings
+from worker.localrun.processes import wait_until
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 JOB_TIMEOUT = 90.0
 
 
-def image_bytes(seed: int, size=(96, 80)) -> bytes:
-    """The same seed always gives the same PNG bytes."""
-    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    picture = Image.fromarray(pixels)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def submit(api: str, data: bytes) -> dict:
-    response = httpx.post(f"{api}/recover", files={"image": ("face.png", data, "image/png")})
+    response = httpx.post(f"{api}/recover", files={"image": ("face.jpg", data, "image/jpeg")})
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -59,65 +43,11 @@ def finished(job: dict) -> bool:
     return job["status"] in ("succeeded", "failed", "not_applicable")
 
 
-@pytest.fixture(scope="module")
-def redis() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except Exception as error:  # noqa: BLE001
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    from dfrec.triton.launcher import TritonServer
-
-    repository = random_weights_repository("tiny", tmp_path_factory.getbasetemp() / "dfrec-tiny")
-    log_dir = tmp_path_factory.mktemp("triton")
-    server = TritonServer(
-        repository, free_port(), free_port(), free_port(), log_path=log_dir / "triton.log"
-    )
-    with server:
-        server.wait_ready("dfrec", timeout=180)
-        yield server
-
-
-@pytest.fixture
-def make_stack(triton, redis: Redis, tmp_path: Path) -> Iterator:
-    """Starts API + worker stacks on the module's Triton, each under its own key prefix."""
-    stacks: list[ServiceStack] = []
-    prefixes: list[str] = []
-
-    def start(workers: int = 1, **env: str) -> ServiceStack:
-        prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
-        prefixes.append(prefix)
-        settings = StackSettings(
-            redis_url=REDIS_URL,
-            triton_http_url=f"http://{triton.http_url}",
-            triton_grpc_url=triton.grpc_url,
-            key_prefix=prefix,
-            extra_env={"DFREC_ENV": "test", **env},
-        )
-        stack = ServiceStack(settings, tmp_path / f"logs-{len(stacks)}", workers=workers)
-        stacks.append(stack)
-        return stack.start()
-
-    yield start
-    for stack in stacks:
-        stack.stop()
-    for prefix in prefixes:
-        keys = list(redis.scan_iter(match=f"{prefix}*"))
-        if keys:
-            redis.delete(*keys)
-
-
-def test_upload_poll_and_fetch_three_pngs(make_stack) -> None:
+def test_upload_poll_and_fetch_three_pngs(make_stack, portrait) -> None:
     stack = make_stack()
     api = stack.api_url
     wait_until(lambda: httpx.get(f"{api}/readyz").status_code == 200, 30, "readiness")
-    data = image_bytes(1)
+    data = portrait(1)
     accepted = submit(api, data)
     job = poll(api, accepted["id"], finished)
     assert job["status"] == "succeeded", job
@@ -145,9 +75,9 @@ def test_upload_poll_and_fetch_three_pngs(make_stack) -> None:
         assert picture.mode == ("L" if name == "mask" else "RGB")
 
 
-def test_same_image_gives_byte_identical_artifacts(make_stack) -> None:
+def test_same_image_gives_byte_identical_artifacts(make_stack, portrait) -> None:
     api = make_stack().api_url
-    first, second, other = (submit(api, image_bytes(seed)) for seed in (7, 7, 8))
+    first, second, other = (submit(api, portrait(index)) for index in (7, 7, 8))
     jobs = [poll(api, job["id"], finished) for job in (first, second, other)]
     assert [job["status"] for job in jobs] == ["succeeded"] * 3
     hashes = [{name: a["sha256"] for name, a in job["result"]["artifacts"].items()} for job in jobs]
@@ -156,10 +86,10 @@ def test_same_image_gives_byte_identical_artifacts(make_stack) -> None:
     assert jobs[0]["result"]["fake_probability"] == jobs[1]["result"]["fake_probability"]
 
 
-def test_metrics_of_api_and_worker(make_stack) -> None:
+def test_metrics_of_api_and_worker(make_stack, portrait) -> None:
     stack = make_stack()
     api = stack.api_url
-    poll(api, submit(api, image_bytes(2))["id"], finished)
+    poll(api, submit(api, portrait(2))["id"], finished)
     worker_port = stack.workers[0].env["DFREC_METRICS_PORT"]
     worker_metrics = httpx.get(f"http://127.0.0.1:{worker_port}/metrics").text
     assert "dfrec_jobs_succeeded_total 1.0" in worker_metrics
@@ -170,7 +100,7 @@ def test_metrics_of_api_and_worker(make_stack) -> None:
     assert "dfrec_queue_depth 0.0" in api_metrics
 
 
-def test_job_survives_its_worker_being_killed(make_stack) -> None:
+def test_job_survives_its_worker_being_killed(make_stack, portrait) -> None:
     """SIGKILL the worker mid-job; a new worker picks the message up after the visibility
     timeout and the job succeeds, exactly once."""
     broker = {
@@ -181,7 +111,7 @@ def test_job_survives_its_worker_being_killed(make_stack) -> None:
     }
     stack = make_stack(workers=1, DFREC_TEST_STAGE_DELAY_SECONDS="30", **broker)
     api = stack.api_url
-    job_id = submit(api, image_bytes(3))["id"]
+    job_id = submit(api, portrait(3))["id"]
     poll(api, job_id, lambda job: job["status"] == "running" and job["stage"] == "infer", 60)
     stack.workers[0].kill()
     assert httpx.get(f"{api}/jobs/{job_id}").json()["status"] == "running"
@@ -197,7 +127,7 @@ def test_job_survives_its_worker_being_killed(make_stack) -> None:
         assert httpx.get(f"{api}{artifact['url']}").status_code == 200
 
 
-def test_triton_down_fails_the_job_with_a_clear_code(triton, make_stack) -> None:
+def test_triton_down_fails_the_job_with_a_clear_code(triton, make_stack, portrait) -> None:
     """Runs last: stops the module's Triton, then submits."""
     triton.stop()
     stack = make_stack(
@@ -207,7 +137,7 @@ def test_triton_down_fails_the_job_with_a_clear_code(triton, make_stack) -> None
         DFREC_TRITON_TIMEOUT_SECONDS="2",
     )
     api = stack.api_url
-    job = poll(api, submit(api, image_bytes(4))["id"], finished)
+    job = poll(api, submit(api, portrait(4))["id"], finished)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "triton_unavailable", job["error"]
     assert "after 2 retries" in job["error"]["message"]

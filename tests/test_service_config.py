@@ -35,8 +35,19 @@ def test_production_accepts_explicit_settings(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("DFREC_REDIS_URL", "redis://redis:6379/0")
     monkeypatch.setenv("DFREC_TRITON_HTTP_URL", "http://triton:8000")
     monkeypatch.setenv("DFREC_TRITON_GRPC_URL", "triton:8001")
+    monkeypatch.setenv("DFREC_EVIDENCE_KEY", "x" * 32)
+    monkeypatch.setenv("DFREC_MODEL_REPOSITORY", "/models")
     assert ServiceSettings().env == "production"
     assert WorkerSettings().triton_grpc_url == "triton:8001"
+
+
+def test_production_worker_refuses_the_default_evidence_key_and_no_model_hashes() -> None:
+    explicit = {"redis_url": "redis://redis:6379/0", "triton_grpc_url": "t:8001"}
+    with pytest.raises(ValidationError, match="EVIDENCE_KEY") as refused:
+        WorkerSettings(env="production", **explicit)
+    assert "DFREC_MODEL_REPOSITORY" in str(refused.value)
+    with pytest.raises(ValidationError, match="EVIDENCE_KEY"):
+        WorkerSettings(env="production", evidence_key="short", model_repository="/m", **explicit)
 
 
 def test_production_refuses_huge_limits_and_the_test_hook() -> None:

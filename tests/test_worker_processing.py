@@ -6,9 +6,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from dfrec.noise import batch_masking_noise
 from worker.postprocess import encode_png, to_uint8
-from worker.preprocess import load_rgb, to_model_input
+from worker.preprocess import load_rgb
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -22,20 +21,15 @@ def sample_image() -> Image.Image:
     return Image.merge("RGB", (gradient, gradient.rotate(90), gradient.rotate(180)))
 
 
-def test_model_input_shape_range_and_determinism() -> None:
+def test_load_rgb_is_upright_rgb_uint8_and_deterministic() -> None:
     data = png_bytes(sample_image())
-    first = to_model_input(load_rgb(data), 32)
-    second = to_model_input(load_rgb(data), 32)
-    assert first.shape == (3, 32, 32) and first.dtype == np.float32
-    assert first.min() >= 0.0 and first.max() <= 1.0
+    first, second = load_rgb(data), load_rgb(data)
+    assert first.shape == (70, 90, 3) and first.dtype == np.uint8
     assert first.tobytes() == second.tobytes()
-    noise = batch_masking_noise(first[np.newaxis], 4)
-    assert noise.tobytes() == batch_masking_noise(second[np.newaxis], 4).tobytes()
 
 
 def test_grayscale_input_becomes_three_channels() -> None:
-    data = png_bytes(sample_image().convert("L"))
-    assert to_model_input(load_rgb(data), 16).shape == (3, 16, 16)
+    assert load_rgb(png_bytes(sample_image().convert("L"))).shape == (70, 90, 3)
 
 
 def test_to_uint8_clips_and_rounds() -> None:

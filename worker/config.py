@@ -2,15 +2,20 @@
 
 Shares the Redis address, key prefix and queue name with the API (same variable names).
 With `DFREC_ENV=production` it refuses the test hook and addresses left at their localhost
-defaults. In every mode it refuses timings that would make the broker deliver a job twice.
+defaults, the development evidence key or a missing model repository. In every mode it refuses
+timings that would make the broker deliver a job twice.
 """
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.contract import JobStage
+
+DEVELOPMENT_EVIDENCE_KEY = "dfrec-development-evidence-key-not-secret"
+MIN_PRODUCTION_KEY_BYTES = 32
 
 
 class WorkerSettings(BaseSettings):
@@ -41,6 +46,19 @@ class WorkerSettings(BaseSettings):
     broker_restore_interval_seconds: int = Field(10, gt=0)
     """How often a worker looks for messages of dead workers past the visibility timeout."""
 
+    max_faces: int = Field(8, ge=1)
+    """Faces processed per photo, largest first; the rest are counted, not processed."""
+    min_face_size: int = Field(40, ge=1)
+    """Shorter side of the detected face box in photo pixels below which a face is reported
+    `not_applicable` / `face_too_small` instead of being processed."""
+    paste_feather_fraction: float = Field(0.08, ge=0, lt=0.5)
+    """Feathered border of a recovered face pasted back into the photo, as a fraction of S."""
+    model_repository: Path | None = None
+    """The Triton model repository Triton serves (read-only): the evidence manifest lists the
+    SHA-256 of each of its files. Unset: the manifest says the hashes are unavailable."""
+    evidence_key: SecretStr = SecretStr(DEVELOPMENT_EVIDENCE_KEY)
+    """HMAC-SHA256 key signing evidence manifests; production refuses the default."""
+
     metrics_port: int = Field(9101, ge=0, le=65535)
     """Prometheus endpoint of this worker process; 0 turns it off."""
 
@@ -69,6 +87,14 @@ class WorkerSettings(BaseSettings):
             ]
             if self.test_stage_delay_seconds:
                 problems.append("DFREC_TEST_STAGE_DELAY_SECONDS is a test hook")
+            key = self.evidence_key.get_secret_value()
+            if key == DEVELOPMENT_EVIDENCE_KEY or len(key.encode()) < MIN_PRODUCTION_KEY_BYTES:
+                problems.append(
+                    f"DFREC_EVIDENCE_KEY must be a secret of at least {MIN_PRODUCTION_KEY_BYTES} "
+                    "bytes in production"
+                )
+            if self.model_repository is None:
+                problems.append("DFREC_MODEL_REPOSITORY must be set in production (model hashes)")
         if problems:
             raise ValueError("unsafe worker settings: " + "; ".join(problems))
         return self

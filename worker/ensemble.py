@@ -26,6 +26,7 @@ class EnsembleInfo:
     variant: str
     image_size: int
     num_patches: int
+    max_batch_size: int
 
     def as_result(self) -> dict[str, str]:
         return {
@@ -102,10 +103,25 @@ class EnsembleClient:
             variant=_string_parameter(config, "variant"),
             image_size=height,
             num_patches=num_patches,
+            max_batch_size=max(1, int(config.get("max_batch_size", 1))),
         )
 
     def infer(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
-        """images (B, 3, S, S) and noise (B, N), float32 -> the four outputs."""
+        """images (B, 3, S, S) and noise (B, N), float32 -> the four outputs, for any B: sent in
+        requests of at most the ensemble's max_batch_size."""
+        step = self.info().max_batch_size
+        parts = [
+            self._infer_batch(images[start : start + step], noise[start : start + step])
+            for start in range(0, len(images), step)
+        ]
+        return EnsembleOutputs(
+            **{
+                name: np.concatenate([getattr(part, name) for part in parts])
+                for name in OUTPUT_NAMES
+            }
+        )
+
+    def _infer_batch(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
         info = self.info()
         inputs = []
         for name, array in ((IMAGE_INPUT, images), (NOISE_INPUT, noise)):

@@ -23,6 +23,12 @@ class WorkerMetrics:
             ["code"],
             registry=self.registry,
         )
+        self.jobs_not_applicable = Counter(
+            "dfrec_jobs_not_applicable_total",
+            "Jobs that ended not_applicable (no face to work on), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.job_duration = Histogram(
             "dfrec_job_duration_seconds",
             "End to end: job created (upload accepted) to job finished",

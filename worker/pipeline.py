@@ -1,4 +1,7 @@
-"""One job from start to finish: preprocess -> infer -> postprocess -> store.
+"""One job from start to finish: preprocess (find and align faces) -> infer (the batch of
+faces) -> postprocess (PNGs, faces back in the photo, signed evidence) -> store.
+
+A photo without a face, or whose faces are all too small, ends `not_applicable` (not an error).
 
 Safe to run again for the same job (a redelivered message): a finished job is left alone, and
 the outputs are deterministic, so a rerun after a crash rewrites the same artifact bytes and
@@ -10,20 +13,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
-
 from dfrec.noise import batch_masking_noise
-from service.contract import JobStage, JobStatus
+from service.contract import EVIDENCE_ARTIFACT, JobStage, JobStatus
 from service.jobstore import JobError, JobRecord
 from worker.context import WorkerContext
-from worker.ensemble import EnsembleOutputs
+from worker.context_images import feather_pixels
+from worker.ensemble import EnsembleInfo, EnsembleOutputs
 from worker.errors import InputExpired, JobFailure
-from worker.postprocess import Artifact, encode_png
-from worker.preprocess import load_rgb, to_model_input
+from worker.evidence import evidence_manifest, signed_evidence
+from worker.face_results import FaceOutcome, face_outcome
+from worker.faces import FaceSearch, PhotoFace, find_faces, model_input
+from worker.preprocess import load_rgb
 
 logger = logging.getLogger(__name__)
-
-ARTIFACT_NAMES = ("mask", "source", "target")
 
 
 def _ms(seconds: float) -> float:
@@ -57,10 +59,6 @@ def fail_job(context: WorkerContext, job_id: str, code: str, message: str) -> No
         context.metrics.jobs_failed.labels(code=code).inc()
 
 
-def _artifacts(outputs: EnsembleOutputs) -> dict[str, Artifact]:
-    return {name: encode_png(getattr(outputs, name)[0]) for name in ARTIFACT_NAMES}
-
-
 def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
     """The job, marked running, or None when there is nothing (left) to do."""
     record = context.store.get(job_id)
@@ -81,36 +79,68 @@ def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
     return context.store.get(job_id)
 
 
+def _infer_faces(context: WorkerContext, faces: list[PhotoFace]) -> EnsembleOutputs | None:
+    if not faces:
+        return None
+    images = model_input(faces)
+    noise = batch_masking_noise(images, context.ensemble.info().num_patches)
+    return context.ensemble.infer(images, noise)
+
+
 def _recover(context: WorkerContext, record: JobRecord) -> None:
     clock = StageClock(context, record.id)
+    settings = context.settings
     with clock.stage(JobStage.PREPROCESS):
         upload = context.store.load_upload(record.id)
         if upload is None:
             raise InputExpired("the uploaded image expired before a worker picked the job up")
         info = context.ensemble.info()
-        images = to_model_input(load_rgb(upload), info.image_size)[np.newaxis]
+        photo = load_rgb(upload)
+        search = find_faces(photo, info.image_size, settings.max_faces, settings.min_face_size)
     with clock.stage(JobStage.INFER):
-        noise = batch_masking_noise(images, info.num_patches)
-        outputs = context.ensemble.infer(images, noise)
+        outputs = _infer_faces(context, search.processable())
     with clock.stage(JobStage.POSTPROCESS):
-        artifacts = _artifacts(outputs)
+        feather = feather_pixels(info.image_size, settings.paste_feather_fraction)
+        outcome = face_outcome(photo, search, outputs, feather)
+        so_far = {"queue_wait": _ms(_queue_wait(record)), **clock.timings_ms}
+        manifest = evidence_manifest(record, settings, info, search, outcome, feather, so_far)
+        evidence = signed_evidence(manifest, settings)
     with clock.stage(JobStage.STORE):
-        context.store.save_artifacts(record.id, {n: a.data for n, a in artifacts.items()})
+        files = {name: artifact.data for name, artifact in outcome.artifacts.items()}
+        context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
     finished_at = time.time()
-    result = {
-        "fake_probability": float(outputs.fake_probability.reshape(-1)[0]),
+    timings = {
+        "queue_wait": _ms(_queue_wait(record)),
+        **clock.timings_ms,
+        "total": _ms(finished_at - record.created_at),
+    }
+    result = _job_result(info, search, outcome, timings)
+    if context.store.finish(record.id, outcome.status, finished_at, result=result):
+        if outcome.reason:
+            context.metrics.jobs_not_applicable.labels(reason=outcome.reason.value).inc()
+        else:
+            context.metrics.jobs_succeeded.inc()
+        context.metrics.job_duration.observe(finished_at - record.created_at)
+
+
+def _job_result(
+    info: EnsembleInfo, search: FaceSearch, outcome: FaceOutcome, timings_ms: dict[str, float]
+) -> dict:
+    """The job record's result: what GET /jobs/{id} reports (the API adds artifact URLs)."""
+    return {
+        "fake_probability": outcome.fake_probability,
+        "reason": outcome.reason.value if outcome.reason else None,
+        "faces_detected": search.detected_count,
+        "faces": outcome.faces,
         "model": info.as_result(),
         "image_size": info.image_size,
-        "artifacts": {name: artifact.facts() for name, artifact in artifacts.items()},
-        "timings_ms": {
-            "queue_wait": _ms((record.started_at or record.created_at) - record.created_at),
-            **clock.timings_ms,
-            "total": _ms(finished_at - record.created_at),
-        },
+        "artifacts": {name: artifact.facts() for name, artifact in outcome.artifacts.items()},
+        "timings_ms": timings_ms,
     }
-    if context.store.finish(record.id, JobStatus.SUCCEEDED, finished_at, result=result):
-        context.metrics.jobs_succeeded.inc()
-        context.metrics.job_duration.observe(finished_at - record.created_at)
+
+
+def _queue_wait(record: JobRecord) -> float:
+    return (record.started_at or record.created_at) - record.created_at
 
 
 def run_job(job_id: str, context: WorkerContext) -> None:

@@ -34,7 +34,11 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
 
 def encode_png(array: np.ndarray) -> Artifact:
     """(1 or 3, H, W) float in [0, 1] -> a PNG (grayscale or RGB) without metadata."""
-    pixels = to_uint8(array)
+    return encode_pixels(to_uint8(array))
+
+
+def encode_pixels(pixels: np.ndarray) -> Artifact:
+    """(H, W, 1 or 3) uint8 -> a PNG (grayscale or RGB) without metadata."""
     image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)

@@ -51,8 +51,18 @@ def prepare_backends(cache_dir: Path = DEFAULT_CACHE) -> Path:
         root / "backends" / "python" / "triton_python_backend_utils.py",
         stub,
     ):
-        shutil.copy2(source, python_backend / source.name)
+        _copy_if_changed(source, python_backend / source.name)
     return backends
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    """Copy unless an identical copy is there: a running server's stub cannot be overwritten
+    ("text file busy"), and another test session may be running one."""
+    if target.is_file():
+        have, want = target.stat(), source.stat()
+        if have.st_size == want.st_size and int(have.st_mtime) == int(want.st_mtime):
+            return
+    shutil.copy2(source, target)
 
 
 def server_environment() -> dict[str, str]:

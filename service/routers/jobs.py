@@ -6,7 +6,7 @@ import time
 from fastapi import APIRouter, Request, Response
 from redis import RedisError
 
-from service.contract import JobErrorCode, JobStatus
+from service.contract import JobErrorCode
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.job_views import job_response
@@ -22,7 +22,7 @@ JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 ARTIFACT_SUFFIX = ".png"
 
 
-def _load_job(state: ServiceState, job_id: str) -> JobRecord:
+def load_job(state: ServiceState, job_id: str) -> JobRecord:
     """The job, failed as `timeout` first if it is past its deadline; 404 if unknown."""
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r}")
@@ -45,7 +45,7 @@ def _load_job(state: ServiceState, job_id: str) -> JobRecord:
     summary="State, stage, timings and result of a job",
 )
 def get_job(job_id: str, request: Request, response: Response, state: State) -> JobResponse:
-    record = _load_job(state, job_id)
+    record = load_job(state, job_id)
     if not record.status.is_terminal:
         response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
     return job_response(record, api_prefix(request))
@@ -62,19 +62,24 @@ def get_job(job_id: str, request: Request, response: Response, state: State) -> 
     summary="One output image of a succeeded job: mask.png, source.png or target.png",
 )
 def get_artifact(job_id: str, filename: str, state: State) -> Response:
-    record = _load_job(state, job_id)
-    if record.status is not JobStatus.SUCCEEDED or record.result is None:
+    record = load_job(state, job_id)
+    if not record.status.is_terminal:
         raise ApiError(
             409,
             ErrorCode.JOB_NOT_FINISHED,
-            f"job {job_id} is {record.status.value}; artifacts exist once it has succeeded",
+            f"job {job_id} is {record.status.value}; artifacts exist once it has finished",
             headers={"Retry-After": str(state.settings.retry_after_seconds)},
         )
+    artifacts = record.result["artifacts"] if record.result else {}
     name = filename.removesuffix(ARTIFACT_SUFFIX)
-    facts = record.result["artifacts"].get(name)
+    facts = artifacts.get(name)
     if not filename.endswith(ARTIFACT_SUFFIX) or facts is None:
-        known = ", ".join(f"{known}{ARTIFACT_SUFFIX}" for known in record.result["artifacts"])
-        raise ApiError(404, ErrorCode.ARTIFACT_NOT_FOUND, f"no {filename!r}; this job has {known}")
+        known = ", ".join(f"{known}{ARTIFACT_SUFFIX}" for known in artifacts) or "none"
+        raise ApiError(
+            404,
+            ErrorCode.ARTIFACT_NOT_FOUND,
+            f"no {filename!r}; this {record.status.value} job has {known}",
+        )
     try:
         data = state.store.load_artifact(job_id, name)
     except RedisError as error:

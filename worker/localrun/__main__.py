@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         triton_http_url=f"http://127.0.0.1:{http_port}",
         triton_grpc_url=f"127.0.0.1:{grpc_port}",
         key_prefix=args.key_prefix,
+        extra_env={"DFREC_MODEL_REPOSITORY": str(repository.resolve())},
     )
     stack = ServiceStack(settings, args.log_dir, workers=args.workers, api_port=args.port)
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT may arrive ignored (nohup, &)

@@ -1,0 +1,27 @@
+"""Python client of the dfrec service: submit a photo, wait for the job, download the results.
+
+    from client import DfrecClient
+    with DfrecClient("http://localhost:8080") as dfrec:
+        job = dfrec.wait(dfrec.submit("group.jpg").id)
+        dfrec.download(job, "out/")
+
+`AsyncDfrecClient` has the same methods as coroutines. Both back off on `Retry-After`.
+CLI: `python -m client --help`.
+"""
+
+from client.async_client import AsyncDfrecClient
+from client.errors import ApiError, ArtifactMismatch, JobTimeout
+from client.models import Artifact, Face, Job, JobResult
+from client.sync_client import DfrecClient
+
+__all__ = [
+    "ApiError",
+    "Artifact",
+    "ArtifactMismatch",
+    "AsyncDfrecClient",
+    "DfrecClient",
+    "Face",
+    "Job",
+    "JobResult",
+    "JobTimeout",
+]

@@ -1,0 +1,82 @@
+"""Typed views of the API's answers. Unknown fields are ignored, so newer servers still parse."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "not_applicable"]
+FINISHED_STATUSES = ("succeeded", "failed", "not_applicable")
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Artifact(ApiModel):
+    url: str
+    media_type: str
+    sha256: str
+    width: int
+    height: int
+
+
+class Face(ApiModel):
+    index: int
+    status: JobStatus
+    reason: str | None
+    box: list[int]
+    landmarks: list[list[float]]
+    detection_score: float
+    fake_probability: float | None
+    artifacts: dict[str, str]
+    """kind (crop, mask, source, target) -> artifact name in JobResult.artifacts"""
+
+
+class ModelInfo(ApiModel):
+    name: str
+    version: str
+    version_label: str
+    variant: str
+
+
+class JobResult(ApiModel):
+    fake_probability: float | None
+    reason: str | None = None
+    faces_detected: int = 0
+    faces: list[Face] = []
+    model: ModelInfo
+    artifacts: dict[str, Artifact]
+    image_size: int
+    timings_ms: dict[str, float]
+
+
+class InputInfo(ApiModel):
+    sha256: str
+    format: str
+    width: int
+    height: int
+    size_bytes: int
+
+
+class ErrorInfo(ApiModel):
+    code: str
+    message: str
+
+
+class Job(ApiModel):
+    id: str
+    status: JobStatus
+    stage: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+    input: InputInfo
+    error: ErrorInfo | None
+    result: JobResult | None
+    links: dict[str, str]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES

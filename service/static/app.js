@@ -1,0 +1,154 @@
+// The moderator page: upload one photo, follow the job, show faces, pictures and evidence.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const FINISHED = new Set(["succeeded", "failed", "not_applicable"]);
+
+function element(tag, properties = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
+function setStatus(text, failed = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("failed", failed);
+}
+
+function percent(value) {
+  return value === null ? "n/a" : `${(100 * value).toFixed(1)} %`;
+}
+
+async function submit(file) {
+  const form = new FormData();
+  form.append("image", file);
+  const response = await fetch("recover", { method: "POST", body: form });
+  const body = await response.json();
+  if (response.status !== 202) throw new Error(`${body.error.code}: ${body.error.message}`);
+  return body;
+}
+
+async function follow(job) {
+  while (!FINISHED.has(job.status)) {
+    setStatus(`Job ${job.id}: ${job.status}, stage ${job.stage}`);
+    const response = await fetch(job.links.self);
+    const waitSeconds = Number(response.headers.get("Retry-After") || "1");
+    job = await response.json();
+    if (!response.ok) throw new Error(`${job.error.code}: ${job.error.message}`);
+    if (!FINISHED.has(job.status)) await new Promise((done) => setTimeout(done, waitSeconds * 1000));
+  }
+  return job;
+}
+
+function drawBoxes(job) {
+  const frame = $("photo-frame");
+  frame.querySelectorAll(".face-box").forEach((box) => box.remove());
+  for (const face of job.result.faces) {
+    const [left, top, right, bottom] = face.box;
+    const label = face.status === "succeeded"
+      ? `#${face.index} ${percent(face.fake_probability)}` : `#${face.index} ${face.reason}`;
+    const box = element("div", { className: "face-box" }, [element("span", { textContent: label })]);
+    box.classList.toggle("skipped", face.status !== "succeeded");
+    Object.assign(box.style, {
+      left: `${(100 * left) / job.input.width}%`,
+      top: `${(100 * top) / job.input.height}%`,
+      width: `${(100 * (right - left)) / job.input.width}%`,
+      height: `${(100 * (bottom - top)) / job.input.height}%`,
+    });
+    frame.append(box);
+  }
+}
+
+function picture(url, caption, extraLayer) {
+  const image = element("img", { src: url, alt: caption });
+  const content = extraLayer
+    ? element("div", { className: "overlay" }, [image, extraLayer]) : image;
+  return element("figure", {}, [content, element("figcaption", { textContent: caption })]);
+}
+
+function faceCard(face, artifacts) {
+  const title = `Face #${face.index}: ` + (face.status === "succeeded"
+    ? `fake probability ${percent(face.fake_probability)}` : `not applicable (${face.reason})`);
+  const figures = [];
+  if (face.status === "succeeded") {
+    const url = (kind) => artifacts[face.artifacts[kind]].url;
+    const mask = element("img", { src: url("mask"), alt: "mask layer", className: "mask-layer" });
+    figures.push(
+      picture(url("crop"), "Aligned face, mask over it", mask),
+      picture(url("mask"), "Mask: where the source identity is"),
+      picture(url("source"), "Recovered source"),
+      picture(url("target"), "Recovered target"),
+    );
+  }
+  return element("div", { className: "face" }, [
+    element("h2", { textContent: title }),
+    element("div", { className: "row" }, figures),
+  ]);
+}
+
+function summary(job) {
+  const result = job.result;
+  const evidence = element("a", {
+    className: "button", id: "download-evidence", href: job.links.evidence,
+    download: `dfrec-evidence-${job.id}.json`, textContent: "Download evidence",
+  });
+  const model = result.model;
+  return [
+    element("span", { className: "probability", textContent: `Fake probability ${percent(result.fake_probability)}` }),
+    element("span", { textContent: `${result.faces_detected} face(s) detected` }),
+    element("span", { textContent: `model ${model.name} v${model.version} (${model.variant})` }),
+    element("code", { textContent: `input sha256 ${job.input.sha256}` }),
+    evidence,
+  ];
+}
+
+function show(job) {
+  const result = job.result;
+  $("summary").replaceChildren(...summary(job));
+  drawBoxes(job);
+  const artifacts = result.artifacts;
+  for (const [kind, id] of [["context_target", "context-target"], ["context_source", "context-source"]]) {
+    $(`${id}-figure`).hidden = !artifacts[kind];
+    if (artifacts[kind]) $(id).src = artifacts[kind].url;
+    else $(id).removeAttribute("src");
+  }
+  $("faces").replaceChildren(...result.faces.map((face) => faceCard(face, artifacts)));
+  $("result").hidden = false;
+}
+
+async function handle(file) {
+  delete document.body.dataset.job;
+  $("result").hidden = true;
+  $("photo").src = URL.createObjectURL(file);
+  try {
+    setStatus(`Uploading ${file.name} ...`);
+    const job = await follow(await submit(file));
+    document.body.dataset.job = job.status;
+    if (job.status === "failed") {
+      setStatus(`Job ${job.id} failed: ${job.error.code}: ${job.error.message}`, true);
+      return;
+    }
+    const reason = job.result.reason ? ` (${job.result.reason})` : "";
+    setStatus(`Job ${job.id}: ${job.status}${reason}`);
+    show(job);
+  } catch (error) {
+    document.body.dataset.job = "error";
+    setStatus(String(error.message || error), true);
+  }
+}
+
+function start() {
+  const drop = $("drop");
+  $("file").addEventListener("change", (event) => {
+    if (event.target.files.length) handle(event.target.files[0]);
+  });
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    if (event.dataTransfer.files.length) handle(event.dataTransfer.files[0]);
+  });
+}
+
+start();
