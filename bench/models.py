@@ -135,6 +135,7 @@ def main() -> None:
     print(f"{'ratio Triton / in-process, batch 1':<34}{triton_seconds / rows[0][1]:>12.2f}")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak_mib:.0f} MiB; Triton + stubs: {triton_rss:.0f} MiB")
+    print("load average (1/5/15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -21,15 +21,19 @@ class Geometry:
     mask_ratio: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.image_size % self.patch_size:
+        if self.patch_size < 1 or self.patch_size & (self.patch_size - 1):
+            valid = 1 << (max(self.patch_size, 1).bit_length() - 1)
+            raise ValueError(
+                f"patch_size must be a power of two, got {self.patch_size}; try {valid}"
+            )
+        if self.image_size < self.patch_size or self.image_size % self.patch_size:
+            valid = max(self.image_size - self.image_size % self.patch_size, self.patch_size)
             raise ValueError(
                 f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}; "
-                f"try {self.image_size - self.image_size % self.patch_size}"
+                f"try {valid}"
             )
         if not 0.0 < self.mask_ratio < 1.0:
             raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}")
-        if self.patch_size & (self.patch_size - 1):
-            raise ValueError(f"patch_size must be a power of two, got {self.patch_size}")
 
     @property
     def grid_size(self) -> int:

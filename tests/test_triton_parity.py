@@ -1,0 +1,152 @@
+"""The `dfrec` ensemble on the real bundled Triton answers like the in-process pipeline."""
+
+import re
+import socket
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import tritonclient.http as triton_http
+
+from dfrec.checkpoint import init_checkpoint, load_checkpoint, version_label
+from dfrec.export.repository import export_repository
+from dfrec.export.wrappers import serving_models
+from dfrec.noise import batch_masking_noise
+from dfrec.pipeline import Recoverer, recover
+from dfrec.triton.launcher import TritonServer
+
+pytestmark = pytest.mark.service
+
+TOLERANCE = 1e-4
+NETWORKS = ("ism", "sirm", "tirm")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel hands out for port 0, all held open until every one is picked."""
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return init_checkpoint("tiny", tmp_path_factory.mktemp("weights") / "tiny.pt", seed=7)
+
+
+@pytest.fixture(scope="module")
+def repositories(checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("repositories")
+    return {
+        target: export_repository(checkpoint, root / target, target=target, max_batch_size=4)
+        for target in ("cpu", "gpu")
+    }
+
+
+@pytest.fixture(scope="module")
+def triton(repositories: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
+    http_port, grpc_port, metrics_port = free_ports(3)
+    log = tmp_path_factory.mktemp("triton") / "triton.log"
+    server = TritonServer(repositories["cpu"], http_port, grpc_port, metrics_port, log_path=log)
+    try:
+        server.start()
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def images(checkpoint: Path) -> np.ndarray:
+    size = Recoverer.from_checkpoint(checkpoint).geometry.image_size
+    return np.random.default_rng(5).random((3, 3, size, size), dtype=np.float32)
+
+
+def infer_ensemble(server: TritonServer, images: np.ndarray, num_patches: int) -> dict:
+    client = triton_http.InferenceServerClient(server.http_url)
+    inputs = []
+    for name, array in (
+        ("image", images),
+        ("mask_noise", batch_masking_noise(images, num_patches)),
+    ):
+        tensor = triton_http.InferInput(name, list(array.shape), "FP32")
+        tensor.set_data_from_numpy(array)
+        inputs.append(tensor)
+    names = ("mask", "fake_probability", "source", "target")
+    outputs = [triton_http.InferRequestedOutput(name) for name in names]
+    result = client.infer("dfrec", inputs, outputs=outputs)
+    return {name: result.as_numpy(name) for name in names}
+
+
+def test_ensemble_matches_in_process(triton: TritonServer, checkpoint: Path, images) -> None:
+    recoverer = Recoverer.from_checkpoint(checkpoint)
+    expected = recover(recoverer, images)
+    served = infer_ensemble(triton, images, recoverer.geometry.num_patches)
+    pairs = {
+        "mask": expected.mask,
+        "fake_probability": expected.fake_probability.unsqueeze(1),
+        "source": expected.source_face,
+        "target": expected.target_face,
+    }
+    for name, tensor in pairs.items():
+        assert served[name].shape == tuple(tensor.shape), name
+        np.testing.assert_allclose(served[name], tensor.numpy(), atol=TOLERANCE, err_msg=name)
+
+
+def test_ensemble_reports_variant_and_version(triton: TritonServer, checkpoint: Path) -> None:
+    client = triton_http.InferenceServerClient(triton.http_url)
+    parameters = client.get_model_config("dfrec")["parameters"]
+    assert parameters["variant"]["string_value"] == "tiny"
+    assert parameters["version_label"]["string_value"] == version_label(checkpoint)
+
+
+def test_metrics_port_counts_successes(triton: TritonServer, checkpoint: Path, images) -> None:
+    infer_ensemble(triton, images[:1], Recoverer.from_checkpoint(checkpoint).geometry.num_patches)
+    url = f"http://127.0.0.1:{triton.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        metrics = response.read().decode()
+    counts = re.findall(
+        r'^nv_inference_request_success\{model="dfrec",version="1"\} (\d+)', metrics, re.M
+    )
+    assert counts and int(counts[0]) >= 1
+
+
+def config_text(repository: Path, network: str) -> str:
+    return (repository / network / "config.pbtxt").read_text()
+
+
+def tensor_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if "data_type: TYPE_FP32 dims" in line]
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_gpu_repository_uses_libtorch_with_same_tensors(repositories, network: str) -> None:
+    cpu, gpu = (config_text(repositories[target], network) for target in ("cpu", "gpu"))
+    assert 'platform: "pytorch_libtorch"' in gpu and 'backend: "python"' not in gpu
+    assert 'backend: "python"' in cpu
+    assert tensor_lines(gpu) == tensor_lines(cpu) and tensor_lines(gpu)
+    assert not (repositories["gpu"] / network / "1" / "model.py").exists()
+    assert config_text(repositories["gpu"], "dfrec") == config_text(repositories["cpu"], "dfrec")
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+@pytest.mark.parametrize("network", NETWORKS)
+def test_gpu_torchscript_matches_cpu(repositories, checkpoint: Path, network: str) -> None:
+    model, _ = load_checkpoint(checkpoint)
+    specs = next(serving for serving in serving_models(model) if serving.name == network).inputs
+    generator = torch.Generator().manual_seed(1)
+    inputs = [torch.rand((3, *spec.dims), generator=generator) for spec in specs]
+    outputs = {}
+    for target in ("cpu", "gpu"):
+        module = torch.jit.load(str(repositories[target] / network / "1" / "model.pt"))
+        with torch.inference_mode():
+            result = module(*inputs)
+        outputs[target] = result if isinstance(result, tuple) else (result,)
+    assert len(outputs["gpu"]) == len(outputs["cpu"]) >= 1
+    for cpu, gpu in zip(outputs["cpu"], outputs["gpu"], strict=True):
+        assert torch.equal(cpu, gpu)
