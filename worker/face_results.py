@@ -65,13 +65,13 @@ def face_outcome(
 ) -> FaceOutcome:
     """Reports for every kept face; images for the processed ones and the photo in context.
 
-    `outputs` rows follow `search.processable()`; None when nothing was processable.
+    `outputs` rows follow `search.processable()`; None exactly when nothing was processable.
     The photo's fake probability is that of its most suspicious face.
     """
     processed = search.processable()
     if not search.faces:
         return FaceOutcome(JobStatus.NOT_APPLICABLE, NotApplicableReason.NO_FACE, None, [], {})
-    if outputs is None or not processed:
+    if outputs is None:
         reports = [_face_report(face, None, ()) for face in search.faces]
         reason = NotApplicableReason.FACE_TOO_SMALL
         return FaceOutcome(JobStatus.NOT_APPLICABLE, reason, None, reports, {})
