@@ -1,4 +1,4 @@
-"""The `dfrec` command: recover, init-checkpoint, export, triton serve."""
+"""The `dfrec` command: recover, init-checkpoint, export, train, evaluate, triton serve."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample-every", type=int, default=100)
     train.add_argument("--checkpoint-every", type=int, default=50)
     train.add_argument("--num-workers", type=int, default=1)
+
+    evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
+    evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
+    evaluate.add_argument(
+        "--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id"
+    )
+    evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
+    evaluate.add_argument("--samples", type=int, default=64, help="fakes per synthesizer")
+    evaluate.add_argument("--no-robustness", action="store_true", help="clean inputs only")
 
     triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
     triton_commands = triton.add_subparsers(dest="triton_command", required=True)
@@ -97,6 +107,22 @@ def main(argv: list[str] | None = None) -> int:
             num_workers=args.num_workers,
         )
         print(train(config))
+    elif args.command == "evaluate":
+        import shlex
+
+        from dfrec.evaluation import EvalOptions, run_evaluation
+
+        options = EvalOptions(
+            checkpoint=args.checkpoint,
+            data_root=args.data,
+            out_dir=args.out,
+            samples=args.samples,
+            drn_checkpoint=args.drn,
+            robustness=() if args.no_robustness else EvalOptions.robustness,
+            command=shlex.join(["dfrec", *(sys.argv[1:] if argv is None else argv)]),
+        )
+        seconds = run_evaluation(options)["seconds"]
+        print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
     elif args.command == "triton":
         from dfrec.triton.launcher import serve_forever
 

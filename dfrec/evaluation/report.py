@@ -1,0 +1,131 @@
+"""results.md (markdown tables) and results.json (every number) of an evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _number(digits: int) -> Callable[[Any], str]:
+    return lambda value: "—" if value is None else f"{value:.{digits}f}"
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{100.0 * value:.1f} %"
+
+
+# (column header, row key, formatter)
+MAIN_COLUMNS = (
+    ("IDSIM tgt", "target_idsim", _number(3)),
+    ("IDSIM src", "source_idsim", _number(3)),
+    ("dlib cos tgt", "target_judge_cosine", _number(3)),
+    ("dlib verified tgt", "target_judge_verified", _percent),
+    ("dlib cos src", "source_judge_cosine", _number(3)),
+    ("dlib verified src", "source_judge_verified", _percent),
+    ("FID tgt", "target_fid", _number(2)),
+    ("FID src", "source_fid", _number(2)),
+    ("PSNR tgt", "target_psnr", _number(2)),
+    ("SSIM tgt", "target_ssim", _number(3)),
+    ("PSNR src", "source_psnr", _number(2)),
+    ("SSIM src", "source_ssim", _number(3)),
+    ("Acc_id", "acc_id", _percent),
+    ("AUC", "auc", _number(3)),
+)
+ROBUSTNESS_COLUMNS = (
+    ("IDSIM tgt", "target_idsim", _number(3)),
+    ("IDSIM src", "source_idsim", _number(3)),
+    ("PSNR tgt", "target_psnr", _number(2)),
+    ("SSIM tgt", "target_ssim", _number(3)),
+    ("PSNR src", "source_psnr", _number(2)),
+    ("SSIM src", "source_ssim", _number(3)),
+    ("Acc_id", "acc_id", _percent),
+    ("AUC", "auc", _number(3)),
+)
+
+
+def markdown_table(rows: Sequence[Row], keys: Sequence[str], columns: Sequence[tuple]) -> str:
+    """A markdown table: the `keys` of each row verbatim, then the formatted metric columns."""
+    header = [*keys, *(name for name, _, _ in columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [str(row[key]) for key in keys] + [fmt(row.get(key)) for _, key, fmt in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def notes(summary: dict[str, Any]) -> list[str]:
+    n = summary["samples"]
+    fid_skipped = []
+    if not summary["fid_computed"]:
+        fid_skipped = [
+            f"FID SKIPPED: N = {n} is below the minimum of {summary['min_fid_samples']} samples "
+            "(or FID was switched off); the FID columns show —."
+        ]
+    return [
+        *fid_skipped,
+        f"Each synthesizer: {n} fakes from the test identities (never seen in training); Acc_id "
+        f"and AUC are over those {n} fakes + {n} pristine test faces.",
+        "IDSIM = mean FaceNet cosine (recovered vs true face). dlib = the independent ResNet judge "
+        "no loss saw: mean descriptor cosine, and the share of pairs it verifies as the same "
+        "person (distance < 0.6).",
+        "Acc_id: FaceNet cosine between the input and its recovered target; above 0.9 the input "
+        "is called real, else fake. AUC: ROC AUC of the ISM fake probability (— for methods "
+        "without a detector).",
+        "None: the (possibly degraded) fake itself taken as recovered target and as recovered "
+        "source; its Acc_id calls every input real (cosine 1), i.e. the share of pristine inputs.",
+        f"FID (Inception at 299 px) only on the main rows, not on the robustness rows; skipped "
+        f"(—) when fewer than {summary['min_fid_samples']} samples. With "
+        f"{n} samples per set FID is biased upwards: compare rows of this table only.",
+        "Robustness rows: the input (fake and pristine) degraded before recovery; compared with "
+        "the clean true faces; FaceNet, PSNR/SSIM, Acc_id and AUC only (no dlib judge, no FID). "
+        "Gaussian blur kernel k (sigma from k), JPEG quality q, Gaussian noise of variance v on "
+        "0-255 pixels.",
+    ]
+
+
+def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> Path:
+    """The header (command, N, checkpoint, time), main tables and robustness tables."""
+    lines = [
+        "# DFREC evaluation",
+        "",
+        f"Command: `{summary['command']}`",
+        "",
+        f"N = {summary['samples']} fakes per synthesizer + {summary['samples']} pristine, "
+        f"{summary['image_size']} px; checkpoint `{summary['checkpoint']}` "
+        f"(version {summary['checkpoint_version']}, training step "
+        f"{summary.get('training_step') or 'none: untrained'}); DRN: "
+        f"{summary.get('drn_checkpoint') or 'not given'}; {summary['seconds']:.0f} s.",
+        "",
+    ]
+    for synthesizer in summary["synthesizers"]:
+        main = [r for r in rows if r["synthesizer"] == synthesizer and r["condition"] == "clean"]
+        lines += [f"## {synthesizer} fakes, clean inputs", ""]
+        lines += [markdown_table(main, ["method"], MAIN_COLUMNS), ""]
+    for synthesizer in summary["synthesizers"]:
+        robust = [r for r in rows if r["synthesizer"] == synthesizer]
+        if all(r["condition"] == "clean" for r in robust):
+            continue
+        lines += [f"## Robustness, {synthesizer} fakes", ""]
+        lines += [markdown_table(robust, ["condition", "method"], ROBUSTNESS_COLUMNS), ""]
+    lines += ["## Notes", "", *(f"- {note}" for note in notes(summary)), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> Path:
+    payload = {**summary, "rows": [{k: _json_safe(v) for k, v in row.items()} for row in rows]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1))
+    return path

@@ -1,0 +1,172 @@
+"""The evaluation run: test samples -> every method under every input condition -> files."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from dfrec.checkpoint import load_checkpoint, version_label
+from dfrec.evaluation.aggregate import (
+    MIN_FID_SAMPLES,
+    FeatureCache,
+    detection_metrics,
+    recovery_metrics,
+)
+from dfrec.evaluation.degradations import CLEAN, ROBUSTNESS, Condition
+from dfrec.evaluation.methods import DFRECMethod, DRNMethod, Method, MethodOutput, NoRecovery
+from dfrec.evaluation.report import write_json, write_markdown
+from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, load_test_sets
+from dfrec.pipeline import Recoverer
+from dfrec.training.figures import save_recovery_grid
+
+DEFAULT_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    checkpoint: Path
+    data_root: Path
+    out_dir: Path
+    samples: int = DEFAULT_SAMPLES
+    drn_checkpoint: Path | None = None
+    chunk_size: int = 16
+    judge: bool = True  # the dlib judge on the main rows
+    fid: bool = True  # FID on the main rows
+    robustness: tuple[Condition, ...] = field(default=ROBUSTNESS)
+    grid_rows: int = 8
+    command: str = ""
+    progress: bool = True
+
+
+def _prefixed(prefix: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}_{key}": value for key, value in metrics.items()}
+
+
+def _rows_for(
+    condition: Condition,
+    method: Method,
+    inputs: dict[str, torch.Tensor],
+    sets: dict[str, SampleSet],
+    cache: FeatureCache,
+    references: FeatureCache,
+    options: EvalOptions,
+) -> tuple[list[dict[str, Any]], dict[str, MethodOutput]]:
+    """One row per synthesizer for this (condition, method); also the raw outputs."""
+    clean = condition == CLEAN
+    pristine = method.run(inputs["pristine"])
+    rows, outputs = [], {}
+    for synthesizer in SYNTHESIZERS:
+        output = method.run(inputs[synthesizer])
+        outputs[synthesizer] = output
+        row: dict[str, Any] = {
+            "synthesizer": synthesizer,
+            "condition": condition.name,
+            "method": method.name,
+            "samples": len(sets[synthesizer]),
+        }
+        judge, fid = options.judge and clean, options.fid and clean
+        truth = sets[synthesizer]
+        for prefix, recovered, true in (
+            ("target", output.target, truth.target),
+            ("source", output.source, truth.source),
+        ):
+            if recovered is None:
+                continue
+            metrics = recovery_metrics(recovered, true, cache, references, judge=judge, fid=fid)
+            row.update(_prefixed(prefix, metrics))
+        row.update(
+            detection_metrics(
+                inputs[synthesizer],
+                output.target,
+                inputs["pristine"],
+                pristine.target,
+                cache,
+                output.fake_probability,
+                pristine.fake_probability,
+            )
+        )
+        rows.append(row)
+    return rows, outputs
+
+
+def _save_grid(sets: dict[str, SampleSet], outputs: dict[str, MethodOutput], rows: int, path: Path):
+    """fake | true target | recovered target | true source | recovered source | mask | true mask,
+    half the rows swap fakes, half blend fakes."""
+    per_kind = {"swap": (rows + 1) // 2, "blend": rows // 2}
+    columns: dict[str, list[torch.Tensor]] = {}
+    for synthesizer, count in per_kind.items():
+        truth, output = sets[synthesizer], outputs[synthesizer]
+        count = min(count, len(truth))
+        named = {
+            "fake": truth.fake,
+            "true target": truth.target,
+            "recovered target": output.target,
+            "true source": truth.source,
+            "recovered source": output.source,
+            "mask": output.mask,
+            "true mask": truth.mask,
+        }
+        for name, images in named.items():
+            columns.setdefault(name, []).append(images[:count])
+    return save_recovery_grid({name: torch.cat(parts) for name, parts in columns.items()}, path)
+
+
+def run_evaluation(options: EvalOptions) -> dict[str, Any]:
+    """Evaluate None, DFREC (and DRN) on the test identities; writes results.md, results.json
+    and recoveries.png under options.out_dir and returns the JSON payload."""
+    start = time.perf_counter()
+    model, metadata = load_checkpoint(options.checkpoint)
+    recoverer = Recoverer(model)
+    image_size = recoverer.geometry.image_size
+    sets = load_test_sets(options.data_root, image_size, options.samples, options.progress)
+    methods: list[Method] = [NoRecovery(), DFRECMethod(recoverer, options.chunk_size)]
+    if options.drn_checkpoint is not None:
+        methods.append(DRNMethod(options.drn_checkpoint, options.chunk_size))
+    conditions = (CLEAN, *options.robustness)
+    references = FeatureCache(options.chunk_size)
+    rows: list[dict[str, Any]] = []
+    grid_outputs: dict[str, MethodOutput] = {}
+    with tqdm(
+        total=len(conditions) * len(methods),
+        desc="evaluate",
+        unit="run",
+        disable=not options.progress,
+    ) as bar:
+        for condition in conditions:
+            cache = FeatureCache(options.chunk_size)  # inputs and recoveries of this condition
+            inputs = {kind: condition.apply(sample.fake) for kind, sample in sets.items()}
+            for method in methods:
+                bar.set_postfix_str(f"{condition.name} / {method.name}")
+                method_rows, outputs = _rows_for(
+                    condition, method, inputs, sets, cache, references, options
+                )
+                rows += method_rows
+                if condition == CLEAN and method.name == "DFREC":
+                    grid_outputs = outputs
+                bar.update()
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    _save_grid(sets, grid_outputs, options.grid_rows, options.out_dir / "recoveries.png")
+    summary = {
+        "command": options.command,
+        "samples": options.samples,
+        "image_size": image_size,
+        "checkpoint": str(options.checkpoint),
+        "checkpoint_version": version_label(options.checkpoint),
+        "training_step": metadata.get("step"),
+        "drn_checkpoint": str(options.drn_checkpoint) if options.drn_checkpoint else None,
+        "synthesizers": list(SYNTHESIZERS),
+        "conditions": [condition.name for condition in conditions],
+        "methods": [method.name for method in methods],
+        "min_fid_samples": MIN_FID_SAMPLES,
+        "fid_computed": options.fid and options.samples >= MIN_FID_SAMPLES,
+        "judge_computed": options.judge,
+        "seconds": time.perf_counter() - start,
+    }
+    write_markdown(summary, rows, options.out_dir / "results.md")
+    write_json(summary, rows, options.out_dir / "results.json")
+    return {**summary, "rows": rows}

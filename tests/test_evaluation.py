@@ -1,0 +1,185 @@
+"""The evaluation: degradations, the markdown writer, and an end-to-end run on a tiny checkpoint."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dfrec.evaluation.degradations import CLEAN, ROBUSTNESS, Condition, gaussian_noise
+from dfrec.evaluation.report import MAIN_COLUMNS, markdown_table
+
+SAMPLES = 4  # below MIN_FID_SAMPLES: FID must be skipped and say so
+CONDITIONS = (Condition("blur", 5), Condition("jpeg", 50), Condition("noise", 30))
+
+
+def _images(count: int = 3, size: int = 32) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(7)
+    smooth = torch.rand(count, 3, size // 8, size // 8, generator=generator)
+    return torch.nn.functional.interpolate(smooth, size=(size, size), mode="bilinear")
+
+
+@pytest.mark.parametrize("condition", ROBUSTNESS, ids=lambda c: c.name)
+def test_degradations_are_deterministic_and_change_the_image(condition):
+    images = _images()
+    first, second = condition.apply(images), condition.apply(images.clone())
+    assert first.shape == images.shape and first.dtype == torch.float32
+    assert torch.equal(first, second)
+    assert first.min() >= 0.0 and first.max() <= 1.0
+    assert (first - images).abs().mean() > 1e-4
+
+
+def test_noise_does_not_depend_on_batching():
+    images = _images(4)
+    whole = gaussian_noise(images, 30)
+    one_by_one = torch.cat([gaussian_noise(image[None], 30) for image in images])
+    assert torch.equal(whole, one_by_one)
+    assert not torch.equal(gaussian_noise(images, 10), gaussian_noise(images, 50))
+
+
+def test_clean_is_identity_and_names():
+    images = _images()
+    assert CLEAN.apply(images) is images
+    assert [c.name for c in CONDITIONS] == ["blur k5", "JPEG q50", "noise var 30"]
+    with pytest.raises(ValueError):
+        Condition("blur", 4).apply(images)
+
+
+def test_markdown_table_formats_missing_values():
+    rows = [{"method": "None", "target_idsim": 0.4242, "auc": None, "acc_id": 0.5}]
+    table = markdown_table(rows, ["method"], MAIN_COLUMNS).splitlines()
+    assert table[0].startswith("| method | IDSIM tgt |")
+    assert "| None | 0.424 |" in table[2] and "50.0 %" in table[2] and "—" in table[2]
+
+
+@pytest.fixture(scope="module")
+def cache_64(celeba_root):
+    from dfrec.data.prepare import DEFAULT_CACHE_DIR, cache_path
+
+    if not cache_path(celeba_root, 64, DEFAULT_CACHE_DIR).is_file():
+        pytest.skip("no 64 px face cache: run test_build_cache_64 (slow) or dfrec.data.prepare")
+    return celeba_root
+
+
+@pytest.mark.slow
+def test_build_cache_64(celeba_root):
+    from dfrec.data.prepare import prepare_cache
+
+    assert prepare_cache(celeba_root, 64).is_file()
+
+
+@pytest.fixture(scope="module")
+def evaluation(cache_64, tmp_path_factory):
+    from dfrec.checkpoint import init_checkpoint
+    from dfrec.evaluation import EvalOptions, run_evaluation
+
+    folder = tmp_path_factory.mktemp("evaluation")
+    checkpoint = init_checkpoint("tiny", folder / "tiny.pt")
+    options = EvalOptions(
+        checkpoint=checkpoint,
+        data_root=cache_64,
+        out_dir=folder / "out",
+        samples=SAMPLES,
+        robustness=CONDITIONS,
+        grid_rows=4,
+        command="dfrec evaluate --samples 4 (test)",
+        progress=False,
+    )
+    return options, run_evaluation(options)
+
+
+def test_evaluation_writes_table_json_and_grid(evaluation):
+    options, _ = evaluation
+    for name in ("results.md", "results.json", "recoveries.png"):
+        assert (options.out_dir / name).is_file()
+    markdown = (options.out_dir / "results.md").read_text()
+    assert "dfrec evaluate --samples 4 (test)" in markdown and "N = 4" in markdown
+    for header in ("IDSIM tgt", "IDSIM src", "dlib cos tgt", "dlib verified src", "FID tgt"):
+        assert header in markdown
+    for header in ("PSNR tgt", "SSIM tgt", "Acc_id", "AUC"):
+        assert header in markdown
+    for synthesizer in ("swap", "blend"):
+        assert f"## {synthesizer} fakes, clean inputs" in markdown
+        assert f"## Robustness, {synthesizer} fakes" in markdown
+    assert "| None |" in markdown and "| DFREC |" in markdown and "| JPEG q50 | DFREC |" in markdown
+    assert "FID SKIPPED" in markdown  # N = 4 is below the minimum
+
+
+def test_evaluation_numbers_are_finite_and_in_range(evaluation):
+    options, _ = evaluation
+    payload = json.loads((options.out_dir / "results.json").read_text())
+    rows = payload["rows"]
+    names = ["clean", *(condition.name for condition in CONDITIONS)]
+    expected = {(s, c, m) for s in ("swap", "blend") for c in names for m in ("None", "DFREC")}
+    assert {(r["synthesizer"], r["condition"], r["method"]) for r in rows} == expected
+    assert payload["samples"] == SAMPLES and payload["fid_computed"] is False
+    for row in rows:
+        clean = row["condition"] == "clean"
+        for part in ("target", "source"):
+            assert -1.0 <= row[f"{part}_idsim"] <= 1.0
+            assert row[f"{part}_psnr"] > 0.0 and math.isfinite(row[f"{part}_psnr"])
+            assert -1.0 <= row[f"{part}_ssim"] <= 1.0
+            assert row[f"{part}_fid"] is None
+            if clean:
+                assert -1.0 <= row[f"{part}_judge_cosine"] <= 1.0
+                assert 0.0 <= row[f"{part}_judge_verified"] <= 1.0
+            else:
+                assert row[f"{part}_judge_cosine"] is None
+        assert 0.0 <= row["acc_id"] <= 1.0
+        if row["method"] == "DFREC":
+            assert 0.0 <= row["auc"] <= 1.0
+        else:
+            assert row["auc"] is None
+            assert row["acc_id"] == 0.5  # the input itself: cosine 1, every input called real
+
+
+def test_none_row_equals_the_metric_computed_directly(evaluation):
+    from dfrec.evaluation.samples import load_test_sets
+    from dfrec.metrics import identity_similarity
+
+    options, result = evaluation
+    sets = load_test_sets(options.data_root, 64, SAMPLES, progress=False)
+    for synthesizer in ("swap", "blend"):
+        (row,) = [
+            r
+            for r in result["rows"]
+            if r["synthesizer"] == synthesizer
+            and r["condition"] == "clean"
+            and r["method"] == "None"
+        ]
+        fakes, truth = sets[synthesizer].fake, sets[synthesizer]
+        direct_target = identity_similarity(fakes, truth.target).mean().item()
+        direct_source = identity_similarity(fakes, truth.source).mean().item()
+        assert row["target_idsim"] == pytest.approx(direct_target, abs=1e-5)
+        assert row["source_idsim"] == pytest.approx(direct_source, abs=1e-5)
+
+
+def test_drn_row_is_optional_and_loads_lazily(cache_64, tmp_path):
+    drn_checkpoint = pytest.importorskip("dfrec.baselines.drn_checkpoint")
+    from dfrec.baselines.drn import DRN
+    from dfrec.baselines.drn_config import create_drn_config
+    from dfrec.checkpoint import init_checkpoint
+    from dfrec.evaluation import EvalOptions, run_evaluation
+
+    torch.manual_seed(0)
+    drn = drn_checkpoint.save_drn(DRN(create_drn_config("drn-tiny")), tmp_path / "drn.pt")
+    options = EvalOptions(
+        checkpoint=init_checkpoint("tiny", tmp_path / "tiny.pt"),
+        data_root=cache_64,
+        out_dir=tmp_path / "out",
+        samples=2,
+        drn_checkpoint=drn,
+        judge=False,
+        fid=False,
+        robustness=(),
+        grid_rows=2,
+        progress=False,
+    )
+    rows = run_evaluation(options)["rows"]
+    drn_rows = [r for r in rows if r["method"] == "DRN"]
+    assert len(drn_rows) == 2
+    for row in drn_rows:
+        assert -1.0 <= row["target_idsim"] <= 1.0 and np.isfinite(row["target_psnr"])
+        assert "source_idsim" not in row and row["auc"] is None
+    assert "| DRN |" in (options.out_dir / "results.md").read_text()
