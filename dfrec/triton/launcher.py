@@ -116,6 +116,7 @@ class TritonServer:
             "--model-control-mode=none",
             "--strict-readiness=true",
             "--exit-on-error=true",
+            "--exit-timeout-secs=5",
         ]
 
     def start(self) -> TritonServer:
@@ -137,15 +138,18 @@ class TritonServer:
         """Block until `model` is ready; raise with the log's tail if the server dies or hangs."""
         client = triton_http.InferenceServerClient(self.http_url, connection_timeout=2.0)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                raise TritonError(f"tritonserver exited before {model} was ready{self.log_tail()}")
-            try:
-                if client.is_server_ready() and client.is_model_ready(model):
-                    return
-            except Exception:  # connection refused while the server starts
-                pass
-            time.sleep(0.5)
+        try:
+            while time.monotonic() < deadline:
+                if self.process is None or self.process.poll() is not None:
+                    raise TritonError(
+                        f"tritonserver exited before {model} was ready{self.log_tail()}"
+                    )
+                with contextlib.suppress(Exception):  # connection refused while it starts
+                    if client.is_server_ready() and client.is_model_ready(model):
+                        return
+                time.sleep(0.5)
+        finally:
+            client.close()  # an open connection would hold Triton's shutdown for its timeout
         raise TritonError(f"{model} not ready after {timeout:.0f} s{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
