@@ -1,6 +1,7 @@
 """The moderator page in a real browser: Debian's chromium, headless, driven by selenium,
 uploads a group photo to the real stack, waits for the result, checks that every picture
-rendered and that the evidence downloads and verifies; saves docs/images/web_page.png."""
+rendered and that the evidence downloads and verifies; saves a screenshot to
+artifacts/web_page.png (git-ignored; copy it to docs/images/ to update the README's picture)."""
 
 import json
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.slow, pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "images" / "web_page.png"
+SCREENSHOT = Path(__file__).resolve().parents[1] / "artifacts" / "web_page.png"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -91,5 +92,6 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     height = browser.execute_script("return document.documentElement.scrollHeight")
     metrics = {"width": 1400, "height": height, "deviceScaleFactor": 1, "mobile": False}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
