@@ -1,4 +1,4 @@
-"""One config object for a training run; stored in every training checkpoint."""
+"""Config objects of a training run; stored in every training checkpoint."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    variant: str = "small"
+class RunConfig:
+    """What every training run needs (data, schedule, output); models add their optimizer."""
+
+    variant: str
+    out_dir: Path
     data_root: Path = Path("../shared/data/celeba-id")
-    out_dir: Path = Path("runs/small")
     steps: int = 2000
     batch_size: int = 8
-    learning_rate: float = 1e-4  # AdamW, as in the paper
-    weight_decay: float = 1e-5
     test_fraction: float = 0.2
     split_seed: int = 0
     seed: int = 0
@@ -26,7 +26,6 @@ class TrainConfig:
     sample_every: int = 100
     checkpoint_every: int = 50
     grad_clip: float = 1.0
-    perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +34,17 @@ class TrainConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+    def from_dict(cls, data: dict[str, Any]):
         paths = {field.name for field in dataclasses.fields(cls) if field.type == "Path"}
         return cls(**{key: Path(value) if key in paths else value for key, value in data.items()})
+
+
+@dataclass(frozen=True)
+class TrainConfig(RunConfig):
+    """A DFREC run."""
+
+    variant: str = "small"
+    out_dir: Path = Path("runs/small")
+    learning_rate: float = 1e-4  # AdamW, as in the paper
+    weight_decay: float = 1e-5
+    perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable

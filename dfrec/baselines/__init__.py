@@ -1,0 +1,1 @@
+"""Baselines DFREC is compared against, trained on the same synthetic forgeries."""

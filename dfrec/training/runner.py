@@ -1,0 +1,166 @@
+"""The step loop every model trains with: data, resume, progress bar, loss log, non-finite stop,
+periodic sample grids and loss curves, training state and model checkpoints."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from dfrec.data.dataset import SyntheticForgeries
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
+from dfrec.data.splits import IdentitySplit, folder_split
+from dfrec.training import distributed
+from dfrec.training.config import RunConfig
+from dfrec.training.figures import save_loss_curves
+from dfrec.training.state import STATE_FILE, TrainingState, load_state, save_state
+
+PREVIEW_ROWS = 8
+
+Batch = dict[str, torch.Tensor]
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training stopped: a loss term became NaN or infinite."""
+
+
+class TrainingData(NamedTuple):
+    """Training forgeries of the train identities, and a fixed preview batch of test ones."""
+
+    dataset: SyntheticForgeries
+    preview: Batch  # fake, source, target: (R, 3, S, S); mask: (R, 1, S, S); is_fake: (R,)
+    split: IdentitySplit
+
+
+def to_device(batch: dict, device: torch.device) -> Batch:
+    """The tensors of a dataset batch on `device` (drops the "kind" strings)."""
+    return {key: value.to(device) for key, value in batch.items() if key != "kind"}
+
+
+def load_training_data(
+    config: RunConfig, image_size: int, placement: distributed.Placement
+) -> TrainingData:
+    """Aligned faces at image_size, the identity split, forgeries; the main process saves the
+    split next to the run."""
+    faces = AlignedFaces.load(prepare_cache(config.data_root, image_size))
+    split = folder_split(config.data_root, config.test_fraction, config.split_seed)
+    dataset = SyntheticForgeries(faces, split.train, config.items_per_epoch, seed=config.seed)
+    preview_set = SyntheticForgeries(faces, split.test, PREVIEW_ROWS, seed=config.seed + 1)
+    preview = to_device(
+        next(iter(DataLoader(preview_set, batch_size=PREVIEW_ROWS))), placement.device
+    )
+    if placement.is_main:
+        config.out_dir.mkdir(parents=True, exist_ok=True)
+        split.save(config.out_dir / "split.json")
+    return TrainingData(dataset, preview, split)
+
+
+def batches_from(
+    dataset: SyntheticForgeries, config: RunConfig, step: int, placement: distributed.Placement
+) -> Iterator[dict]:
+    """Endless batches starting exactly at `step`; items are fixed by (seed, epoch, index)."""
+    global_batch = config.batch_size * placement.world_size
+    per_epoch = len(dataset) // global_batch
+    while True:
+        epoch, offset = divmod(step, per_epoch)
+        dataset.set_epoch(epoch)
+        indices = [
+            batch * global_batch + placement.rank * config.batch_size + item
+            for batch in range(offset, per_epoch)
+            for item in range(config.batch_size)
+        ]
+        loader = DataLoader(
+            torch.utils.data.Subset(dataset, indices),
+            batch_size=config.batch_size,
+            shuffle=False,
+            num_workers=config.num_workers,
+            persistent_workers=False,
+        )
+        for batch in loader:
+            yield batch
+            step += 1
+
+
+def finite_values(terms: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+    """The terms as floats; NonFiniteLossError naming them all when any is NaN or infinite."""
+    values = {name: value.item() for name, value in terms.items()}
+    if not all(math.isfinite(value) for value in values.values()):
+        raise NonFiniteLossError(f"step {step}: non-finite loss {values}")
+    return values
+
+
+def run_training(
+    config: RunConfig,
+    placement: distributed.Placement,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    dataset: SyntheticForgeries,
+    compute_terms: Callable[[nn.Module, Batch], dict[str, torch.Tensor]],
+    save_preview: Callable[[Path], None],
+    save_model: Callable[[Path, dict], Path],
+    checkpoint_path: Path,
+) -> Path:
+    """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
+
+    compute_terms(trained, batch) -> named scalar losses including "total" (trained is `model`,
+    wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
+    metadata) writes the model checkpoint.
+    """
+    state_path = config.out_dir / STATE_FILE
+    state = load_state(state_path, model, optimizer) if state_path.is_file() else TrainingState()
+    trained = DistributedDataParallel(model) if placement.world_size > 1 else model
+    progress = tqdm(
+        total=config.steps,
+        initial=state.step,
+        desc=f"train {config.variant}",
+        disable=not placement.is_main,
+        mininterval=10.0,
+        dynamic_ncols=True,
+    )
+    running: dict[str, float] = {}
+    model.train()
+    for batch in batches_from(dataset, config, state.step, placement):
+        if state.step >= config.steps:
+            break
+        terms = compute_terms(trained, to_device(batch, placement.device))
+        values = finite_values(terms, state.step)
+        optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        state.step += 1
+        progress.update(1)
+        for name, value in values.items():
+            running[name] = running.get(name, 0.0) + value
+        if state.step % config.log_every == 0:
+            record = {"step": state.step} | {
+                name: total / config.log_every for name, total in running.items()
+            }
+            state.history.append(record)
+            running = {}
+            if placement.is_main:
+                progress.set_postfix(total=f"{record['total']:.3f}")
+                summary = " ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "step")
+                print(f"step {state.step} {summary}", flush=True)
+        if not placement.is_main:
+            continue
+        if state.step % config.sample_every == 0 or state.step == config.steps:
+            save_preview(config.out_dir / "samples" / f"step_{state.step:06d}.png")
+            if state.history:
+                save_loss_curves(state.history, config.out_dir / "loss_curves.png")
+        if state.step % config.checkpoint_every == 0 or state.step == config.steps:
+            save_state(state_path, model, optimizer, state, config.to_dict())
+            save_model(
+                checkpoint_path,
+                {"trained": True, "step": state.step, "train_config": config.to_dict()},
+            )
+    progress.close()
+    return checkpoint_path
