@@ -115,9 +115,12 @@ def face_images(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return paths
 
 
-def run_cli(face_images: list[Path], checkpoint: Path, out: Path) -> dict[str, bytes]:
+def run_cli(
+    face_images: list[Path], checkpoint: Path, out: Path, *options: str
+) -> dict[str, bytes]:
     code = main(
         ["recover", *map(str, face_images), "--out", str(out), "--checkpoint", str(checkpoint)]
+        + ["--no-align", *options]
     )
     assert code == 0
     return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
@@ -132,7 +135,7 @@ def test_recover_cli_writes_outputs_deterministically(
     expected = {"scores.json"} | {
         f"{index:03d}_{path.stem}_{kind}.png"
         for index, path in enumerate(face_images)
-        for kind in ("mask", "source", "target")
+        for kind in ("crop", "mask", "source", "target")
     }
     assert set(first) == expected
     assert first == second
@@ -156,3 +159,32 @@ def test_recover_cli_bad_checkpoint_exits_2(
     assert code == 2
     assert f"error: checkpoint {bad} is not a readable torch file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.data
+def test_recover_cli_aligns_the_face_and_reports_photos_without_one(
+    celeba_root: Path, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    photo = sorted(celeba_root.glob("*/*.jpg"))[0]
+    gradient = tmp_path / "gradient.png"
+    ramp = np.tile(np.linspace(0, 255, 160).astype(np.uint8), (160, 1))
+    Image.fromarray(np.stack([ramp] * 3, axis=-1)).save(gradient)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "recover",
+            str(photo),
+            str(gradient),
+            "--out",
+            str(out),
+            "--checkpoint",
+            str(tiny_checkpoint),
+        ]
+    )
+    assert code == 0
+    scores = json.loads((out / "scores.json").read_text())
+    assert scores[0]["status"] == "succeeded"
+    assert scores[1] == {"input": str(gradient), "status": "not_applicable", "reason": "no_face"}
+    crop = Image.open(out / scores[0]["artifacts"]["crop"])
+    size = create_config("tiny").geometry.image_size
+    assert crop.size == (size, size)
