@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument("images", nargs="+", type=Path)
     recover.add_argument("--out", type=Path, required=True)
     recover.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    recover.add_argument(
+        "--no-align", action="store_true", help="inputs are aligned crops: only resize them"
+    )
 
     init = commands.add_parser("init-checkpoint", help="write a random-weight checkpoint")
     init.add_argument("--variant", choices=variant_names(), default="small")
@@ -88,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.recover_cli import run_recover
 
         try:
-            scores = run_recover(args.images, args.out, args.checkpoint)
-        except CheckpointError as error:
+            scores = run_recover(args.images, args.out, args.checkpoint, not args.no_align)
+        except (CheckpointError, OSError) as error:  # PIL raises OSError subclasses too
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(json.dumps(scores, indent=2))
