@@ -1,4 +1,4 @@
-"""The `dfrec` command: recover, init-checkpoint, export, train, evaluate, triton serve."""
+"""The `dfrec` command: recover, init-checkpoint, export, train(-drn), evaluate, triton serve."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from dfrec.baselines.drn_config import drn_variant_names
 from dfrec.registry import variant_names
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument("images", nargs="+", type=Path)
     recover.add_argument("--out", type=Path, required=True)
     recover.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    recover.add_argument(
+        "--no-align", action="store_true", help="inputs are aligned crops: only resize them"
+    )
 
     init = commands.add_parser("init-checkpoint", help="write a random-weight checkpoint")
     init.add_argument("--variant", choices=variant_names(), default="small")
@@ -47,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample-every", type=int, default=100)
     train.add_argument("--checkpoint-every", type=int, default=50)
     train.add_argument("--num-workers", type=int, default=1)
+
+    train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
+    train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
+    train_drn.add_argument(
+        "--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id"
+    )
+    train_drn.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "drn-small")
+    train_drn.add_argument("--steps", type=int, default=2000)
+    train_drn.add_argument("--batch-size", type=int, default=8)
+    train_drn.add_argument("--sample-every", type=int, default=100)
+    train_drn.add_argument("--checkpoint-every", type=int, default=50)
+    train_drn.add_argument("--num-workers", type=int, default=1)
 
     evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -75,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.recover_cli import run_recover
 
         try:
-            scores = run_recover(args.images, args.out, args.checkpoint)
-        except CheckpointError as error:
+            scores = run_recover(args.images, args.out, args.checkpoint, not args.no_align)
+        except (CheckpointError, OSError) as error:  # PIL raises OSError subclasses too
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(json.dumps(scores, indent=2))
@@ -107,6 +123,20 @@ def main(argv: list[str] | None = None) -> int:
             num_workers=args.num_workers,
         )
         print(train(config))
+    elif args.command == "train-drn":
+        from dfrec.baselines.drn_training import DRNTrainConfig, train_drn
+
+        config = DRNTrainConfig(
+            variant=args.variant,
+            data_root=args.data,
+            out_dir=args.out,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            sample_every=args.sample_every,
+            checkpoint_every=args.checkpoint_every,
+            num_workers=args.num_workers,
+        )
+        print(train_drn(config))
     elif args.command == "evaluate":
         import shlex
 
