@@ -1,7 +1,7 @@
 """`python -m worker.localrun` (or `scripts/run_local.py`): Triton + worker(s) + API, Ctrl-C stops.
 
 Examples:
-    python scripts/run_local.py                       # tiny random-weight model, port 8080
+    python scripts/run_local.py                       # shipped weights/dfrec-small.pt, port 8080
     python scripts/run_local.py --checkpoint ckpt.pt  # export it, then serve it
     python scripts/run_local.py --model-repository models/ --workers 2
 """
@@ -24,13 +24,15 @@ from worker.localrun.model_repository import (
 from worker.localrun.processes import wait_until
 from worker.localrun.stack import ServiceStack, StackSettings
 
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "dfrec-small.pt"
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run_local", description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--model-repository", type=Path, help="an exported Triton repository")
     source.add_argument("--checkpoint", type=Path, help="export this checkpoint first (cpu)")
-    source.add_argument("--variant", default="tiny", help="random weights of this variant")
+    source.add_argument("--variant", help="serve random weights of this variant instead")
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://localhost:6379/0")
     )
@@ -51,10 +53,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def model_repository(args: argparse.Namespace) -> Path:
     if args.model_repository:
         return args.model_repository
-    if args.checkpoint:
-        return build_repository(args.checkpoint, args.log_dir / "model-repository")
-    print(f"no model given: serving RANDOM weights of the {args.variant!r} variant")
-    return random_weights_repository(args.variant)
+    checkpoint = args.checkpoint
+    if checkpoint is None and args.variant is None and SHIPPED_WEIGHTS.is_file():
+        checkpoint = SHIPPED_WEIGHTS
+    if checkpoint:
+        return build_repository(checkpoint, args.log_dir / "model-repository")
+    variant = args.variant or "tiny"
+    print(f"serving RANDOM weights of the {variant!r} variant")
+    return random_weights_repository(variant)
 
 
 def check_redis(url: str) -> None:
