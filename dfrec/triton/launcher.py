@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 from types import TracebackType
@@ -66,16 +65,16 @@ def _copy_if_changed(source: Path, target: Path) -> None:
 
 
 def server_environment() -> dict[str, str]:
-    """LD_LIBRARY_PATH for the wheel's bundled libraries; PYTHONPATH so that the backend stub's
-    embedded interpreter imports torch and numpy from this environment."""
+    """LD_LIBRARY_PATH for the wheel's bundled libraries, and this interpreter's folder first on
+    PATH: the backend stub's embedded Python ignores PYTHONPATH and finds its prefix (and so this
+    virtual environment's site-packages, with torch and numpy) from the `python3` on PATH."""
     environment = dict(os.environ)
     libraries = pytriton_root().parent.parent / "nvidia_pytriton.libs"
     environment["LD_LIBRARY_PATH"] = os.pathsep.join(
         filter(None, [str(libraries), environment.get("LD_LIBRARY_PATH")])
     )
-    paths = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
-    environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [*paths, environment.get("PYTHONPATH")])
+    environment["PATH"] = os.pathsep.join(
+        filter(None, [str(Path(sys.executable).parent), environment.get("PATH")])
     )
     return environment
 
