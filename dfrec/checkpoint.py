@@ -20,11 +20,18 @@ class CheckpointError(ValueError):
     """A checkpoint file is missing, unreadable or does not match the network it describes."""
 
 
-def save_checkpoint(model: DFREC, path: Path, metadata: dict[str, Any] | None = None) -> Path:
-    """Write weights + config + variant (+ free-form metadata such as training step)."""
+def save_checkpoint(
+    model: torch.nn.Module,
+    path: Path,
+    metadata: dict[str, Any] | None = None,
+    checkpoint_format: str = FORMAT,
+) -> Path:
+    """Write weights + config + variant (+ free-form metadata such as training step).
+
+    model: any network with a `config` that has `variant` and `to_dict()` (DFREC, DRN)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "format": FORMAT,
+        "format": checkpoint_format,
         "variant": model.config.variant,
         "config": model.config.to_dict(),
         "state_dict": model.state_dict(),
@@ -58,30 +65,33 @@ def init_checkpoint(variant: str, path: Path, seed: int = 0) -> Path:
     return save_checkpoint(DFREC(create_config(variant)), path, {"trained": False, "seed": seed})
 
 
-def read_payload(path: Path) -> dict[str, Any]:
+def read_payload(path: Path, checkpoint_format: str = FORMAT) -> dict[str, Any]:
+    """The checkpoint's dict, checked for format and keys; CheckpointError otherwise."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt file
         raise CheckpointError(f"checkpoint {path} is not a readable torch file: {error}") from error
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") != checkpoint_format:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
-        raise CheckpointError(f"checkpoint {path} has format {found!r}, expected {FORMAT!r}")
+        raise CheckpointError(
+            f"checkpoint {path} has format {found!r}, expected {checkpoint_format!r}"
+        )
     missing = [key for key in PAYLOAD_KEYS if key not in payload]
     if missing:
         raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
     return payload
 
 
-def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
-    """Rebuild the network from the stored config and load every weight strictly.
-
-    Returns the model in eval mode and the checkpoint's metadata.
-    """
-    payload = read_payload(path)
+def load_model(
+    path: Path, checkpoint_format: str, config_type: Any, model_type: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Rebuild `model_type(config_type.from_dict(stored config))` and load every weight
+    strictly. Returns the model in eval mode and the checkpoint's metadata."""
+    payload = read_payload(path, checkpoint_format)
     try:
-        config = DFRECConfig.from_dict(payload["config"])
+        config = config_type.from_dict(payload["config"])
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"checkpoint {path} has an invalid config: {error}") from error
     if config.variant != payload["variant"]:
@@ -89,7 +99,7 @@ def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
             f"checkpoint {path} says variant {payload['variant']!r} but its config is "
             f"{config.variant!r}"
         )
-    model = DFREC(config)
+    model = model_type(config)
     try:
         model.load_state_dict(payload["state_dict"], strict=True)
     except RuntimeError as error:
@@ -97,6 +107,11 @@ def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
             f"checkpoint {path} does not match variant {config.variant!r}: {error}"
         ) from error
     return model.eval(), payload["metadata"]
+
+
+def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
+    """The DFREC network of a checkpoint (eval mode) and its metadata; strict."""
+    return load_model(path, FORMAT, DFRECConfig, DFREC)
 
 
 def file_sha256(path: Path) -> str:
