@@ -13,6 +13,32 @@ from dfrec.registry import variant_names
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = PROJECT_ROOT / "weights" / "dfrec-small.pt"
 DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
+DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "celeba-id"
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
+    """The options every training run takes (DFREC and DRN)."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / run_name)
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--sample-every", type=int, default=100)
+    parser.add_argument("--checkpoint-every", type=int, default=50)
+    parser.add_argument("--num-workers", type=int, default=1)
+
+
+def run_options(args: argparse.Namespace) -> dict[str, object]:
+    """add_run_arguments' values as training-config fields."""
+    return {
+        "variant": args.variant,
+        "data_root": args.data,
+        "out_dir": args.out,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "sample_every": args.sample_every,
+        "checkpoint_every": args.checkpoint_every,
+        "num_workers": args.num_workers,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,32 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train on synthetic forgeries (resumes if cut off)")
     train.add_argument("--variant", choices=variant_names(), default="small")
-    train.add_argument("--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id")
-    train.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "small")
-    train.add_argument("--steps", type=int, default=2000)
-    train.add_argument("--batch-size", type=int, default=8)
-    train.add_argument("--sample-every", type=int, default=100)
-    train.add_argument("--checkpoint-every", type=int, default=50)
-    train.add_argument("--num-workers", type=int, default=1)
+    add_run_arguments(train, "small")
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
-    train_drn.add_argument(
-        "--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id"
-    )
-    train_drn.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "drn-small")
-    train_drn.add_argument("--steps", type=int, default=2000)
-    train_drn.add_argument("--batch-size", type=int, default=8)
-    train_drn.add_argument("--sample-every", type=int, default=100)
-    train_drn.add_argument("--checkpoint-every", type=int, default=50)
-    train_drn.add_argument("--num-workers", type=int, default=1)
+    add_run_arguments(train_drn, "drn-small")
 
     evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
-    evaluate.add_argument(
-        "--data", type=Path, default=PROJECT_ROOT.parent / "shared/data/celeba-id"
-    )
+    evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA)
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     evaluate.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
     evaluate.add_argument("--no-robustness", action="store_true", help="clean inputs only")
@@ -112,30 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.training.config import TrainConfig
         from dfrec.training.loop import train
 
-        config = TrainConfig(
-            variant=args.variant,
-            data_root=args.data,
-            out_dir=args.out,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            sample_every=args.sample_every,
-            checkpoint_every=args.checkpoint_every,
-            num_workers=args.num_workers,
-        )
+        config = TrainConfig(**run_options(args))
         print(train(config))
     elif args.command == "train-drn":
         from dfrec.baselines.drn_training import DRNTrainConfig, train_drn
 
-        config = DRNTrainConfig(
-            variant=args.variant,
-            data_root=args.data,
-            out_dir=args.out,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            sample_every=args.sample_every,
-            checkpoint_every=args.checkpoint_every,
-            num_workers=args.num_workers,
-        )
+        config = DRNTrainConfig(**run_options(args))
         print(train_drn(config))
     elif args.command == "evaluate":
         import shlex
