@@ -13,12 +13,12 @@ RUN apt-get update \
 
 COPY pyproject.toml requirements-nodeps.txt ./
 COPY dfrec ./dfrec
+COPY docker/train-and-export.sh /usr/local/bin/train-and-export
 RUN pip install ".[models,train]" && pip install --no-deps -r requirements-nodeps.txt
 
 RUN useradd --create-home --uid 10001 dfrec
 USER dfrec
 
-# Typical use (see docker-compose.yml):
-#   dfrec export --checkpoint /checkpoints/model.pt --out /models --target gpu
-ENTRYPOINT ["dfrec"]
-CMD ["--help"]
+# Default: train, ship, export into /models (docker compose --profile train up trainer).
+# Any other dfrec command: docker compose --profile train run --rm trainer dfrec evaluate ...
+CMD ["train-and-export"]

@@ -4,6 +4,7 @@ python -m dfrec.data.prepare --data ../shared/data/celeba-id --size 128
 """
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from tqdm import tqdm
 from dfrec.data.align import align_face, detect_faces, landmarks, transform_points
 from dfrec.data.faces import AlignedFaces
 
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache"
+# The checkout's .cache/, or DFREC_DATA_CACHE (e.g. a writable volume in the trainer container).
+DEFAULT_CACHE_DIR = Path(
+    os.environ.get("DFREC_DATA_CACHE", Path(__file__).resolve().parents[2] / ".cache")
+)
 
 
 def list_photos(data_root: Path) -> list[Path]:
