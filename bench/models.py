@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import statistics
 import tempfile
 import time
@@ -27,20 +26,9 @@ from dfrec.checkpoint import init_checkpoint, load_checkpoint
 from dfrec.export.repository import export_repository
 from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer, recover
-from dfrec.triton.launcher import TritonServer
+from dfrec.triton.launcher import TritonServer, free_ports
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "weights" / "dfrec-small.pt"
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel hands out for port 0, all held open until every one is picked."""
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
 
 
 def median_seconds(call: Callable[[], object], runs: int, warmup: int) -> float:

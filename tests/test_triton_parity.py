@@ -1,7 +1,6 @@
 """The `dfrec` ensemble on the real bundled Triton answers like the in-process pipeline."""
 
 import re
-import socket
 import urllib.request
 from pathlib import Path
 
@@ -15,23 +14,12 @@ from dfrec.export.repository import export_repository
 from dfrec.export.wrappers import serving_models
 from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer, recover
-from dfrec.triton.launcher import TritonServer
+from dfrec.triton.launcher import TritonServer, free_ports
 
 pytestmark = pytest.mark.service
 
 TOLERANCE = 1e-4
 NETWORKS = ("ism", "sirm", "tirm")
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel hands out for port 0, all held open until every one is picked."""
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
 
 
 @pytest.fixture(scope="module")

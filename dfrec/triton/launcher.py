@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +63,17 @@ def _copy_if_changed(source: Path, target: Path) -> None:
         if have.st_size == want.st_size and int(have.st_mtime) == int(want.st_mtime):
             return
     shutil.copy2(source, target)
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel hands out for port 0, all held open until every one is picked."""
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
 
 
 def server_environment() -> dict[str, str]:
