@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from redis import Redis
+from service_stack import REDIS_URL  # the shared `redis` fixture comes from this plugin
 
 from service.app import create_app
 from service.config import ServiceSettings
 from worker.localrun.processes import free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 MAX_UPLOAD_BYTES = 200_000
 MAX_IMAGE_PIXELS = 1_000_000
 
@@ -54,17 +54,6 @@ def assert_error(response, status: int, code: str) -> None:
     body = response.json()
     assert set(body) >= {"error"} and body["error"]["code"] == code
     assert body["error"]["message"]
-
-
-@pytest.fixture(scope="module")
-def redis() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except Exception as error:  # noqa: BLE001
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    yield client
-    client.close()
 
 
 @pytest.fixture
