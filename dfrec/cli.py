@@ -1,4 +1,5 @@
-"""The `dfrec` command: recover, init-checkpoint, export, train(-drn), evaluate, triton serve."""
+"""The `dfrec` command: recover, init-checkpoint, ship, export, train(-drn), evaluate,
+cross-forgery, triton serve."""
 
 from __future__ import annotations
 
@@ -25,6 +26,28 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
     parser.add_argument("--sample-every", type=int, default=100)
     parser.add_argument("--checkpoint-every", type=int, default=50)
     parser.add_argument("--num-workers", type=int, default=1)
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=None,
+        help="shares of each forgery kind, e.g. swap=0.8,pristine=0.2 (default "
+        "swap=0.4,blend=0.4,pristine=0.2)",
+    )
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="checkpoint to fine-tune from when --out holds no training state",
+    )
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """ "swap=0.8,pristine=0.2" -> {"swap": 0.8, "pristine": 0.2}."""
+    try:
+        pairs = (item.split("=") for item in text.split(","))
+        return {kind.strip(): float(share) for kind, share in pairs}
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected kind=share,... got {text!r}") from error
 
 
 def run_options(args: argparse.Namespace) -> dict[str, object]:
@@ -38,7 +61,8 @@ def run_options(args: argparse.Namespace) -> dict[str, object]:
         "sample_every": args.sample_every,
         "checkpoint_every": args.checkpoint_every,
         "num_workers": args.num_workers,
-    }
+        "init_from": args.init_from,
+    } | ({"mix": args.mix} if args.mix else {})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     evaluate.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
     evaluate.add_argument("--no-robustness", action="store_true", help="clean inputs only")
+
+    cross = commands.add_parser(
+        "cross-forgery", help="per-synthesizer models tested on both synthesizers' fakes"
+    )
+    cross.add_argument("--swap", type=Path, required=True, help="DFREC trained on swap fakes")
+    cross.add_argument("--blend", type=Path, required=True, help="DFREC trained on blend fakes")
+    cross.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    cross.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
+    cross.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
 
     triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
     triton_commands = triton.add_subparsers(dest="triton_command", required=True)
@@ -145,6 +178,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         seconds = run_evaluation(options)["seconds"]
         print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
+    elif args.command == "cross-forgery":
+        import shlex
+
+        from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
+
+        cross_options = CrossOptions(
+            checkpoints={"swap": args.swap, "blend": args.blend},
+            data_root=args.data,
+            out_dir=args.out,
+            samples=args.samples,
+            command=shlex.join(["dfrec", *(sys.argv[1:] if argv is None else argv)]),
+        )
+        seconds = run_cross_forgery(cross_options)["seconds"]
+        print(f"{args.out / 'cross.md'} ({seconds:.0f} s)")
     elif args.command == "triton":
         from dfrec.triton.launcher import serve_forever
 

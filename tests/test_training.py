@@ -1,12 +1,17 @@
-"""DFREC training: one step on the tiny variant writes everything, and a resume continues."""
+"""DFREC training: one step on the tiny variant writes everything, a resume continues, and a
+fine-tune starts from a checkpoint's weights and step."""
 
+import argparse
 import dataclasses
 from pathlib import Path
 
 import pytest
 import torch
 
-from dfrec.checkpoint import load_checkpoint
+from dfrec.checkpoint import CheckpointError, init_checkpoint, load_checkpoint, save_checkpoint
+from dfrec.cli import parse_mix
+from dfrec.models.dfrec import DFREC
+from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
 
@@ -43,3 +48,67 @@ def test_one_step_training_smoke_and_resume(celeba_root: Path, tmp_path: Path) -
         for record in state["history"]
         for value in record.values()
     )
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_fine_tuning_continues_from_the_checkpoint_step_and_weights(
+    celeba_root: Path, tmp_path: Path
+) -> None:
+    torch.manual_seed(3)
+    start = save_checkpoint(DFREC(create_config("tiny")), tmp_path / "start.pt", {"step": 5})
+    config = TrainConfig(
+        variant="tiny",
+        data_root=celeba_root,
+        out_dir=tmp_path / "run",
+        steps=6,
+        batch_size=2,
+        items_per_epoch=4,
+        num_workers=0,
+        log_every=1,
+        checkpoint_every=1,
+        mix={"swap": 0.5, "pristine": 0.5},
+        init_from=start,
+    )
+    model, metadata = load_checkpoint(train(config))
+    assert metadata["step"] == 6
+    assert metadata["train_config"]["mix"] == {"swap": 0.5, "pristine": 0.5}
+    assert metadata["train_config"]["init_from"] == str(start)
+    state = torch.load(tmp_path / "run" / "train_state.pt", weights_only=False)
+    assert [record["step"] for record in state["history"]] == [6]
+    # One AdamW step at lr 1e-4 moves the weights only slightly away from the start.
+    started, _ = load_checkpoint(start)
+    moved = [
+        (trained - initial).abs().max().item()
+        for trained, initial in zip(model.parameters(), started.parameters(), strict=True)
+    ]
+    assert 0.0 < max(moved) < 1e-2
+
+
+@pytest.mark.data
+def test_fine_tuning_refuses_another_variant(celeba_root: Path, tmp_path: Path) -> None:
+    start = init_checkpoint("small", tmp_path / "small.pt")
+    config = TrainConfig(
+        variant="tiny",
+        data_root=celeba_root,
+        out_dir=tmp_path / "run",
+        steps=1,
+        items_per_epoch=8,
+        num_workers=0,
+        init_from=start,
+    )
+    with pytest.raises(CheckpointError, match="holds variant 'small'"):
+        train(config)
+
+
+def test_run_config_round_trips_paths_and_mix(tmp_path: Path) -> None:
+    config = TrainConfig(out_dir=tmp_path, init_from=tmp_path / "start.pt", mix={"blend": 1.0})
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    plain = TrainConfig()
+    assert TrainConfig.from_dict(plain.to_dict()) == plain and plain.init_from is None
+
+
+def test_mix_option_parses_shares() -> None:
+    assert parse_mix("swap=0.8,pristine=0.2") == {"swap": 0.8, "pristine": 0.2}
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_mix("swap:0.8")

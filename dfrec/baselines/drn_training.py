@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from dfrec.baselines.drn import DRN
-from dfrec.baselines.drn_checkpoint import save_drn
+from dfrec.baselines.drn_checkpoint import FORMAT, save_drn
 from dfrec.baselines.drn_config import create_drn_config
 from dfrec.baselines.drn_losses import DRNLoss
 from dfrec.training import distributed
@@ -73,6 +73,7 @@ def train_drn(config: DRNTrainConfig) -> Path:
         save_preview=lambda path: save_drn_preview(model, data.preview, path),
         save_model=lambda path, metadata: save_drn(model, path, metadata),
         checkpoint_path=config.out_dir / f"{config.variant}.pt",
+        checkpoint_format=FORMAT,
     )
     distributed.teardown(placement)
     return checkpoint_path

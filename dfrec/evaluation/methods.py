@@ -39,11 +39,10 @@ class DFRECMethod:
     """A DFREC checkpoint, run in chunks (Recoverer's noise is seeded per image, so chunking
     does not change the result)."""
 
-    name = "DFREC"
-
-    def __init__(self, recoverer: Recoverer, chunk_size: int = 16):
+    def __init__(self, recoverer: Recoverer, chunk_size: int = 16, name: str = "DFREC"):
         self.recoverer = recoverer
         self.chunk_size = chunk_size
+        self.name = name
 
     def run(self, images: torch.Tensor) -> MethodOutput:
         parts = [

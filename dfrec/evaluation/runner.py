@@ -47,7 +47,7 @@ def _prefixed(prefix: str, metrics: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}_{key}": value for key, value in metrics.items()}
 
 
-def _rows_for(
+def method_rows(
     condition: Condition,
     method: Method,
     inputs: dict[str, torch.Tensor],
@@ -142,10 +142,10 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
             inputs = {kind: condition.apply(sample.fake) for kind, sample in sets.items()}
             for method in methods:
                 bar.set_postfix_str(f"{condition.name} / {method.name}")
-                method_rows, outputs = _rows_for(
+                new_rows, outputs = method_rows(
                     condition, method, inputs, sets, cache, references, options
                 )
-                rows += method_rows
+                rows += new_rows
                 if condition == CLEAN and method.name == "DFREC":
                     grid_outputs = outputs
                 bar.update()

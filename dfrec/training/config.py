@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from dfrec.data.dataset import DEFAULT_MIX
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class RunConfig:
     sample_every: int = 100
     checkpoint_every: int = 50
     grad_clip: float = 1.0
+    mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))  # kind -> share
+    # Weights to start from when out_dir holds no training state (fine-tuning); the step count
+    # continues from the checkpoint's, the optimizer starts afresh.
+    init_from: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,8 +41,13 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):
-        paths = {field.name for field in dataclasses.fields(cls) if field.type == "Path"}
-        return cls(**{key: Path(value) if key in paths else value for key, value in data.items()})
+        paths = {item.name for item in dataclasses.fields(cls) if "Path" in str(item.type)}
+        return cls(
+            **{
+                key: Path(value) if key in paths and value is not None else value
+                for key, value in data.items()
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from dfrec.checkpoint import save_checkpoint
+from dfrec.checkpoint import FORMAT, save_checkpoint
 from dfrec.losses import DFRECLoss, LossConfig
 from dfrec.models.dfrec import DFREC
 from dfrec.models.patches import patchify
@@ -86,6 +86,7 @@ def train(config: TrainConfig) -> Path:
         save_preview=lambda path: save_preview(model, data.preview, path, geometry.num_patches),
         save_model=lambda path, metadata: save_checkpoint(model, path, metadata),
         checkpoint_path=config.out_dir / f"dfrec-{config.variant}.pt",
+        checkpoint_format=FORMAT,
     )
     distributed.teardown(placement)
     return checkpoint_path

@@ -14,6 +14,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from dfrec.checkpoint import CheckpointError, read_payload
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
@@ -52,7 +53,9 @@ def load_training_data(
     split next to the run."""
     faces = AlignedFaces.load(prepare_cache(config.data_root, image_size))
     split = folder_split(config.data_root, config.test_fraction, config.split_seed)
-    dataset = SyntheticForgeries(faces, split.train, config.items_per_epoch, seed=config.seed)
+    dataset = SyntheticForgeries(
+        faces, split.train, config.items_per_epoch, mix=config.mix, seed=config.seed
+    )
     preview_set = SyntheticForgeries(faces, split.test, PREVIEW_ROWS, seed=config.seed + 1)
     preview = to_device(
         next(iter(DataLoader(preview_set, batch_size=PREVIEW_ROWS))), placement.device
@@ -97,6 +100,26 @@ def finite_values(terms: dict[str, torch.Tensor], step: int) -> dict[str, float]
     return values
 
 
+def initial_state(
+    config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimizer, checkpoint_format: str
+) -> TrainingState:
+    """Resume from out_dir's training state; else start from config.init_from's weights (at that
+    checkpoint's step, fresh optimizer); else from scratch."""
+    state_path = config.out_dir / STATE_FILE
+    if state_path.is_file():
+        return load_state(state_path, model, optimizer)
+    if config.init_from is None:
+        return TrainingState()
+    payload = read_payload(config.init_from, checkpoint_format)
+    if payload["variant"] != config.variant:
+        raise CheckpointError(
+            f"{config.init_from} holds variant {payload['variant']!r}, the run trains "
+            f"{config.variant!r}"
+        )
+    model.load_state_dict(payload["state_dict"], strict=True)  # float16 copies cast to float32
+    return TrainingState(step=int(payload["metadata"].get("step", 0)))
+
+
 def run_training(
     config: RunConfig,
     placement: distributed.Placement,
@@ -107,15 +130,17 @@ def run_training(
     save_preview: Callable[[Path], None],
     save_model: Callable[[Path, dict], Path],
     checkpoint_path: Path,
+    checkpoint_format: str,
 ) -> Path:
     """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
 
     compute_terms(trained, batch) -> named scalar losses including "total" (trained is `model`,
     wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
-    metadata) writes the model checkpoint.
+    metadata) writes the model checkpoint; checkpoint_format is the format config.init_from
+    must have.
     """
     state_path = config.out_dir / STATE_FILE
-    state = load_state(state_path, model, optimizer) if state_path.is_file() else TrainingState()
+    state = initial_state(config, model, optimizer, checkpoint_format)
     trained = DistributedDataParallel(model) if placement.world_size > 1 else model
     progress = tqdm(
         total=config.steps,
