@@ -99,6 +99,7 @@ def test_evaluation_writes_table_json_and_grid(evaluation):
         assert header in markdown
     for header in ("PSNR tgt", "SSIM tgt", "Acc_id", "AUC"):
         assert header in markdown
+    assert "## Summary, clean inputs" in markdown and "| swap | DFREC |" in markdown
     for synthesizer in ("swap", "blend"):
         assert f"## {synthesizer} fakes, clean inputs" in markdown
         assert f"## Robustness, {synthesizer} fakes" in markdown

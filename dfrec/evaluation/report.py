@@ -36,6 +36,18 @@ MAIN_COLUMNS = (
     ("Acc_id", "acc_id", _percent),
     ("AUC", "auc", _number(3)),
 )
+SUMMARY_KEYS = (
+    "target_idsim",
+    "source_idsim",
+    "target_judge_verified",
+    "source_judge_verified",
+    "target_fid",
+    "target_psnr",
+    "target_ssim",
+    "acc_id",
+    "auc",
+)
+SUMMARY_COLUMNS = tuple(column for column in MAIN_COLUMNS if column[1] in SUMMARY_KEYS)
 ROBUSTNESS_COLUMNS = (
     ("IDSIM tgt", "target_idsim", _number(3)),
     ("IDSIM src", "source_idsim", _number(3)),
@@ -89,7 +101,8 @@ def notes(summary: dict[str, Any]) -> list[str]:
 
 
 def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> Path:
-    """The header (command, N, checkpoint, time), main tables and robustness tables."""
+    """The header (command, N, checkpoint, time), a summary table (the README's), main tables
+    and robustness tables."""
     lines = [
         "# DFREC evaluation",
         "",
@@ -102,8 +115,11 @@ def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> 
         f"{summary.get('drn_checkpoint') or 'not given'}; {summary['seconds']:.0f} s.",
         "",
     ]
+    clean = [r for r in rows if r["condition"] == "clean"]
+    lines += ["## Summary, clean inputs", ""]
+    lines += [markdown_table(clean, ["synthesizer", "method"], SUMMARY_COLUMNS), ""]
     for synthesizer in summary["synthesizers"]:
-        main = [r for r in rows if r["synthesizer"] == synthesizer and r["condition"] == "clean"]
+        main = [r for r in clean if r["synthesizer"] == synthesizer]
         lines += [f"## {synthesizer} fakes, clean inputs", ""]
         lines += [markdown_table(main, ["method"], MAIN_COLUMNS), ""]
     for synthesizer in summary["synthesizers"]:
