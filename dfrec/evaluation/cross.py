@@ -15,7 +15,7 @@ from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.degradations import CLEAN
 from dfrec.evaluation.methods import DFRECMethod, Method, NoRecovery
 from dfrec.evaluation.report import MAIN_COLUMNS, markdown_table, write_json
-from dfrec.evaluation.runner import EvalOptions, method_rows
+from dfrec.evaluation.runner import method_rows
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_sets
 from dfrec.pipeline import Recoverer
 
@@ -57,14 +57,13 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
         DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
         for kind, (model, _) in models.items()
     ]
-    settings = EvalOptions(
-        checkpoint=Path(), data_root=options.data_root, out_dir=options.out_dir, fid=False
-    )
     references, cache = FeatureCache(options.chunk_size), FeatureCache(options.chunk_size)
     inputs = {kind: sample.fake for kind, sample in sets.items()}
     rows: list[dict[str, Any]] = []
     for method in tqdm(methods, desc="cross-forgery", unit="model", disable=not options.progress):
-        rows += method_rows(CLEAN, method, inputs, sets, cache, references, settings)[0]
+        rows += method_rows(CLEAN, method, inputs, sets, cache, references, judge=True, fid=False)[
+            0
+        ]
     summary = {
         "command": options.command,
         "samples": options.samples,

@@ -54,9 +54,11 @@ def method_rows(
     sets: dict[str, SampleSet],
     cache: FeatureCache,
     references: FeatureCache,
-    options: EvalOptions,
+    judge: bool,
+    fid: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, MethodOutput]]:
-    """One row per synthesizer for this (condition, method); also the raw outputs."""
+    """One row per synthesizer for this (condition, method); also the raw outputs. The dlib
+    judge and FID run on clean inputs only, when asked."""
     clean = condition == CLEAN
     pristine = method.run(inputs["pristine"])
     rows, outputs = [], {}
@@ -69,7 +71,6 @@ def method_rows(
             "method": method.name,
             "samples": len(sets[synthesizer]),
         }
-        judge, fid = options.judge and clean, options.fid and clean
         truth = sets[synthesizer]
         for prefix, recovered, true in (
             ("target", output.target, truth.target),
@@ -77,7 +78,9 @@ def method_rows(
         ):
             if recovered is None:
                 continue
-            metrics = recovery_metrics(recovered, true, cache, references, judge=judge, fid=fid)
+            metrics = recovery_metrics(
+                recovered, true, cache, references, judge=judge and clean, fid=fid and clean
+            )
             row.update(_prefixed(prefix, metrics))
         row.update(
             detection_metrics(
@@ -143,7 +146,14 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
             for method in methods:
                 bar.set_postfix_str(f"{condition.name} / {method.name}")
                 new_rows, outputs = method_rows(
-                    condition, method, inputs, sets, cache, references, options
+                    condition,
+                    method,
+                    inputs,
+                    sets,
+                    cache,
+                    references,
+                    judge=options.judge,
+                    fid=options.fid,
                 )
                 rows += new_rows
                 if condition == CLEAN and method.name == "DFREC":
