@@ -150,7 +150,8 @@ def run_training(
         mininterval=10.0,
         dynamic_ncols=True,
     )
-    running: dict[str, float] = {}
+    running: dict[str, float] = {}  # loss sums since the last record
+    running_steps = 0
     model.train()
     for batch in batches_from(dataset, config, state.step, placement):
         if state.step >= config.steps:
@@ -165,12 +166,13 @@ def run_training(
         progress.update(1)
         for name, value in values.items():
             running[name] = running.get(name, 0.0) + value
+        running_steps += 1
         if state.step % config.log_every == 0:
             record = {"step": state.step} | {
-                name: total / config.log_every for name, total in running.items()
+                name: total / running_steps for name, total in running.items()
             }
             state.history.append(record)
-            running = {}
+            running, running_steps = {}, 0
             if placement.is_main:
                 progress.set_postfix(total=f"{record['total']:.3f}")
                 summary = " ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "step")
