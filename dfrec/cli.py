@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train on synthetic forgeries (resumes if cut off)")
     train.add_argument("--variant", choices=variant_names(), default="small")
     add_run_arguments(train, "small")
+    train.add_argument(
+        "--patch-weight", type=float, default=0.5, help="weight of the MAE patch loss (lambda_3)"
+    )
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.training.config import TrainConfig
         from dfrec.training.loop import train
 
-        config = TrainConfig(**run_options(args))
+        config = TrainConfig(**run_options(args), patch_weight=args.patch_weight)
         print(train(config))
     elif args.command == "train-drn":
         from dfrec.baselines.drn_training import DRNTrainConfig, train_drn

@@ -59,3 +59,4 @@ class TrainConfig(RunConfig):
     learning_rate: float = 1e-4  # AdamW, as in the paper
     weight_decay: float = 1e-5
     perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
+    patch_weight: float = 0.5  # lambda_3 of the paper; see README for the CPU run's value

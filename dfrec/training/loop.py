@@ -73,7 +73,10 @@ def train(config: TrainConfig) -> Path:
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    loss = DFRECLoss(LossConfig(perceptual_size=config.perceptual_size)).to(placement.device)
+    loss_config = LossConfig(
+        perceptual_size=config.perceptual_size, patch_weight=config.patch_weight
+    )
+    loss = DFRECLoss(loss_config).to(placement.device)
     checkpoint_path = run_training(
         config,
         placement,
