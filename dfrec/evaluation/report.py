@@ -116,8 +116,10 @@ def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> 
         "",
     ]
     clean = [r for r in rows if r["condition"] == "clean"]
+    order = summary["synthesizers"]
+    by_synthesizer = sorted(clean, key=lambda row: order.index(row["synthesizer"]))
     lines += ["## Summary, clean inputs", ""]
-    lines += [markdown_table(clean, ["synthesizer", "method"], SUMMARY_COLUMNS), ""]
+    lines += [markdown_table(by_synthesizer, ["synthesizer", "method"], SUMMARY_COLUMNS), ""]
     for synthesizer in summary["synthesizers"]:
         main = [r for r in clean if r["synthesizer"] == synthesizer]
         lines += [f"## {synthesizer} fakes, clean inputs", ""]
