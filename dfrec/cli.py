@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -48,6 +49,11 @@ def parse_mix(text: str) -> dict[str, float]:
         return {kind.strip(): float(share) for kind, share in pairs}
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"expected kind=share,... got {text!r}") from error
+
+
+def command_line(argv: list[str] | None) -> str:
+    """This invocation as a shell command, for the reports that record how they were made."""
+    return shlex.join(["dfrec", *(sys.argv[1:] if argv is None else argv)])
 
 
 def run_options(args: argparse.Namespace) -> dict[str, object]:
@@ -166,8 +172,6 @@ def main(argv: list[str] | None = None) -> int:
         config = DRNTrainConfig(**run_options(args))
         print(train_drn(config))
     elif args.command == "evaluate":
-        import shlex
-
         from dfrec.evaluation import EvalOptions, run_evaluation
 
         options = EvalOptions(
@@ -177,13 +181,11 @@ def main(argv: list[str] | None = None) -> int:
             samples=args.samples,
             drn_checkpoint=args.drn,
             robustness=() if args.no_robustness else EvalOptions.robustness,
-            command=shlex.join(["dfrec", *(sys.argv[1:] if argv is None else argv)]),
+            command=command_line(argv),
         )
         seconds = run_evaluation(options)["seconds"]
         print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
     elif args.command == "cross-forgery":
-        import shlex
-
         from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 
         cross_options = CrossOptions(
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             data_root=args.data,
             out_dir=args.out,
             samples=args.samples,
-            command=shlex.join(["dfrec", *(sys.argv[1:] if argv is None else argv)]),
+            command=command_line(argv),
         )
         seconds = run_cross_forgery(cross_options)["seconds"]
         print(f"{args.out / 'cross.md'} ({seconds:.0f} s)")

@@ -3,6 +3,7 @@ service stack (tests/service_stack.py)."""
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +31,20 @@ def portrait(celeba_root: Path) -> Callable[[int], bytes]:
         return sorted(identities[index].glob("*.jpg"))[0].read_bytes()
 
     return read
+
+
+@pytest.fixture
+def smallest_run(celeba_root: Path, tmp_path: Path) -> dict[str, Any]:
+    """Training-config fields of the cheapest run into tmp_path/run: steps of 2 items, a record,
+    preview and checkpoint at every step, no DataLoader workers."""
+    return {
+        "data_root": celeba_root,
+        "out_dir": tmp_path / "run",
+        "steps": 1,
+        "batch_size": 2,
+        "items_per_epoch": 4,
+        "num_workers": 0,
+        "log_every": 1,
+        "sample_every": 1,
+        "checkpoint_every": 1,
+    }

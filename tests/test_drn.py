@@ -196,19 +196,8 @@ def test_missing_unreadable_or_dfrec_checkpoint(tmp_path: Path) -> None:
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_one_step_training_smoke_and_resume(celeba_root: Path, tmp_path: Path) -> None:
-    config = DRNTrainConfig(
-        variant="drn-tiny",
-        data_root=celeba_root,
-        out_dir=tmp_path / "run",
-        steps=1,
-        batch_size=2,
-        items_per_epoch=4,
-        num_workers=0,
-        log_every=1,
-        sample_every=1,
-        checkpoint_every=1,
-    )
+def test_one_step_training_smoke_and_resume(smallest_run: dict, tmp_path: Path) -> None:
+    config = DRNTrainConfig(variant="drn-tiny", **smallest_run)
     checkpoint = train_drn(config)
     assert checkpoint == tmp_path / "run" / "drn-tiny.pt"
     for name in ("train_state.pt", "split.json", "loss_curves.png", "samples/step_000001.png"):

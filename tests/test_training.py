@@ -18,19 +18,8 @@ from dfrec.training.loop import train
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_one_step_training_smoke_and_resume(celeba_root: Path, tmp_path: Path) -> None:
-    config = TrainConfig(
-        variant="tiny",
-        data_root=celeba_root,
-        out_dir=tmp_path / "run",
-        steps=1,
-        batch_size=2,
-        items_per_epoch=4,
-        num_workers=0,
-        log_every=1,
-        sample_every=1,
-        checkpoint_every=1,
-    )
+def test_one_step_training_smoke_and_resume(smallest_run: dict, tmp_path: Path) -> None:
+    config = TrainConfig(variant="tiny", **smallest_run)
     checkpoint = train(config)
     assert checkpoint == tmp_path / "run" / "dfrec-tiny.pt"
     for name in ("train_state.pt", "split.json", "loss_curves.png", "samples/step_000001.png"):
@@ -53,20 +42,13 @@ def test_one_step_training_smoke_and_resume(celeba_root: Path, tmp_path: Path) -
 @pytest.mark.data
 @pytest.mark.slow
 def test_fine_tuning_continues_from_the_checkpoint_step_and_weights(
-    celeba_root: Path, tmp_path: Path
+    smallest_run: dict, tmp_path: Path
 ) -> None:
     torch.manual_seed(3)
     start = save_checkpoint(DFREC(create_config("tiny")), tmp_path / "start.pt", {"step": 5})
     config = TrainConfig(
         variant="tiny",
-        data_root=celeba_root,
-        out_dir=tmp_path / "run",
-        steps=6,
-        batch_size=2,
-        items_per_epoch=4,
-        num_workers=0,
-        log_every=1,
-        checkpoint_every=1,
+        **smallest_run | {"steps": 6},
         mix={"swap": 0.5, "pristine": 0.5},
         init_from=start,
     )
@@ -86,17 +68,9 @@ def test_fine_tuning_continues_from_the_checkpoint_step_and_weights(
 
 
 @pytest.mark.data
-def test_fine_tuning_refuses_another_variant(celeba_root: Path, tmp_path: Path) -> None:
+def test_fine_tuning_refuses_another_variant(smallest_run: dict, tmp_path: Path) -> None:
     start = init_checkpoint("small", tmp_path / "small.pt")
-    config = TrainConfig(
-        variant="tiny",
-        data_root=celeba_root,
-        out_dir=tmp_path / "run",
-        steps=1,
-        items_per_epoch=8,
-        num_workers=0,
-        init_from=start,
-    )
+    config = TrainConfig(variant="tiny", **smallest_run, init_from=start)
     with pytest.raises(CheckpointError, match="holds variant 'small'"):
         train(config)
 

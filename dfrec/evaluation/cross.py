@@ -14,12 +14,12 @@ from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.degradations import CLEAN
 from dfrec.evaluation.methods import DFRECMethod, Method, NoRecovery
-from dfrec.evaluation.report import MAIN_COLUMNS, markdown_table, write_json
+from dfrec.evaluation.report import main_columns, markdown_table, write_json
 from dfrec.evaluation.runner import method_rows
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_sets
 from dfrec.pipeline import Recoverer
 
-CROSS_KEYS = (
+CROSS_COLUMNS = main_columns(
     "target_idsim",
     "source_idsim",
     "target_judge_verified",
@@ -27,7 +27,6 @@ CROSS_KEYS = (
     "acc_id",
     "auc",
 )
-CROSS_COLUMNS = tuple(column for column in MAIN_COLUMNS if column[1] in CROSS_KEYS)
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,10 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
     inputs = {kind: sample.fake for kind, sample in sets.items()}
     rows: list[dict[str, Any]] = []
     for method in tqdm(methods, desc="cross-forgery", unit="model", disable=not options.progress):
-        rows += method_rows(CLEAN, method, inputs, sets, cache, references, judge=True, fid=False)[
-            0
-        ]
+        method_result, _ = method_rows(
+            CLEAN, method, inputs, sets, cache, references, judge=True, fid=False
+        )
+        rows += method_result
     summary = {
         "command": options.command,
         "samples": options.samples,

@@ -36,7 +36,14 @@ MAIN_COLUMNS = (
     ("Acc_id", "acc_id", _percent),
     ("AUC", "auc", _number(3)),
 )
-SUMMARY_KEYS = (
+
+
+def main_columns(*keys: str) -> tuple[tuple, ...]:
+    """The MAIN_COLUMNS of these row keys, in MAIN_COLUMNS order."""
+    return tuple(column for column in MAIN_COLUMNS if column[1] in keys)
+
+
+SUMMARY_COLUMNS = main_columns(
     "target_idsim",
     "source_idsim",
     "target_judge_verified",
@@ -47,7 +54,6 @@ SUMMARY_KEYS = (
     "acc_id",
     "auc",
 )
-SUMMARY_COLUMNS = tuple(column for column in MAIN_COLUMNS if column[1] in SUMMARY_KEYS)
 ROBUSTNESS_COLUMNS = (
     ("IDSIM tgt", "target_idsim", _number(3)),
     ("IDSIM src", "source_idsim", _number(3)),
