@@ -8,13 +8,15 @@ from fastapi import FastAPI
 from service.config import ServiceSettings
 from service.error_handlers import install_error_handlers
 from service.metrics import ApiMetrics, RequestMetricsMiddleware
+from service.request_context import RequestContextMiddleware
 from service.routers import evidence, health, jobs, recover, web
 from service.routers.prefix import VERSION_PREFIX
 from service.state import ServiceState
 
 DESCRIPTION = (
     "Submit a face image, poll the job, fetch the segmentation mask and the recovered source "
-    "and target faces. Errors are `{error: {code, message}}`; back off on `Retry-After`."
+    "and target faces. Errors are `{error: {code, message, request_id}}`; back off on "
+    "`Retry-After`."
 )
 
 
@@ -32,6 +34,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="dfrec", description=DESCRIPTION, version="1", lifespan=lifespan)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware)  # outermost: its id is seen by everything
     install_error_handlers(app)
     for router in (recover.router, jobs.router, evidence.router):
         app.include_router(router)

@@ -1,7 +1,9 @@
 """Stable error codes and the single error body every failure uses.
 
-Every error response is `{"error": {"code": "...", "message": "..."}}`. Clients branch on
-`code` (and back off on `Retry-After`), never on `message`.
+Every error response is `{"error": {"code": "...", "message": "...", "request_id": "..."}}`.
+Clients branch on `code` (and back off on `Retry-After`), never on `message`; `request_id`
+(also the `X-Request-ID` header) finds the request in the API's logs. Messages never carry
+internal addresses or exception text from dependencies: those go to the logs only.
 
 HTTP errors (returned by the API):
 
@@ -15,7 +17,9 @@ HTTP errors (returned by the API):
 | 405    | method_not_allowed      | the route exists, the method does not                       |
 | 409    | job_not_finished        | artifacts or evidence asked for before the job finished     |
 | 413    | upload_too_large        | the upload exceeds the byte limit (counted while streaming) |
-| 413    | too_many_pixels         | width x height exceeds the pixel limit (decompression bomb) |
+| 413    | too_many_pixels         | declared width x height, or the memory its pixels need to   |
+|        |                         | decode, exceeds the limit (decompression bomb)              |
+| 413    | too_many_frames         | the header declares more frames than the limit              |
 | 415    | multipart_required      | the request is not multipart/form-data                      |
 | 415    | unsupported_media_type  | the file is not a JPEG, PNG or WebP image                   |
 | 422    | missing_image           | no `image` field in the form (includes an empty body)       |
@@ -24,6 +28,7 @@ HTTP errors (returned by the API):
 | 422    | invalid_request         | a path or query parameter fails validation                  |
 | 429    | queue_full              | too many jobs are queued; retry after `Retry-After`         |
 | 500    | internal_error          | a bug; never caused by bad input                            |
+| 503    | busy                    | every decode slot is taken; retry after `Retry-After`       |
 | 503    | redis_unavailable       | the job store / broker cannot be reached                    |
 | 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
 
@@ -45,6 +50,7 @@ class ErrorCode(StrEnum):
     JOB_NOT_FINISHED = "job_not_finished"
     UPLOAD_TOO_LARGE = "upload_too_large"
     TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_MANY_FRAMES = "too_many_frames"
     MULTIPART_REQUIRED = "multipart_required"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     MISSING_IMAGE = "missing_image"
@@ -53,6 +59,7 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "invalid_request"
     QUEUE_FULL = "queue_full"
     INTERNAL_ERROR = "internal_error"
+    BUSY = "busy"
     REDIS_UNAVAILABLE = "redis_unavailable"
     NOT_READY = "not_ready"
 

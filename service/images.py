@@ -1,21 +1,30 @@
-"""Validate an uploaded image and normalize it to an 8-bit RGB PNG, upright.
+"""Validate an uploaded image and normalize it to an upright 8-bit RGB PNG of bounded size.
 
-Checks run cheapest first: the format and the pixel count come from the header alone, so a
-decompression bomb is refused before any pixel is decoded.
+Checks run cheapest first: the format, the declared pixels, frames and decode memory come from
+the header alone (service.image_budget), so a bomb is refused before any pixel is decoded.
+Then only the first frame is decoded and converted band by band (service.image_convert).
 """
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from service.errors import ApiError, ErrorCode
+from service.image_budget import (
+    DecodeBudget,
+    check_declared,
+    check_decode_memory,
+    reduce_jpeg_decoding,
+)
+from service.image_convert import orientation, reduced_rgb, upright
 from service.jobstore import InputFacts
 
+logger = logging.getLogger(__name__)
+
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP")
-ALPHA_BACKGROUND = (255, 255, 255)
-SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 @dataclass(frozen=True)
@@ -29,29 +38,8 @@ def _unsupported() -> ApiError:
     return ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"not an image of type {formats}")
 
 
-def _undecodable(error: Exception) -> ApiError:
-    return ApiError(422, ErrorCode.UNDECODABLE_IMAGE, f"the image does not decode: {error}")
-
-
-def _too_many_pixels(width: int, height: int, max_pixels: int) -> ApiError:
-    return ApiError(
-        413,
-        ErrorCode.TOO_MANY_PIXELS,
-        f"{width} x {height} pixels exceeds the limit of {max_pixels}",
-    )
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB from any mode: 16-bit scaled down, alpha composited on white, CMYK converted."""
-    if image.mode in SIXTEEN_BIT_MODES:
-        image = image.convert("I").point(lambda value: value * (1 / 257) + 0.5).convert("L")
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if "A" in image.getbands():
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, ALPHA_BACKGROUND + (255,))
-        image = Image.alpha_composite(background, rgba)
-    return image.convert("RGB")
+def _undecodable() -> ApiError:
+    return ApiError(422, ErrorCode.UNDECODABLE_IMAGE, "the image's pixels do not decode")
 
 
 def encode_png(image: Image.Image) -> bytes:
@@ -61,30 +49,41 @@ def encode_png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def normalize_image(data: bytes, max_pixels: int) -> NormalizedImage:
-    """The upload as an upright RGB PNG plus its facts; ApiError when it is not acceptable."""
+def _open(data: bytes) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
+        return Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError as error:
         raise _unsupported() from error
     except Image.DecompressionBombError as error:
         raise ApiError(413, ErrorCode.TOO_MANY_PIXELS, str(error)) from error
-    except (OSError, ValueError, SyntaxError) as error:
-        raise _undecodable(error) from error
-    width, height = image.size
-    if width * height > max_pixels:
-        raise _too_many_pixels(width, height, max_pixels)
+
+
+def _decode(data: bytes, budget: DecodeBudget) -> tuple[Image.Image, str]:
+    """The first frame, upright RGB within the working size, and the format name.
+
+    Decoders parse hostile bytes: whatever they raise means the pixels do not decode (422).
+    """
     try:
+        image = _open(data)
+        check_declared(image, budget)
+        reduce_jpeg_decoding(image, budget.working_max_side)
+        check_decode_memory(image, budget)
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = to_rgb(upright)
-    except Image.DecompressionBombError as error:
-        raise ApiError(413, ErrorCode.TOO_MANY_PIXELS, str(error)) from error
-    except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise _undecodable(error) from error
+        rgb = reduced_rgb(image, budget.working_max_side)
+        return upright(rgb, orientation(image)), str(image.format)
+    except ApiError:
+        raise
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        logger.info("undecodable upload: %r", error)
+        raise _undecodable() from error
+
+
+def normalize_image(data: bytes, budget: DecodeBudget) -> NormalizedImage:
+    """The upload as an upright RGB PNG plus its facts; ApiError when it is not acceptable."""
+    rgb, format_name = _decode(data, budget)
     facts = InputFacts(
         sha256=hashlib.sha256(data).hexdigest(),
-        format=str(image.format),
+        format=format_name,
         width=rgb.width,
         height=rgb.height,
         size_bytes=len(data),

@@ -53,7 +53,12 @@ def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
         deadline_at=_time(record.deadline_at),
         attempts=record.attempts,
         input=InputResponse(**record.input.__dict__),
-        error=ErrorDetail(**record.error.__dict__) if record.error else None,
+        error=(
+            ErrorDetail(**record.error.__dict__, request_id=record.request_id)
+            if record.error
+            else None
+        ),
         result=result,
         links=_links(record, api_prefix),
+        request_id=record.request_id,
     )

@@ -8,8 +8,9 @@ Keys, all under the configured prefix (tests use their own prefix and database):
     {prefix}artifact:{id}:{name}  one output file per artifact name ("mask", "source", ...)
     {prefix}queued                sorted set of queued job ids scored by their deadline
 
-State changes go through Lua scripts so they are atomic and conditional: a finished job never
-changes again, which makes a redelivered task harmless (it cannot produce a second result).
+State changes go through Lua scripts (service.jobstore_scripts) so they are atomic and
+conditional: a job is admitted only while fewer than the bound are queued, and a finished job
+never changes again, which makes a redelivered task harmless (it cannot produce a second result).
 """
 
 import json
@@ -18,40 +19,8 @@ from typing import Any
 
 from redis import Redis
 
-from service.contract import TERMINAL_STATUSES, JobErrorCode, JobStage, JobStatus
-
-_ACTIVE = [status.value for status in JobStatus if status not in TERMINAL_STATUSES]
-_LUA_IS_ACTIVE = " or ".join(f"status == '{status}'" for status in _ACTIVE)
-
-_START_SCRIPT = f"""
-local status = redis.call('HGET', KEYS[1], 'status')
-if not ({_LUA_IS_ACTIVE}) then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'stage', ARGV[3])
-if redis.call('HGET', KEYS[1], 'started_at') == '' then
-  redis.call('HSET', KEYS[1], 'started_at', ARGV[4])
-end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
-"""
-
-_SET_STAGE_SCRIPT = f"""
-local status = redis.call('HGET', KEYS[1], 'status')
-if not ({_LUA_IS_ACTIVE}) then return 0 end
-redis.call('HSET', KEYS[1], 'stage', ARGV[1])
-return 1
-"""
-
-_FINISH_SCRIPT = f"""
-local status = redis.call('HGET', KEYS[1], 'status')
-if not ({_LUA_IS_ACTIVE}) then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'stage', ARGV[3], 'finished_at', ARGV[4],
-           'error', ARGV[5], 'result', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[7])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
-return 1
-"""
+from service.contract import JobErrorCode, JobStage, JobStatus
+from service.jobstore_scripts import ADMIT_SCRIPT, FINISH_SCRIPT, SET_STAGE_SCRIPT, START_SCRIPT
 
 
 @dataclass(frozen=True)
@@ -84,6 +53,8 @@ class JobRecord:
     input: InputFacts
     error: JobError | None
     result: dict[str, Any] | None
+    request_id: str = ""
+    """The id of the request that submitted the job (see service.request_context)."""
 
     def is_overdue(self, now: float) -> bool:
         return not self.status.is_terminal and now > self.deadline_at
@@ -119,14 +90,25 @@ class JobStore:
         self.redis = redis
         self.keys = JobKeys(key_prefix)
         self.job_ttl_seconds = job_ttl_seconds
-        self._start = redis.register_script(_START_SCRIPT)
-        self._set_stage = redis.register_script(_SET_STAGE_SCRIPT)
-        self._finish = redis.register_script(_FINISH_SCRIPT)
+        self._admit = redis.register_script(ADMIT_SCRIPT)
+        self._start = redis.register_script(START_SCRIPT)
+        self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
+        self._finish = redis.register_script(FINISH_SCRIPT)
 
-    def create(
-        self, job_id: str, facts: InputFacts, upload: bytes, now: float, deadline_seconds: int
-    ) -> None:
-        """Store the upload and a `queued` record; both expire on their own."""
+    def admit(
+        self,
+        job_id: str,
+        facts: InputFacts,
+        upload: bytes,
+        now: float,
+        *,
+        deadline_seconds: int,
+        max_queued: int,
+        request_id: str = "",
+    ) -> bool:
+        """Store the upload and a `queued` record (both expire on their own) if fewer than
+        `max_queued` jobs are queued; one script, so concurrent submits never overshoot.
+        False when the queue is full. Entries past their deadline are dropped first."""
         deadline_at = now + deadline_seconds
         fields = {
             "id": job_id,
@@ -140,13 +122,20 @@ class JobStore:
             "input": json.dumps(facts.__dict__),
             "error": "",
             "result": "",
+            "request_id": request_id,
         }
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.keys.upload(job_id), upload, ex=deadline_seconds)
-        pipe.hset(self.keys.job(job_id), mapping=fields)
-        pipe.expire(self.keys.job(job_id), self.job_ttl_seconds + deadline_seconds)
-        pipe.zadd(self.keys.queued(), {job_id: deadline_at})
-        pipe.execute()
+        keys = [self.keys.job(job_id), self.keys.upload(job_id), self.keys.queued()]
+        args = [
+            repr(now),
+            max_queued,
+            upload,
+            deadline_seconds,
+            self.job_ttl_seconds + deadline_seconds,
+            repr(deadline_at),
+            job_id,
+            *(item for pair in fields.items() for item in pair),
+        ]
+        return bool(self._admit(keys=keys, args=args))
 
     def get(self, job_id: str) -> JobRecord | None:
         raw = self.redis.hgetall(self.keys.job(job_id))
@@ -166,6 +155,7 @@ class JobStore:
             input=InputFacts(**json.loads(fields["input"])),
             error=JobError(**error) if error else None,
             result=json.loads(fields["result"]) if fields["result"] else None,
+            request_id=fields.get("request_id", b"").decode(),
         )
 
     def load_upload(self, job_id: str) -> bytes | None:

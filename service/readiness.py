@@ -1,4 +1,10 @@
-"""Readiness of the API's dependencies: Redis, the Triton server, the ensemble model."""
+"""Readiness of the API's dependencies: Redis, the Triton server, the ensemble model.
+
+Answers say which dependency is not ready and how (unreachable, or its HTTP status); the
+exception text, which names internal addresses, goes to the log only.
+"""
+
+import logging
 
 import httpx
 from redis import RedisError
@@ -6,14 +12,18 @@ from starlette.concurrency import run_in_threadpool
 
 from service.state import ServiceState
 
+logger = logging.getLogger(__name__)
+
 OK = "ok"
+UNREACHABLE = "unreachable"
 
 
 def check_redis(state: ServiceState) -> str:
     try:
         state.redis.ping()
     except RedisError as error:
-        return f"unreachable: {error}"
+        logger.warning("readiness: Redis %r", error)
+        return UNREACHABLE
     return OK
 
 
@@ -21,7 +31,8 @@ async def check_triton_endpoint(client: httpx.AsyncClient, path: str) -> str:
     try:
         response = await client.get(path)
     except httpx.HTTPError as error:
-        return f"unreachable: {error!r}"
+        logger.warning("readiness: Triton %s %r", path, error)
+        return UNREACHABLE
     return OK if response.status_code == 200 else f"not ready (HTTP {response.status_code})"
 
 

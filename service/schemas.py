@@ -11,6 +11,9 @@ from service.contract import JobStage, JobStatus, NotApplicableReason
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable machine-readable code; see service.errors")
     message: str = Field(description="for humans; do not parse")
+    request_id: str = Field(
+        "", description="the request that failed, or (for a job) that submitted it; in the logs"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -85,6 +88,7 @@ class JobResponse(BaseModel):
     error: ErrorDetail | None
     result: ResultResponse | None
     links: dict[str, str]
+    request_id: str = Field("", description="the request that submitted the job")
 
 
 class HealthResponse(BaseModel):

@@ -1,12 +1,14 @@
 """What one API process holds for its lifetime, built at start-up and closed at shutdown."""
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import httpx
 from celery import Celery
 from redis import Redis
 
 from service.config import ServiceSettings
+from service.image_budget import DecodeBudget
 from service.jobstore import JobStore
 from service.metrics import ApiMetrics
 from service.producer import create_producer
@@ -20,6 +22,21 @@ class ServiceState:
     producer: Celery
     triton_http: httpx.AsyncClient
     metrics: ApiMetrics
+    decode_slots: threading.BoundedSemaphore = field(init=False)
+    """Uploads decoded at once (settings.max_concurrent_decodes)."""
+
+    def __post_init__(self) -> None:
+        self.decode_slots = threading.BoundedSemaphore(self.settings.max_concurrent_decodes)
+
+    @property
+    def decode_budget(self) -> DecodeBudget:
+        settings = self.settings
+        return DecodeBudget(
+            max_pixels=settings.max_image_pixels,
+            max_frames=settings.max_image_frames,
+            max_decode_bytes=settings.max_decode_bytes,
+            working_max_side=settings.working_max_side,
+        )
 
     @classmethod
     def open(cls, settings: ServiceSettings, metrics: ApiMetrics) -> "ServiceState":

@@ -1,56 +1,87 @@
-"""Accept one upload: validate it, apply back-pressure, store it, queue the job."""
+"""Accept one upload: decode it within its budget, admit it under the queue bound, queue it."""
 
 import contextlib
 import time
 import uuid
+from collections.abc import Iterator
 
 from redis import RedisError
 
 from service.contract import JobErrorCode, JobStatus
 from service.errors import ApiError, ErrorCode
-from service.images import normalize_image
+from service.images import NormalizedImage, normalize_image
 from service.jobstore import JobError, JobRecord
 from service.producer import enqueue_recovery
 from service.state import ServiceState
 
-
-def redis_unavailable(error: Exception) -> ApiError:
-    return ApiError(503, ErrorCode.REDIS_UNAVAILABLE, f"the job store is unreachable: {error}")
+ENQUEUE_FAILED_MESSAGE = "the job could not be queued"
 
 
-def submit_job(state: ServiceState, upload: bytes) -> JobRecord:
-    """Create and enqueue a job for `upload`; ApiError for bad input, a full queue or no Redis."""
+def redis_unavailable() -> ApiError:
+    """503; the cause (with its addresses) is logged by the error handler, not answered."""
+    return ApiError(503, ErrorCode.REDIS_UNAVAILABLE, "the job store is unreachable; retry later")
+
+
+@contextlib.contextmanager
+def decode_slot(state: ServiceState) -> Iterator[None]:
+    """One of settings.max_concurrent_decodes slots, or 503 busy after decode_wait_seconds."""
     settings = state.settings
-    normalized = normalize_image(upload, settings.max_image_pixels)
-    now = time.time()
+    if not state.decode_slots.acquire(timeout=settings.decode_wait_seconds):
+        raise ApiError(
+            503,
+            ErrorCode.BUSY,
+            f"{settings.max_concurrent_decodes} uploads are being decoded; retry later",
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+    try:
+        yield
+    finally:
+        state.decode_slots.release()
+
+
+def _admit(state: ServiceState, normalized: NormalizedImage, request_id: str) -> str:
+    settings = state.settings
     job_id = uuid.uuid4().hex
     try:
-        if state.store.count_queued(now) >= settings.max_queued_jobs:
-            raise ApiError(
-                429,
-                ErrorCode.QUEUE_FULL,
-                f"more than {settings.max_queued_jobs} jobs are queued; retry later",
-                headers={"Retry-After": str(settings.retry_after_seconds)},
-            )
-        state.store.create(
-            job_id, normalized.facts, normalized.png, now, settings.job_deadline_seconds
+        admitted = state.store.admit(
+            job_id,
+            normalized.facts,
+            normalized.png,
+            time.time(),
+            deadline_seconds=settings.job_deadline_seconds,
+            max_queued=settings.max_queued_jobs,
+            request_id=request_id,
         )
     except RedisError as error:
-        raise redis_unavailable(error) from error
+        raise redis_unavailable() from error
+    if not admitted:
+        raise ApiError(
+            429,
+            ErrorCode.QUEUE_FULL,
+            f"{settings.max_queued_jobs} jobs are queued; retry later",
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+    return job_id
+
+
+def submit_job(state: ServiceState, upload: bytes, request_id: str) -> JobRecord:
+    """Create and enqueue a job for `upload`; ApiError for bad input, a full queue or no Redis."""
+    with decode_slot(state):
+        normalized = normalize_image(upload, state.decode_budget)
+    job_id = _admit(state, normalized, request_id)
     try:
-        enqueue_recovery(state.producer, job_id, settings.queue_name)
+        enqueue_recovery(state.producer, job_id, state.settings.queue_name)
     except Exception as error:  # kombu raises several unrelated types when the broker is down
-        message = f"the job could not be queued: {error}"
         with contextlib.suppress(RedisError):
             state.store.finish(
                 job_id,
                 JobStatus.FAILED,
                 time.time(),
-                error=JobError(JobErrorCode.INTERNAL_ERROR.value, message),
+                error=JobError(JobErrorCode.INTERNAL_ERROR.value, ENQUEUE_FAILED_MESSAGE),
             )
-        raise redis_unavailable(error) from error
+        raise redis_unavailable() from error
     state.metrics.jobs_submitted.inc()
     record = state.store.get(job_id)
     if record is None:
-        raise redis_unavailable(RuntimeError("the new job record vanished"))
+        raise redis_unavailable()
     return record

@@ -148,10 +148,12 @@ def test_odd_modes_are_normalized_and_accepted(client: TestClient, mode: str, fo
 
 
 def test_sixteen_bit_gray_is_scaled_not_clipped(client: TestClient) -> None:
+    from service.image_budget import DecodeBudget
     from service.images import normalize_image
 
     image = Image.new("I;16", (4, 4), 40000)
-    normalized = normalize_image(encode(image, "PNG"), MAX_IMAGE_PIXELS)
+    budget = DecodeBudget(MAX_IMAGE_PIXELS, 1, 1 << 20, 64)
+    normalized = normalize_image(encode(image, "PNG"), budget)
     pixel = Image.open(io.BytesIO(normalized.png)).getpixel((0, 0))
     assert pixel == (156, 156, 156)  # 40000 / 257, not 255
 

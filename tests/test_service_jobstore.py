@@ -31,7 +31,9 @@ def store() -> Iterator[JobStore]:
 
 def new_job(store: JobStore, now: float = 1000.0, deadline_seconds: int = 100) -> str:
     job_id = uuid.uuid4().hex
-    store.create(job_id, FACTS, b"png bytes", now, deadline_seconds)
+    assert store.admit(
+        job_id, FACTS, b"png bytes", now, deadline_seconds=deadline_seconds, max_queued=100
+    )
     return job_id
 
 
@@ -89,3 +91,37 @@ def test_artifacts_round_trip(store: JobStore) -> None:
     store.save_artifacts(job_id, {"mask": b"m", "source": b"s"})
     assert store.load_artifact(job_id, "mask") == b"m"
     assert store.load_artifact(job_id, "target") is None
+
+
+def test_admit_keeps_the_request_id(store: JobStore) -> None:
+    job_id = uuid.uuid4().hex
+    store.admit(job_id, FACTS, b"x", 1000.0, deadline_seconds=100, max_queued=1, request_id="r-1")
+    assert store.get(job_id).request_id == "r-1"
+
+
+def test_admission_bound_holds_under_200_concurrent_submits(store: JobStore) -> None:
+    """The check and the enqueue are one script: a burst never overshoots the bound."""
+    import threading
+    import time
+
+    bound, submits = 100, 200
+    barrier = threading.Barrier(submits)
+    admitted: list[bool] = []
+
+    def submit() -> None:
+        own = JobStore(Redis.from_url(REDIS_URL), store.keys.prefix, job_ttl_seconds=60)
+        barrier.wait()
+        job_id, now = uuid.uuid4().hex, time.time()
+        admitted.append(
+            own.admit(job_id, FACTS, b"png", now, deadline_seconds=100, max_queued=bound)
+        )
+        own.redis.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(submits)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(admitted) == submits
+    assert sum(admitted) == bound
+    assert store.count_queued(time.time()) == bound

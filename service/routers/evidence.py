@@ -35,7 +35,7 @@ def get_evidence(job_id: str, state: State) -> Response:
     try:
         data = state.store.load_artifact(job_id, EVIDENCE_ARTIFACT)
     except RedisError as error:
-        raise redis_unavailable(error) from error
+        raise redis_unavailable() from error
     if data is None:
         raise ApiError(
             404, ErrorCode.EVIDENCE_NOT_FOUND, f"job {job_id} ({record.status.value}) has none"

@@ -1,12 +1,13 @@
 """Liveness, readiness and Prometheus metrics."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.dependencies import State
 from service.errors import ErrorCode
 from service.readiness import OK, check_dependencies
+from service.request_context import error_body, request_id_of
 from service.schemas import HealthResponse, ReadinessResponse
 
 router = APIRouter(tags=["health"])
@@ -23,12 +24,13 @@ def healthz() -> HealthResponse:
     responses={503: {"description": "error body plus `checks`"}},
     summary="Redis, Triton and the ensemble are ready",
 )
-async def readyz(state: State) -> ReadinessResponse | JSONResponse:
+async def readyz(request: Request, state: State) -> ReadinessResponse | JSONResponse:
     checks = await check_dependencies(state)
     not_ready = {name: reason for name, reason in checks.items() if reason != OK}
     if not_ready:
         message = "; ".join(f"{name}: {reason}" for name, reason in not_ready.items())
-        body = {"error": {"code": ErrorCode.NOT_READY.value, "message": message}, "checks": checks}
+        body = error_body(ErrorCode.NOT_READY, message, request_id_of(request.scope))
+        body["checks"] = checks
         return JSONResponse(status_code=503, content=body)
     return ReadinessResponse(ready=True, checks=checks)
 

@@ -32,7 +32,7 @@ def load_job(state: ServiceState, job_id: str) -> JobRecord:
             state.metrics.jobs_failed.labels(code=JobErrorCode.TIMEOUT.value).inc()
             record = state.store.get(job_id)
     except RedisError as error:
-        raise redis_unavailable(error) from error
+        raise redis_unavailable() from error
     if record is None:
         raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r} (unknown or expired)")
     return record
@@ -83,7 +83,7 @@ def get_artifact(job_id: str, filename: str, state: State) -> Response:
     try:
         data = state.store.load_artifact(job_id, name)
     except RedisError as error:
-        raise redis_unavailable(error) from error
+        raise redis_unavailable() from error
     if data is None:
         raise ApiError(404, ErrorCode.ARTIFACT_NOT_FOUND, f"{filename} has expired")
     return Response(

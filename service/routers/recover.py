@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.dependencies import State
 from service.job_views import job_path, job_response
+from service.request_context import request_id_of
 from service.routers.prefix import api_prefix
 from service.schemas import ErrorResponse, JobResponse
 from service.submission import submit_job
@@ -31,6 +32,7 @@ _UPLOAD_BODY = {
     },
 }
 _ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422, 429, 503)}
+"""503: `busy` (every decode slot taken) or `redis_unavailable`; both with Retry-After."""
 
 
 @router.post(
@@ -45,7 +47,7 @@ async def submit_recovery(request: Request, response: Response, state: State) ->
     upload = await read_image_field(
         request.headers.get("content-type"), request.stream(), state.settings.max_upload_bytes
     )
-    record = await run_in_threadpool(submit_job, state, upload)
+    record = await run_in_threadpool(submit_job, state, upload, request_id_of(request.scope))
     prefix = api_prefix(request)
     response.headers["Location"] = job_path(prefix, record.id)
     response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
