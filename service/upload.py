@@ -14,6 +14,8 @@ from service.errors import ApiError, ErrorCode
 
 IMAGE_FIELD = "image"
 FRAMING_ALLOWANCE_BYTES = 64 * 1024
+MAX_BOUNDARY_BYTES = 70
+"""RFC 2046: a boundary is 1 to 70 characters."""
 
 
 def _too_large(limit: int) -> ApiError:
@@ -85,6 +87,12 @@ async def read_image_field(
             415,
             ErrorCode.MULTIPART_REQUIRED,
             f"send multipart/form-data with the file in a field named '{IMAGE_FIELD}'",
+        )
+    if len(boundary) > MAX_BOUNDARY_BYTES:
+        raise ApiError(
+            400,
+            ErrorCode.MALFORMED_MULTIPART,
+            f"the multipart boundary is longer than {MAX_BOUNDARY_BYTES} characters",
         )
     collector = _ImagePartCollector(max_bytes)
     parser = MultipartParser(boundary, collector.callbacks())

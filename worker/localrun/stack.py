@@ -34,20 +34,10 @@ class StackSettings:
 
 
 def api_process(settings: StackSettings, port: int, log_dir: Path) -> ManagedProcess:
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "service.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    return ManagedProcess("api", argv, settings.environment(), log_dir / "api.log")
+    """`python -m service` on 127.0.0.1:port (server limits from the API's settings)."""
+    environment = settings.environment() | {"DFREC_HOST": "127.0.0.1", "DFREC_PORT": str(port)}
+    argv = [sys.executable, "-m", "service"]
+    return ManagedProcess("api", argv, environment, log_dir / "api.log")
 
 
 def worker_process(
