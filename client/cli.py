@@ -4,9 +4,12 @@
     python -m client wait JOB_ID
     python -m client download JOB_ID --out results/   # PNGs + evidence.json
     python -m client verify results/evidence.json --artifacts results/ --key-file key.txt
+    python -m client verify evidence.json --allow-development-key   # a local run's manifest
 
 The API address comes from --url or DFREC_API_URL; the evidence key from --key, --key-file or
-DFREC_EVIDENCE_KEY. Exit status: 0 done, 1 the job failed or verification failed, 2 usage.
+DFREC_EVIDENCE_KEY. A manifest signed with the public development key is reported as such and
+refused unless --allow-development-key (then the development key is the default key).
+Exit status: 0 done, 1 the job failed or verification failed, 2 usage.
 """
 
 import argparse
@@ -16,7 +19,7 @@ import sys
 from pathlib import Path
 
 from client.sync_client import DfrecClient
-from dfrec.evidence import verify
+from dfrec.evidence import DEVELOPMENT_KEY, signed_with_development_key, verify
 
 DEFAULT_URL = "http://localhost:8080"
 
@@ -41,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     keys = check.add_mutually_exclusive_group()
     keys.add_argument("--key", help="the evidence key (HMAC-SHA256 secret)")
     keys.add_argument("--key-file", type=Path, help="a file holding the key")
+    check.add_argument(
+        "--allow-development-key",
+        action="store_true",
+        help="accept a signature by the public development key (anyone can make one)",
+    )
     return parser
 
 
@@ -48,6 +56,8 @@ def _key(args: argparse.Namespace) -> bytes:
     if args.key_file:
         return args.key_file.read_text().strip().encode("utf-8")
     key = args.key or os.environ.get("DFREC_EVIDENCE_KEY")
+    if not key and args.allow_development_key:
+        key = DEVELOPMENT_KEY
     if not key:
         raise SystemExit("no evidence key: give --key, --key-file or DFREC_EVIDENCE_KEY")
     return key.encode("utf-8")
@@ -55,7 +65,11 @@ def _key(args: argparse.Namespace) -> bytes:
 
 def _verify(args: argparse.Namespace) -> int:
     manifest = json.loads(args.manifest.read_text())
-    problems = verify(manifest, _key(args), args.artifacts)
+    if signed_with_development_key(manifest):
+        print("note: signed with the PUBLIC development key", file=sys.stderr)
+    problems = verify(
+        manifest, _key(args), args.artifacts, allow_development_key=args.allow_development_key
+    )
     for problem in problems:
         print(f"NOT VERIFIED: {problem}", file=sys.stderr)
     if problems:

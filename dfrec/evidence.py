@@ -8,6 +8,10 @@ HMAC of the canonical form of every other field: `json.dumps(sort_keys=True,
 separators=(",", ":"), ensure_ascii=True)` in UTF-8. So the stored layout (indentation, key
 order) does not matter, only the values. `artifacts` maps each file name to its `sha256` and
 `size_bytes`; a folder of downloaded files is checked against it.
+
+The public development key (what a worker signs with when no key is configured) has the key id
+`DEVELOPMENT_KEY_ID`: anyone can forge such a signature, so `verify` refuses it unless told
+`allow_development_key`.
 """
 
 import hashlib
@@ -19,6 +23,12 @@ from typing import Any
 FORMAT = "dfrec-evidence/1"
 ALGORITHM = "hmac-sha256"
 SIGNATURE_FIELD = "signature"
+DEVELOPMENT_KEY = "dfrec-development-evidence-key-not-secret"
+DEVELOPMENT_KEY_ID = "public-development-key"
+DEVELOPMENT_KEY_PROBLEM = (
+    "signed with the PUBLIC development key: anyone can forge it "
+    "(pass --allow-development-key to check it anyway)"
+)
 
 
 def canonical_bytes(manifest: dict[str, Any]) -> bytes:
@@ -29,8 +39,16 @@ def canonical_bytes(manifest: dict[str, Any]) -> bytes:
 
 
 def key_id(key: bytes) -> str:
-    """A public fingerprint of the key, so a verifier can tell it holds the right one."""
+    """A public fingerprint of the key, so a verifier can tell it holds the right one;
+    DEVELOPMENT_KEY_ID for the public development key."""
+    if key == DEVELOPMENT_KEY.encode("utf-8"):
+        return DEVELOPMENT_KEY_ID
     return hashlib.sha256(key).hexdigest()[:16]
+
+
+def signed_with_development_key(manifest: dict[str, Any]) -> bool:
+    signature = manifest.get(SIGNATURE_FIELD)
+    return isinstance(signature, dict) and signature.get("key_id") == DEVELOPMENT_KEY_ID
 
 
 def sign(manifest: dict[str, Any], key: bytes) -> dict[str, Any]:
@@ -69,9 +87,18 @@ def artifact_problems(manifest: dict[str, Any], folder: Path) -> list[str]:
     return problems
 
 
-def verify(manifest: dict[str, Any], key: bytes, artifacts: Path | None = None) -> list[str]:
-    """Every problem with the manifest (and the artifact files, when given); empty = verified."""
-    problems = signature_problems(manifest, key)
+def verify(
+    manifest: dict[str, Any],
+    key: bytes,
+    artifacts: Path | None = None,
+    *,
+    allow_development_key: bool = False,
+) -> list[str]:
+    """Every problem with the manifest (and the artifact files, when given); empty = verified.
+    A manifest signed with (or checked against) the development key is refused unless allowed."""
+    development = signed_with_development_key(manifest) or key_id(key) == DEVELOPMENT_KEY_ID
+    problems = [] if allow_development_key or not development else [DEVELOPMENT_KEY_PROBLEM]
+    problems += signature_problems(manifest, key)
     if artifacts is not None:
         problems += artifact_problems(manifest, artifacts)
     return problems

@@ -10,8 +10,9 @@ import zlib
 from urllib.parse import urlsplit
 
 LOCAL_HOSTNAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-MIN_KEY_ENTROPY_BITS = 128
-"""`openssl rand -hex 32` estimates at about 240 bits, 32 spaces at 0."""
+MIN_KEY_ENTROPY_BITS = 160
+"""`openssl rand -hex 32` estimates at about 240 bits, a repeated 16-character pattern at 150,
+32 spaces at 0."""
 
 
 def host_of(address: str) -> str:

@@ -63,3 +63,24 @@ def test_cli_verify_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture) -
     assert "verified: signature valid, 2 artifact files match" in capsys.readouterr().out
     assert client_main([*arguments, "--key", "wrong"]) == 1
     assert "NOT VERIFIED" in capsys.readouterr().err
+
+
+def test_development_signatures_are_named_and_refused_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A forger holding the public development key signs a manifest: verify says so."""
+    from dfrec.evidence import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
+
+    dev_key = DEVELOPMENT_KEY.encode()
+    forged = sign({"job_id": "x", "fake_probability": 0.01}, dev_key)
+    assert forged["signature"]["key_id"] == DEVELOPMENT_KEY_ID
+    assert "PUBLIC development key" in verify(forged, dev_key)[0]
+    assert verify(forged, dev_key, allow_development_key=True) == []
+
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(forged))
+    assert client_main(["verify", str(path), "--key", DEVELOPMENT_KEY]) == 1
+    assert "PUBLIC development key" in capsys.readouterr().err
+    assert client_main(["verify", str(path), "--allow-development-key"]) == 0
+    captured = capsys.readouterr()
+    assert "PUBLIC development key" in captured.err and "verified" in captured.out

@@ -6,6 +6,10 @@ from pydantic import ValidationError
 from service.config import ServiceSettings
 from worker.config import WorkerSettings
 
+STRONG_KEY = (
+    "9f1c2b7e4a0d83f6c5e1b2a7d9043e6f8a1c5b2e7d0f9a3c6b8e1d4f7a2c0b5e"  # openssl rand -hex 32
+)
+
 
 def test_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -35,7 +39,7 @@ def test_production_accepts_explicit_settings(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("DFREC_REDIS_URL", "redis://redis:6379/0")
     monkeypatch.setenv("DFREC_TRITON_HTTP_URL", "http://triton:8000")
     monkeypatch.setenv("DFREC_TRITON_GRPC_URL", "triton:8001")
-    monkeypatch.setenv("DFREC_EVIDENCE_KEY", "x" * 32)
+    monkeypatch.setenv("DFREC_EVIDENCE_KEY", STRONG_KEY)
     monkeypatch.setenv("DFREC_MODEL_REPOSITORY", "/models")
     assert ServiceSettings().env == "production"
     assert WorkerSettings().triton_grpc_url == "triton:8001"
@@ -48,6 +52,53 @@ def test_production_worker_refuses_the_default_evidence_key_and_no_model_hashes(
     assert "DFREC_MODEL_REPOSITORY" in str(refused.value)
     with pytest.raises(ValidationError, match="EVIDENCE_KEY"):
         WorkerSettings(env="production", evidence_key="short", model_repository="/m", **explicit)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        " " * 32,
+        "x" * 64,
+        "dfrec-development-evidence-key-not-secret ",
+        "DFREC-development-evidence-key-not-secret-but-longer-0123456789",
+        "0123456789abcdef" * 4,
+        "correct horse battery staple",
+    ],
+)
+def test_production_refuses_guessable_evidence_keys(key: str) -> None:
+    explicit = {"redis_url": "redis://redis:6379/0", "triton_grpc_url": "t:8001"}
+    with pytest.raises(ValidationError, match="DFREC_EVIDENCE_KEY"):
+        WorkerSettings(env="production", evidence_key=key, model_repository="/m", **explicit)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "redis://localhost:6379/0",
+        "redis://127.0.0.1:6379/0",
+        "redis://[::1]:6379",
+        "redis://0.0.0.0",
+    ],
+)
+def test_production_refuses_addresses_on_this_machine(address: str) -> None:
+    with pytest.raises(ValidationError, match="points at this machine"):
+        ServiceSettings(env="production", redis_url=address, triton_http_url="http://triton:8000")
+    with pytest.raises(ValidationError, match="points at this machine"):
+        WorkerSettings(
+            env="production",
+            redis_url=address,
+            triton_grpc_url="triton:8001",
+            evidence_key=STRONG_KEY,
+            model_repository="/m",
+        )
+    with pytest.raises(ValidationError, match="DFREC_TRITON_GRPC_URL points at this machine"):
+        WorkerSettings(
+            env="production",
+            redis_url="redis://redis:6379/0",
+            triton_grpc_url="localhost:8001",
+            evidence_key=STRONG_KEY,
+            model_repository="/m",
+        )
 
 
 def test_production_refuses_huge_limits_and_the_test_hook() -> None:

@@ -1,15 +1,16 @@
 """The Celery application of the worker: `celery -A worker.app worker`.
 
 Configuration is read lazily from WorkerSettings when Celery first needs it, not at import.
-The pool is solo (see worker.metrics for why); run more worker processes to scale.
+The pool is solo (see worker.metrics for why); run more worker processes to scale. Every
+message this process holds is leased (worker.lease) from receipt until its task has run.
 """
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_received, worker_init, worker_ready
 
 from service.producer import broker_transport_options
 from worker.config import WorkerSettings
-from worker.context import worker_metrics, worker_settings
+from worker.context import current_context, worker_metrics, worker_settings
 
 
 def celery_config(settings: WorkerSettings) -> dict:
@@ -41,6 +42,21 @@ app.add_defaults(lambda: celery_config(worker_settings()))
 
 @worker_init.connect
 def serve_metrics(sender, **_) -> None:
-    port = worker_settings().metrics_port
-    if port:
-        worker_metrics().serve(port)
+    settings = worker_settings()
+    if settings.metrics_port:
+        worker_metrics().serve(settings.metrics_port, settings.metrics_host)
+
+
+@worker_ready.connect
+def start_leases(sender, **_) -> None:
+    current_context().leases.start()
+
+
+@task_received.connect
+def lease_message(sender, request, **_) -> None:
+    current_context().leases.hold(request.id, request.message.delivery_tag)
+
+
+@task_postrun.connect
+def release_message(sender, task_id, **_) -> None:
+    current_context().leases.release(task_id)

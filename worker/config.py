@@ -1,9 +1,10 @@
 """The worker's settings: one object, read from `DFREC_*` environment variables.
 
 Shares the Redis address, key prefix and queue name with the API (same variable names).
-With `DFREC_ENV=production` it refuses the test hook and addresses left at their localhost
-defaults, the development evidence key or a missing model repository. In every mode it refuses
-timings that would make the broker deliver a job twice.
+With `DFREC_ENV=production` it refuses the test hook, addresses left at their defaults or
+pointing at this machine, a guessable evidence key (by entropy; the development key above
+all) or a missing model repository. In every mode it refuses timings that would make the
+broker deliver a job twice.
 """
 
 from pathlib import Path
@@ -12,10 +13,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dfrec.evidence import DEVELOPMENT_KEY
 from service.contract import JobStage
-
-DEVELOPMENT_EVIDENCE_KEY = "dfrec-development-evidence-key-not-secret"
-MIN_PRODUCTION_KEY_BYTES = 32
+from service.production import key_problems, local_address_problems
 
 
 class WorkerSettings(BaseSettings):
@@ -33,19 +33,23 @@ class WorkerSettings(BaseSettings):
 
     triton_grpc_url: str = "localhost:8001"
     triton_model: str = "dfrec"
-    triton_timeout_seconds: float = Field(30.0, gt=0)
+    triton_timeout_seconds: float = Field(10.0, gt=0)
     """Deadline of each call to Triton (the gRPC default is infinite)."""
     triton_max_retries: int = Field(5, ge=0)
     triton_retry_backoff_seconds: float = Field(2.0, gt=0)
     """First retry delay while Triton is unreachable; doubles each retry up to the max."""
-    triton_retry_backoff_max_seconds: float = Field(60.0, gt=0)
+    triton_retry_backoff_max_seconds: float = Field(15.0, gt=0)
 
-    visibility_timeout_seconds: int = Field(300, gt=0)
-    """Redis broker: an unacknowledged message is delivered again after this long. Must exceed
-    the longest job, or a slow job runs twice (harmless, but wasted)."""
-    broker_restore_interval_seconds: int = Field(10, gt=0)
+    visibility_timeout_seconds: int = Field(30, gt=0)
+    """Redis broker: an unacknowledged message is delivered again this long after its worker
+    last renewed it (worker.lease renews every third of it while the worker lives), so a dead
+    worker's job is redelivered within about this long."""
+    broker_restore_interval_seconds: int = Field(5, gt=0)
     """How often a worker looks for messages of dead workers past the visibility timeout."""
 
+    detect_max_pixels: int = Field(2_000_000, ge=10_000)
+    """Face detection runs on a copy of the photo of at most this many pixels; the upsampled
+    retry (4x the pixels) only when it stays within the same budget. Bounds time per job."""
     max_faces: int = Field(8, ge=1)
     """Faces processed per photo, largest first; the rest are counted, not processed."""
     min_face_size: int = Field(40, ge=1)
@@ -56,11 +60,15 @@ class WorkerSettings(BaseSettings):
     model_repository: Path | None = None
     """The Triton model repository Triton serves (read-only): the evidence manifest lists the
     SHA-256 of each of its files. Unset: the manifest says the hashes are unavailable."""
-    evidence_key: SecretStr = SecretStr(DEVELOPMENT_EVIDENCE_KEY)
-    """HMAC-SHA256 key signing evidence manifests; production refuses the default."""
+    evidence_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
+    """HMAC-SHA256 key signing evidence manifests. The default is the public development key:
+    its signatures say so (`client verify` refuses them unless told otherwise); production
+    refuses it and any guessable key."""
 
     metrics_port: int = Field(9101, ge=0, le=65535)
     """Prometheus endpoint of this worker process; 0 turns it off."""
+    metrics_host: str = "127.0.0.1"
+    """Where the metrics endpoint listens (containers set 0.0.0.0 for Prometheus)."""
 
     test_stage_delay_seconds: float = Field(0.0, ge=0)
     """TEST HOOK: sleep this long at the start of `test_delay_stage`, so that tests can kill a
@@ -85,19 +93,22 @@ class WorkerSettings(BaseSettings):
                 for name in ("redis_url", "triton_grpc_url")
                 if name not in self.model_fields_set
             ]
+            problems += local_address_problems(
+                {"DFREC_REDIS_URL": self.redis_url, "DFREC_TRITON_GRPC_URL": self.triton_grpc_url}
+            )
             if self.test_stage_delay_seconds:
                 problems.append("DFREC_TEST_STAGE_DELAY_SECONDS is a test hook")
             key = self.evidence_key.get_secret_value()
-            if key == DEVELOPMENT_EVIDENCE_KEY or len(key.encode()) < MIN_PRODUCTION_KEY_BYTES:
-                problems.append(
-                    f"DFREC_EVIDENCE_KEY must be a secret of at least {MIN_PRODUCTION_KEY_BYTES} "
-                    "bytes in production"
-                )
+            problems += key_problems("DFREC_EVIDENCE_KEY", key, (DEVELOPMENT_KEY,))
             if self.model_repository is None:
                 problems.append("DFREC_MODEL_REPOSITORY must be set in production (model hashes)")
         if problems:
             raise ValueError("unsafe worker settings: " + "; ".join(problems))
         return self
+
+    @property
+    def lease_renew_seconds(self) -> float:
+        return self.visibility_timeout_seconds / 3
 
     def retry_delay_seconds(self, retries_so_far: int) -> float:
         """Exponential backoff without jitter, capped."""

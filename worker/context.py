@@ -9,6 +9,7 @@ from redis import Redis
 from service.jobstore import JobStore
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
+from worker.lease import MessageLeases
 from worker.metrics import WorkerMetrics
 
 
@@ -28,6 +29,7 @@ class WorkerContext:
     store: JobStore
     ensemble: EnsembleClient
     metrics: WorkerMetrics
+    leases: MessageLeases
 
     @classmethod
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
@@ -43,6 +45,7 @@ class WorkerContext:
                 settings.triton_grpc_url, settings.triton_model, settings.triton_timeout_seconds
             ),
             metrics=metrics,
+            leases=MessageLeases(redis, settings.redis_key_prefix, settings.lease_renew_seconds),
         )
 
 

@@ -4,7 +4,10 @@ Shapes and names come from the server's model config, never from constants here:
 side S and the patch count N are whatever the deployed ensemble declares.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import tritonclient.grpc as grpcclient
@@ -15,7 +18,11 @@ from worker.errors import InferenceFailed, TritonUnavailable
 IMAGE_INPUT = "image"
 NOISE_INPUT = "mask_noise"
 OUTPUT_NAMES = ("mask", "fake_probability", "source", "target")
-RETRYABLE_STATUSES = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED")
+UNAVAILABLE = "StatusCode.UNAVAILABLE"
+RETRYABLE_STATUSES = (UNAVAILABLE, "StatusCode.DEADLINE_EXCEEDED")
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,10 @@ class EnsembleOutputs:
 
 
 def _failure(error: InferenceServerException, action: str) -> Exception:
-    message = f"Triton {action}: {error.message()}"
+    """The job's error: the gRPC status only; Triton's text (addresses, paths) is logged."""
+    logger.warning("Triton %s: %s %s", action, error.status(), error.message())
+    status = str(error.status() or "error").removeprefix("StatusCode.")
+    message = f"Triton {action} ({status})"
     if error.status() in RETRYABLE_STATUSES or "unknown model" in error.message():
         return TritonUnavailable(message)
     return InferenceFailed(message)
@@ -66,13 +76,37 @@ def _input_dims(config: dict, name: str) -> list[int]:
 
 
 class EnsembleClient:
-    """One gRPC channel to Triton. Create it in the process that uses it (after any fork)."""
+    """One gRPC channel to Triton. Create it in the process that uses it (after any fork).
+
+    A call answered UNAVAILABLE closes the channel, opens a fresh one and tries once more: a
+    channel that saw the server go away sits in gRPC's reconnect backoff and fails at once
+    with a cached error, even after the server is back.
+    """
 
     def __init__(self, url: str, model: str, timeout_seconds: float) -> None:
+        self.url = url
         self.model = model
         self.timeout_seconds = timeout_seconds
         self._client = grpcclient.InferenceServerClient(url=url)
         self._info: EnsembleInfo | None = None
+
+    def reconnect(self) -> None:
+        self._client.close()
+        self._client = grpcclient.InferenceServerClient(url=self.url)
+
+    def _call(self, action: str, call: Callable[[], T]) -> T:
+        """call() on the current channel; on UNAVAILABLE once more on a fresh channel."""
+        try:
+            return call()
+        except InferenceServerException as error:
+            if error.status() != UNAVAILABLE:
+                raise _failure(error, action) from error
+            logger.info("Triton unavailable; reconnecting and trying once more")
+            self.reconnect()
+        try:
+            return call()
+        except InferenceServerException as error:
+            raise _failure(error, action) from error
 
     def info(self) -> EnsembleInfo:
         """The deployed ensemble's newest version, image side and patch count (cached)."""
@@ -81,17 +115,23 @@ class EnsembleClient:
         return self._info
 
     def _read_info(self) -> EnsembleInfo:
-        try:
-            if not self._client.is_model_ready(self.model, client_timeout=self.timeout_seconds):
-                raise TritonUnavailable(f"the {self.model!r} ensemble is not ready")
-            metadata = self._client.get_model_metadata(
-                self.model, as_json=True, client_timeout=self.timeout_seconds
-            )
-            config = self._client.get_model_config(
-                self.model, as_json=True, client_timeout=self.timeout_seconds
-            )["config"]
-        except InferenceServerException as error:
-            raise _failure(error, "did not describe the ensemble") from error
+        action = "did not describe the ensemble"
+        timeout = self.timeout_seconds
+        ready = self._call(
+            action, lambda: self._client.is_model_ready(self.model, client_timeout=timeout)
+        )
+        if not ready:
+            raise TritonUnavailable(f"the {self.model!r} ensemble is not ready")
+        metadata = self._call(
+            action,
+            lambda: self._client.get_model_metadata(
+                self.model, as_json=True, client_timeout=timeout
+            ),
+        )
+        config = self._call(
+            action,
+            lambda: self._client.get_model_config(self.model, as_json=True, client_timeout=timeout),
+        )["config"]
         _, height, width = _input_dims(config, IMAGE_INPUT)
         if height != width:
             raise InferenceFailed(f"the ensemble expects a square image, not {height} x {width}")
@@ -130,16 +170,19 @@ class EnsembleClient:
             inputs.append(tensor)
         outputs = [grpcclient.InferRequestedOutput(name) for name in OUTPUT_NAMES]
         try:
-            response = self._client.infer(
-                self.model,
-                inputs,
-                model_version=info.version,
-                outputs=outputs,
-                client_timeout=self.timeout_seconds,
+            response = self._call(
+                "inference failed",
+                lambda: self._client.infer(
+                    self.model,
+                    inputs,
+                    model_version=info.version,
+                    outputs=outputs,
+                    client_timeout=self.timeout_seconds,
+                ),
             )
-        except InferenceServerException as error:
+        except (TritonUnavailable, InferenceFailed):
             self._info = None  # the server may come back with another model version
-            raise _failure(error, "inference failed") from error
+            raise
         return EnsembleOutputs(**{name: response.as_numpy(name) for name in OUTPUT_NAMES})
 
     def close(self) -> None:

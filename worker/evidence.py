@@ -41,8 +41,11 @@ def _artifact_entry(artifact: Artifact) -> dict[str, Any]:
 def pipeline_parameters(settings: WorkerSettings, info: EnsembleInfo, feather: int) -> dict:
     """Every choice between the uploaded bytes and the artifacts, and what implemented it."""
     return {
-        "upload": "API: EXIF orientation applied, converted to 8-bit RGB, stored as PNG",
-        "detector": "dlib HOG frontal faces + 5-point landmarks, largest first (dfrec.data.align)",
+        "upload": "API: first frame, converted to 8-bit RGB, box-reduced to the working size, "
+        "EXIF orientation applied, stored as PNG",
+        "detector": "dlib HOG frontal faces on a copy of at most detect_max_pixels, 5-point "
+        "landmarks on the photo, largest first (worker.detection)",
+        "detect_max_pixels": settings.detect_max_pixels,
         "alignment": "similarity onto dfrec.data.align.TEMPLATE_5, bilinear, S x S",
         "image_size": info.image_size,
         "max_faces": settings.max_faces,

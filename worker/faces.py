@@ -1,4 +1,5 @@
-"""Every face of a photo, found and aligned exactly as in training (dfrec.data.align).
+"""Every face of a photo, found within the detection budget (worker.detection) and aligned
+exactly as in training (dfrec.data.align).
 
 Faces come largest first; at most `max_faces` are kept. A face whose box is smaller than
 `min_face_size` on its shorter side is kept but not aligned: it is reported `face_too_small`.
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dfrec.data.align import AlignedFace, DetectedFace, align_face, detect_faces
+from dfrec.data.align import AlignedFace, DetectedFace, align_face
+from worker.detection import detect_faces_within
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,11 @@ class FaceSearch:
 
 
 def find_faces(
-    photo_rgb: np.ndarray, image_size: int, max_faces: int, min_face_size: int
+    photo_rgb: np.ndarray, image_size: int, max_faces: int, min_face_size: int, max_pixels: int
 ) -> FaceSearch:
-    """Detect, keep the `max_faces` largest and align those big enough at image_size."""
-    detected = detect_faces(photo_rgb)
+    """Detect (on at most max_pixels), keep the `max_faces` largest and align those big
+    enough at image_size."""
+    detected = detect_faces_within(photo_rgb, max_pixels)
     faces = []
     for index, face in enumerate(detected[:max_faces]):
         left, top, right, bottom = face.box

@@ -96,7 +96,13 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
             raise InputExpired("the uploaded image expired before a worker picked the job up")
         info = context.ensemble.info()
         photo = load_rgb(upload)
-        search = find_faces(photo, info.image_size, settings.max_faces, settings.min_face_size)
+        search = find_faces(
+            photo,
+            info.image_size,
+            settings.max_faces,
+            settings.min_face_size,
+            settings.detect_max_pixels,
+        )
     with clock.stage(JobStage.INFER):
         outputs = _infer_faces(context, search.processable())
     with clock.stage(JobStage.POSTPROCESS):

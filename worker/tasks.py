@@ -1,5 +1,7 @@
 """The one Celery task: a job id in, the work in worker.pipeline, retries declared here."""
 
+import logging
+
 from celery import Task
 
 from service.contract import RECOVER_TASK_NAME, JobErrorCode, JobStage
@@ -7,6 +9,9 @@ from worker.app import app
 from worker.context import current_context
 from worker.errors import TritonUnavailable
 from worker.pipeline import fail_job, run_job
+
+logger = logging.getLogger(__name__)
+INTERNAL_ERROR_MESSAGE = "an unexpected worker error; it was logged with the job id"
 
 
 class RecoverTask(Task):
@@ -18,7 +23,10 @@ class RecoverTask(Task):
     ignore_result = True
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        fail_job(current_context(), args[0], JobErrorCode.INTERNAL_ERROR.value, repr(exc))
+        logger.error("job %s: unexpected error %r", args[0], exc)
+        fail_job(
+            current_context(), args[0], JobErrorCode.INTERNAL_ERROR.value, INTERNAL_ERROR_MESSAGE
+        )
 
 
 @app.task(name=RECOVER_TASK_NAME, base=RecoverTask, bind=True)
