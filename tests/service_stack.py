@@ -31,11 +31,11 @@ def redis() -> Iterator[Redis]:
 
 @pytest.fixture(scope="module")
 def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    from dfrec.triton.launcher import TritonServer
+    from worker.localrun.triton import LoopbackTritonServer
 
     repository = random_weights_repository("tiny", tmp_path_factory.getbasetemp() / "dfrec-tiny")
     log_dir = tmp_path_factory.mktemp("triton")
-    server = TritonServer(
+    server = LoopbackTritonServer(
         repository, free_port(), free_port(), free_port(), log_path=log_dir / "triton.log"
     )
     with server:

@@ -11,6 +11,8 @@ from typing import TypeVar
 
 import numpy as np
 import tritonclient.grpc as grpcclient
+from tritonclient.grpc import KeepAliveOptions
+from tritonclient.grpc._client import MAX_GRPC_MESSAGE_SIZE
 from tritonclient.utils import InferenceServerException
 
 from worker.errors import InferenceFailed, TritonUnavailable
@@ -23,6 +25,21 @@ RETRYABLE_STATUSES = (UNAVAILABLE, "StatusCode.DEADLINE_EXCEEDED")
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def channel_args() -> list[tuple[str, int]]:
+    """tritonclient's defaults plus a subchannel pool of the channel's own: with gRPC's global
+    pool a new channel would share the old one's connection, still in reconnect backoff."""
+    keepalive = KeepAliveOptions()
+    return [
+        ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_SIZE),
+        ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_SIZE),
+        ("grpc.keepalive_time_ms", keepalive.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", keepalive.keepalive_timeout_ms),
+        ("grpc.keepalive_permit_without_calls", keepalive.keepalive_permit_without_calls),
+        ("grpc.http2.max_pings_without_data", keepalive.http2_max_pings_without_data),
+        ("grpc.use_local_subchannel_pool", 1),
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,12 +104,15 @@ class EnsembleClient:
         self.url = url
         self.model = model
         self.timeout_seconds = timeout_seconds
-        self._client = grpcclient.InferenceServerClient(url=url)
+        self._client = self._connect()
         self._info: EnsembleInfo | None = None
+
+    def _connect(self) -> grpcclient.InferenceServerClient:
+        return grpcclient.InferenceServerClient(url=self.url, channel_args=channel_args())
 
     def reconnect(self) -> None:
         self._client.close()
-        self._client = grpcclient.InferenceServerClient(url=self.url)
+        self._client = self._connect()
 
     def _call(self, action: str, call: Callable[[], T]) -> T:
         """call() on the current channel; on UNAVAILABLE once more on a fresh channel."""

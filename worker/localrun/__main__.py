@@ -1,5 +1,8 @@
 """`python -m worker.localrun` (or `scripts/run_local.py`): Triton + worker(s) + API, Ctrl-C stops.
 
+Everything listens on 127.0.0.1 only. A process that exits (a crashed worker, Triton, the API)
+is restarted within a second or two; the rest keep running.
+
 Examples:
     python scripts/run_local.py                       # shipped weights/dfrec-small.pt, port 8080
     python scripts/run_local.py --checkpoint ckpt.pt  # export it, then serve it
@@ -10,7 +13,6 @@ import argparse
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -23,6 +25,8 @@ from worker.localrun.model_repository import (
 )
 from worker.localrun.processes import wait_until
 from worker.localrun.stack import ServiceStack, StackSettings
+from worker.localrun.supervisor import supervise
+from worker.localrun.triton import LoopbackTritonServer
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "dfrec-small.pt"
 
@@ -91,15 +95,17 @@ def banner(stack: ServiceStack, triton_metrics: str) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    from dfrec.triton.launcher import TritonServer
+def _report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
+
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     check_redis(args.redis_url)
     repository = model_repository(args)
     http_port, grpc_port, metrics_port = args.triton_ports
     args.log_dir.mkdir(parents=True, exist_ok=True)
-    triton = TritonServer(
+    triton = LoopbackTritonServer(
         repository, http_port, grpc_port, metrics_port, log_path=args.log_dir / "triton.log"
     )
     settings = StackSettings(
@@ -123,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                     what="/readyz answering 200",
                 )
                 print(banner(stack, f"http://127.0.0.1:{metrics_port}"), flush=True)
-                while all(p.is_running() for p in [stack.api, *stack.workers]):
-                    time.sleep(1)
-                print("a process exited; see the logs. Stopping.", file=sys.stderr)
-                return 1
+                supervise(triton, [stack.api, *stack.workers], _report)
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
     return 0
