@@ -18,5 +18,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"
 
 # One process per container: the Prometheus registry is per process; scale with replicas.
-CMD ["uvicorn", "--factory", "service.app:create_app", "--host", "0.0.0.0", "--port", "8080", \
-     "--proxy-headers", "--timeout-graceful-shutdown", "20"]
+# `python -m service` runs uvicorn on h11 with the limits of ServiceSettings (request header
+# size DFREC_MAX_HEADER_BYTES, open connections DFREC_MAX_CONNECTIONS), proxy headers on.
+ENV DFREC_HOST=0.0.0.0 DFREC_PORT=8080
+CMD ["python", "-m", "service"]

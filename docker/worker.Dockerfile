@@ -25,6 +25,9 @@ RUN pip install ".[api]" \
 RUN useradd --system --uid 10001 dfrec
 USER dfrec
 
+# Metrics listen on every interface inside the container (Prometheus scrapes them); a local
+# run keeps the default 127.0.0.1.
+ENV DFREC_METRICS_HOST=0.0.0.0
 EXPOSE 9101
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9101/metrics', timeout=2)"
