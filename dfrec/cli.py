@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = PROJECT_ROOT / "weights" / "dfrec-small.pt"
 DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "celeba-id"
+DEFAULT_SOURCE_ONLY = PROJECT_ROOT.parent / "shared" / "data" / "utkface"
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
@@ -104,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--patch-weight", type=float, default=0.5, help="weight of the MAE patch loss (lambda_3)"
     )
+    train.add_argument(
+        "--stage",
+        choices=["pretrain", "full"],
+        default="full",
+        help="pretrain: ISM segmentation, MAE on real faces, SIRM rebuild (no FaceNet/VGG); "
+        "full: the paper's losses",
+    )
+    train.add_argument("--learning-rate", type=float, default=1e-4)
+    train.add_argument(
+        "--source-only",
+        type=Path,
+        default=DEFAULT_SOURCE_ONLY if DEFAULT_SOURCE_ONLY.is_dir() else None,
+        help="unlabelled face crops pasted as extra sources (default ../shared/data/utkface)",
+    )
+    train.add_argument("--no-source-only", action="store_true", help="CelebA sources only")
+    train.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG / noise")
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
@@ -114,7 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
     evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA)
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
-    evaluate.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
+    evaluate.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="fakes per synthesizer (default: the fixed protocol's 128)",
+    )
     evaluate.add_argument("--no-robustness", action="store_true", help="clean inputs only")
 
     cross = commands.add_parser(
@@ -164,7 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.training.config import TrainConfig
         from dfrec.training.loop import train
 
-        config = TrainConfig(**run_options(args), patch_weight=args.patch_weight)
+        config = TrainConfig(
+            **run_options(args),
+            patch_weight=args.patch_weight,
+            stage=args.stage,
+            learning_rate=args.learning_rate,
+            source_only_root=None if args.no_source_only else args.source_only,
+            augment=not args.no_augment,
+        )
         print(train(config))
     elif args.command == "train-drn":
         from dfrec.baselines.drn_training import DRNTrainConfig, train_drn
@@ -173,12 +202,13 @@ def main(argv: list[str] | None = None) -> int:
         print(train_drn(config))
     elif args.command == "evaluate":
         from dfrec.evaluation import EvalOptions, run_evaluation
+        from dfrec.evaluation.runner import DEFAULT_SAMPLES
 
         options = EvalOptions(
             checkpoint=args.checkpoint,
             data_root=args.data,
             out_dir=args.out,
-            samples=args.samples,
+            samples=args.samples or DEFAULT_SAMPLES,
             drn_checkpoint=args.drn,
             robustness=() if args.no_robustness else EvalOptions.robustness,
             command=command_line(argv),

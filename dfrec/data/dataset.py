@@ -6,10 +6,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from dfrec.data.augment import colour_jitter, degrade
 from dfrec.data.faces import AlignedFaces
+from dfrec.data.masks import face_region
 from dfrec.data.synth import KINDS, Face, Forgery, make_blend, make_pristine, make_swap
 
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}
+AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 
 
 def kind_schedule(mix: Mapping[str, float], period: int = 20) -> tuple[str, ...]:
@@ -30,13 +33,16 @@ def kind_schedule(mix: Mapping[str, float], period: int = 20) -> tuple[str, ...]
 
 
 class SyntheticForgeries(Dataset):
-    """Items {"fake", "source", "target": (3, S, S), "mask": (1, S, S), "is_fake": () float32
-    tensors in [0, 1], "kind": str} made from the faces of the given people only.
+    """Items {"fake", "source", "target": (3, S, S), "mask", "face_region": (1, S, S),
+    "is_fake": () float32 tensors in [0, 1], "kind": str} made from the faces of the given
+    people only. face_region is the target's inner-face hull (what face-region masking hides).
+    augment: colour jitter on the whole sample and blur / JPEG / noise on the input (training).
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
     drawn inside the item. The source is a different person whose landmarks are the closest to
-    the target's among `candidates` random faces, as in Face X-ray.
+    the target's among `candidates` random faces, as in Face X-ray. `source_only` people (e.g.
+    unlabelled UTKFace crops) are never targets; when given, half the candidates are theirs.
     """
 
     def __init__(
@@ -47,15 +53,19 @@ class SyntheticForgeries(Dataset):
         mix: Mapping[str, float] = DEFAULT_MIX,
         seed: int = 0,
         candidates: int = 16,
+        source_only: Sequence[str] = (),
+        augment: bool = False,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
+        self.source_only_rows = faces.indices_of(list(source_only))
         if len(set(faces.identities[self.rows])) < 2:
             raise ValueError("a forgery needs faces of at least two different people")
         self.length = length
         self.schedule = kind_schedule(mix)
         self.seed = seed
         self.candidates = candidates
+        self.augment = augment
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -72,9 +82,15 @@ class SyntheticForgeries(Dataset):
         """Among random faces of other people, the one with landmarks closest to the target's."""
         identities = self.faces.identities
         others = self.rows[identities[self.rows] != identities[target_row]]
-        pool = others[
-            rng.choice(len(others), size=min(self.candidates, len(others)), replace=False)
-        ]
+        extra = self.source_only_rows
+        from_extra = min(self.candidates // 2, len(extra))
+        from_others = min(self.candidates - from_extra, len(others))
+        pool = np.concatenate(
+            [
+                others[rng.choice(len(others), size=from_others, replace=False)],
+                extra[rng.choice(len(extra), size=from_extra, replace=False)],
+            ]
+        )
         distances = np.linalg.norm(
             self.faces.landmarks_68[pool] - self.faces.landmarks_68[target_row], axis=2
         ).mean(axis=1)
@@ -106,11 +122,19 @@ class SyntheticForgeries(Dataset):
         if not 0 <= index < self.length:
             raise IndexError(index)
         sample = self.forgery(index)
+        fake, source, target = sample.fake, sample.source, sample.target
+        if self.augment:
+            rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
+            fake, source, target = colour_jitter([fake, source, target], rng)
+            fake = degrade(fake, rng)
+        _, _, target_row = self.pair(index)
+        region = face_region(self.faces.landmarks_68[target_row], self.faces.image_size)
         return {
-            "fake": torch.from_numpy(sample.fake),
-            "source": torch.from_numpy(sample.source),
-            "target": torch.from_numpy(sample.target),
+            "fake": torch.from_numpy(fake),
+            "source": torch.from_numpy(source),
+            "target": torch.from_numpy(target),
             "mask": torch.from_numpy(sample.mask),
+            "face_region": torch.from_numpy(region[None]),
             "is_fake": torch.tensor(float(sample.is_fake), dtype=torch.float32),
             "kind": sample.kind,
         }

@@ -34,6 +34,23 @@ class AlignedFaces:
         """Row numbers (M,) int64 of the faces belonging to the given people."""
         return np.flatnonzero(np.isin(self.identities, list(identities)))
 
+    @classmethod
+    def concatenate(cls, first: "AlignedFaces", second: "AlignedFaces") -> "AlignedFaces":
+        """The faces of both (same crop size), first's rows first."""
+        if first.image_size != second.image_size:
+            raise ValueError(
+                f"cannot join {first.image_size} px and {second.image_size} px aligned faces"
+            )
+        return cls(
+            **{
+                name: np.concatenate([getattr(first, name), getattr(second, name)])
+                for name in ("crops", "landmarks_5", "landmarks_68", "matrices")
+            },
+            identities=np.concatenate([first.identities, second.identities]),
+            files=np.concatenate([first.files, second.files]),
+            num_skipped=first.num_skipped + second.num_skipped,
+        )
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp.npz")

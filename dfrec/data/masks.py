@@ -11,6 +11,7 @@ BROWS = np.arange(17, 27)
 NOSE = np.arange(27, 36)
 INNER_FACE = np.arange(17, 68)
 HULL_VARIANTS = ("face", "forehead", "inner", "lower")
+SWAP_REGIONS = ("face", "forehead")  # what a face swap pastes: the inner face, or all of it
 MIN_AREA_FRACTION = 0.02  # a deformed mask smaller than this falls back to the plain hull
 
 
@@ -57,10 +58,12 @@ def feather(mask: np.ndarray, sigma: float) -> np.ndarray:
     return np.clip(cv2.GaussianBlur(mask, (0, 0), sigmaX=sigma), 0.0, 1.0).astype(np.float32)
 
 
-def swap_mask(landmarks_68: np.ndarray, image_size: int, sigma: float) -> np.ndarray:
-    """Face-swap mask: the jaw-and-brows hull, shrunk by sigma and blurred with sigma pixels so
-    it fades out inside the hull."""
-    region = resize_region(fill_hull(hull_points(landmarks_68, "face"), image_size), -round(sigma))
+def swap_mask(
+    landmarks_68: np.ndarray, image_size: int, sigma: float, variant: str = "face"
+) -> np.ndarray:
+    """Face-swap mask: a hull variant ("face": jaw and brows, "forehead": up to the forehead),
+    shrunk by sigma and blurred with sigma pixels so it fades out inside the hull."""
+    region = resize_region(fill_hull(hull_points(landmarks_68, variant), image_size), -round(sigma))
     return feather(region, sigma)
 
 
@@ -105,3 +108,8 @@ def random_blend_mask(
     region = deformed if large_enough else fill_hull(points, image_size)
     sigma = rng.uniform(image_size / 96.0, image_size / 16.0)
     return feather(region, sigma)
+
+
+def face_region(landmarks_68: np.ndarray, image_size: int) -> np.ndarray:
+    """The jaw-and-brows hull, hard-edged: the region face-region masking hides. (S, S)."""
+    return fill_hull(hull_points(landmarks_68, "face"), image_size)

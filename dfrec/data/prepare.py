@@ -1,6 +1,11 @@
 """Detect, landmark and align every photo of a folder once, and cache the result as .npz.
 
 python -m dfrec.data.prepare --data ../shared/data/celeba-id --size 128
+python -m dfrec.data.prepare --data ../shared/data/utkface --size 128
+
+A folder of `<identity>/<file>.jpg` gives each photo its folder's identity; a flat folder of
+face crops without identity labels (UTKFace) gives every photo an identity of its own (two
+random files are almost always two people), and its tight crops are padded before detection.
 """
 
 import argparse
@@ -12,7 +17,13 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from dfrec.data.align import align_face, detect_faces, landmarks, transform_points
+from dfrec.data.align import (
+    DetectedFace,
+    align_face,
+    detect_faces,
+    landmarks,
+    transform_points,
+)
 from dfrec.data.faces import AlignedFaces
 
 # The checkout's .cache/, or DFREC_DATA_CACHE (e.g. a writable volume in the trainer container).
@@ -21,9 +32,39 @@ DEFAULT_CACHE_DIR = Path(
 )
 
 
+PAD_FRACTION = 0.3  # each side of a tight crop padded by this share before detection
+
+
 def list_photos(data_root: Path) -> list[Path]:
-    """All `<identity>/<file>.jpg` under data_root, sorted."""
-    return sorted(data_root.glob("*/*.jpg"))
+    """All `<identity>/<file>.jpg` under data_root, or all `*.jpg` of a flat folder; sorted."""
+    return sorted(data_root.glob("*/*.jpg")) or sorted(data_root.glob("*.jpg"))
+
+
+def is_flat(data_root: Path) -> bool:
+    """True for a folder of unlabelled face crops (no `<identity>/` folders)."""
+    return not any(path.is_dir() for path in data_root.iterdir())
+
+
+def photo_identity(path: Path, flat: bool) -> str:
+    """The folder's name, or for a flat folder the photo's own name (one person per photo)."""
+    return f"{path.parent.name}/{path.name.split('.')[0]}" if flat else path.parent.name
+
+
+def detect_in_tight_crop(image_rgb: np.ndarray) -> list:
+    """detect_faces on the crop padded with its edge colours (HOG misses faces that touch the
+    border); box and landmarks mapped back to the crop's pixels."""
+    height, width = image_rgb.shape[:2]
+    pad = round(PAD_FRACTION * max(height, width))
+    padded = cv2.copyMakeBorder(image_rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    faces = detect_faces(padded)
+    return [
+        DetectedFace(
+            box=tuple(value - pad for value in face.box),
+            landmarks=face.landmarks - pad,
+            score=face.score,
+        )
+        for face in faces
+    ]
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -34,23 +75,30 @@ def read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
 
 
-def align_photos(photos: list[Path], image_size: int, progress: bool = True) -> AlignedFaces:
-    """The largest face of each photo, aligned at S = image_size; photos without a face skipped."""
+def align_photos(
+    photos: list[Path], image_size: int, progress: bool = True, flat: bool = False
+) -> AlignedFaces:
+    """The largest face of each photo, aligned at S = image_size; photos without a face skipped.
+    flat: the photos are unlabelled tight face crops (see the module docstring)."""
     crops, points_5, points_68, matrices, identities, files = [], [], [], [], [], []
     num_skipped = 0
+    detect = detect_in_tight_crop if flat else detect_faces
     for path in tqdm(photos, desc=f"align {image_size}px", unit="photo", disable=not progress):
         image_rgb = read_rgb(path)
-        faces = detect_faces(image_rgb)
+        faces = detect(image_rgb)
         if not faces:
             num_skipped += 1
             continue
         face = faces[0]
-        aligned = align_face(image_rgb, face.landmarks, image_size)
+        # A tight crop is smaller than the aligned field of view: smear its edges rather than
+        # mirror them (a mirrored border shows half faces).
+        border = cv2.BORDER_REPLICATE if flat else cv2.BORDER_REFLECT_101
+        aligned = align_face(image_rgb, face.landmarks, image_size, border)
         crops.append(aligned.crop)
         matrices.append(aligned.matrix)
         points_5.append(transform_points(face.landmarks, aligned.matrix))
         points_68.append(transform_points(landmarks(image_rgb, face.box, 68), aligned.matrix))
-        identities.append(path.parent.name)
+        identities.append(photo_identity(path, flat))
         files.append(path.name)
     return AlignedFaces(
         crops=np.stack(crops) if crops else np.zeros((0, image_size, image_size, 3), np.uint8),
@@ -75,7 +123,7 @@ def prepare_cache(
     path = cache_path(data_root, image_size, cache_dir)
     if path.is_file() and not rebuild:
         return path
-    align_photos(list_photos(data_root), image_size).save(path)
+    align_photos(list_photos(data_root), image_size, flat=is_flat(data_root)).save(path)
     return path
 
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dfrec.data.color import match_colour
-from dfrec.data.masks import random_blend_mask, swap_mask
+from dfrec.data.color import match_colour, match_lighting
+from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 KINDS = ("swap", "blend", "pristine")
+LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ def _forgery(
     source: Face, target: Face, content: np.ndarray, mask: np.ndarray, kind: str
 ) -> Forgery:
     target_image = to_float(target.crop)
-    recoloured = match_colour(content, target_image, mask)
+    lighting_sigma = target_image.shape[0] * LIGHTING_SIGMA_FRACTION
+    recoloured = match_lighting(
+        match_colour(content, target_image, mask), target_image, mask, lighting_sigma
+    )
     fake = _blend(recoloured, target_image, mask)
     return Forgery(
         fake=_channels_first(fake),
@@ -71,12 +75,15 @@ def _forgery(
 
 def make_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     """Landmark face swap: the source face warped triangle by triangle onto the target's 68
-    landmarks, recoloured to the target and blended with a feathered jaw-and-brows hull whose
-    edge width is drawn from rng.
+    landmarks, recoloured to the target, Poisson-cloned and blended with a feathered hull whose
+    edge width is drawn from rng. Half the swaps paste the jaw-and-brows hull, half the whole
+    face up to the forehead (identity moves more, as with full-face swap tools).
     """
     image_size = target.crop.shape[0]
     warped = piecewise_affine_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
-    mask = swap_mask(target.landmarks_68, image_size, rng.uniform(image_size / 96, image_size / 32))
+    sigma = rng.uniform(image_size / 96, image_size / 32)
+    region = SWAP_REGIONS[int(rng.integers(len(SWAP_REGIONS)))]
+    mask = swap_mask(target.landmarks_68, image_size, sigma, region)
     return _forgery(source, target, warped, mask, "swap")
 
 

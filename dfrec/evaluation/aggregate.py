@@ -4,11 +4,20 @@ and ROC AUC, computed from features that are cached so that every image set is e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
+from dfrec.evaluation.identity import (
+    Gallery,
+    identity_ranks,
+    mask_area,
+    mask_iou,
+    tight_crop,
+    top_k_rate,
+    unit_rows,
+)
 from dfrec.metrics import acc_id, frechet_distance, psnr, roc_auc, ssim
 from dfrec.pretrained.dlib_judge import descriptor_cosine, load_dlib_judge, same_person
 from dfrec.pretrained.facenet import load_facenet
@@ -43,6 +52,18 @@ class FeatureCache:
             images,
             "facenet",
             lambda x: torch.cat([facenet(chunk).embedding for chunk in self._chunks(x)]),
+        )
+
+    @torch.no_grad()
+    def tight_embedding(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, S, S) aligned crops -> (N, 512) unit FaceNet embeddings of their face box."""
+        facenet = load_facenet()
+        return self._get(
+            images,
+            "facenet_tight",
+            lambda x: torch.cat(
+                [facenet(tight_crop(chunk)).embedding for chunk in self._chunks(x)]
+            ),
         )
 
     def descriptor(self, images: torch.Tensor) -> np.ndarray:
@@ -97,6 +118,72 @@ def recovery_metrics(
             recovered_cache.inception(recovered), true_cache.inception(true)
         )
     return row
+
+
+RETRIEVAL_K = (1, 5)
+
+
+class Galleries(NamedTuple):
+    """The test people's photos described by FaceNet (tight crops) and by the dlib judge."""
+
+    facenet: Gallery
+    judge: Gallery | None
+
+
+def build_galleries(
+    images: torch.Tensor, people: np.ndarray, rows: np.ndarray, cache: FeatureCache, judge: bool
+) -> Galleries:
+    """images: (M, 3, S, S) every aligned photo of the test people; people, rows: (M,)."""
+    facenet = Gallery(unit_rows(cache.tight_embedding(images).numpy()), people, rows)
+    if not judge:
+        return Galleries(facenet, None)
+    return Galleries(facenet, Gallery(unit_rows(cache.descriptor(images)), people, rows))
+
+
+def identity_metrics(
+    recovered: torch.Tensor,
+    true: torch.Tensor,
+    true_people: np.ndarray,
+    excluded_rows: np.ndarray,
+    recovered_cache: FeatureCache,
+    true_cache: FeatureCache,
+    galleries: Galleries,
+    judge: bool,
+) -> dict[str, float | None]:
+    """Tight-crop IDSIM and retrieval of the true person: {idsim_tight, facenet_top1,
+    facenet_top5, judge_top1, judge_top5}; judge entries None unless asked for.
+
+    recovered, true: (N, 3, S, S); true_people: (N,); excluded_rows: (N, K) gallery rows to leave
+    out per query (the photos the forgery was made from)."""
+    tight_r = recovered_cache.tight_embedding(recovered)
+    row: dict[str, float | None] = {
+        "idsim_tight": _mean((tight_r * true_cache.tight_embedding(true)).sum(dim=1))
+    }
+    named = {"facenet": (galleries.facenet, tight_r.numpy())}
+    if judge and galleries.judge is not None:
+        named["judge"] = (galleries.judge, recovered_cache.descriptor(recovered))
+    for name in ("facenet", "judge"):
+        for k in RETRIEVAL_K:
+            row[f"{name}_top{k}"] = None
+        if name not in named:
+            continue
+        gallery, queries = named[name]
+        ranks = identity_ranks(queries, true_people, excluded_rows, gallery)
+        for k in RETRIEVAL_K:
+            row[f"{name}_top{k}"] = top_k_rate(ranks, k)
+    return row
+
+
+def segmentation_metrics(
+    fake_masks: torch.Tensor, true_masks: torch.Tensor, pristine_masks: torch.Tensor
+) -> dict[str, float]:
+    """ISM mask quality: mean IoU with the true blend mask on fakes, mean mask area (share of
+    pixels above 0.5) on pristine faces. (N, 1, S, S) each."""
+    return {
+        "mask_iou": _mean(mask_iou(fake_masks, true_masks)),
+        "mask_area_fake": _mean(mask_area(fake_masks)),
+        "mask_area_pristine": _mean(mask_area(pristine_masks)),
+    }
 
 
 def detection_metrics(

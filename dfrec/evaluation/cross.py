@@ -11,15 +11,20 @@ from typing import Any
 from tqdm import tqdm
 
 from dfrec.checkpoint import load_checkpoint, version_label
-from dfrec.evaluation.aggregate import FeatureCache
+from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import CLEAN
 from dfrec.evaluation.methods import DFRECMethod, Method, NoRecovery
 from dfrec.evaluation.report import main_columns, markdown_table, write_json
 from dfrec.evaluation.runner import method_rows
-from dfrec.evaluation.samples import SYNTHESIZERS, load_test_sets
+from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
 from dfrec.pipeline import Recoverer
 
 CROSS_COLUMNS = main_columns(
+    "target_judge_top1",
+    "source_judge_top1",
+    "target_idsim_tight",
+    "source_idsim_tight",
+    "mask_iou",
     "target_idsim",
     "source_idsim",
     "target_judge_verified",
@@ -51,17 +56,21 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
     sizes = {model.config.geometry.image_size for model, _ in models.values()}
     if len(sizes) != 1:
         raise ValueError(f"the models must share one image size, got {sorted(sizes)}")
-    sets = load_test_sets(options.data_root, sizes.pop(), options.samples, options.progress)
+    data = load_test_data(options.data_root, sizes.pop(), options.samples, options.progress)
+    sets = data.sets
     methods: list[Method] = [NoRecovery()] + [
         DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
         for kind, (model, _) in models.items()
     ]
     references, cache = FeatureCache(options.chunk_size), FeatureCache(options.chunk_size)
+    galleries = build_galleries(
+        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
+    )
     inputs = {kind: sample.fake for kind, sample in sets.items()}
     rows: list[dict[str, Any]] = []
     for method in tqdm(methods, desc="cross-forgery", unit="model", disable=not options.progress):
         method_result, _ = method_rows(
-            CLEAN, method, inputs, sets, cache, references, judge=True, fid=False
+            CLEAN, method, inputs, sets, cache, references, galleries, judge=True, fid=False
         )
         rows += method_result
     summary = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -14,17 +15,21 @@ from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.evaluation.aggregate import (
     MIN_FID_SAMPLES,
     FeatureCache,
+    Galleries,
+    build_galleries,
     detection_metrics,
+    identity_metrics,
     recovery_metrics,
+    segmentation_metrics,
 )
 from dfrec.evaluation.degradations import CLEAN, ROBUSTNESS, Condition
 from dfrec.evaluation.methods import DFRECMethod, DRNMethod, Method, MethodOutput, NoRecovery
 from dfrec.evaluation.report import write_json, write_markdown
-from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, load_test_sets
+from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, load_test_data
 from dfrec.pipeline import Recoverer
 from dfrec.training.figures import save_recovery_grid
 
-DEFAULT_SAMPLES = 32  # ~21 min measured on 2 busy cores (N=32, all rows); see report
+DEFAULT_SAMPLES = 128  # the fixed protocol: 128 fakes per synthesizer + 128 pristine
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,12 @@ def method_rows(
     sets: dict[str, SampleSet],
     cache: FeatureCache,
     references: FeatureCache,
+    galleries: Galleries,
     judge: bool,
     fid: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, MethodOutput]]:
     """One row per synthesizer for this (condition, method); also the raw outputs. The dlib
-    judge and FID run on clean inputs only, when asked."""
+    judge (verification and retrieval) and FID run on clean inputs only, when asked."""
     clean = condition == CLEAN
     pristine = method.run(inputs["pristine"])
     rows, outputs = [], {}
@@ -72,16 +78,22 @@ def method_rows(
             "samples": len(sets[synthesizer]),
         }
         truth = sets[synthesizer]
-        for prefix, recovered, true in (
-            ("target", output.target, truth.target),
-            ("source", output.source, truth.source),
+        excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
+        for prefix, recovered, true, people in (
+            ("target", output.target, truth.target, truth.target_people),
+            ("source", output.source, truth.source, truth.source_people),
         ):
             if recovered is None:
                 continue
             metrics = recovery_metrics(
                 recovered, true, cache, references, judge=judge and clean, fid=fid and clean
             )
+            metrics |= identity_metrics(
+                recovered, true, people, excluded, cache, references, galleries, judge and clean
+            )
             row.update(_prefixed(prefix, metrics))
+        if output.mask is not None and pristine.mask is not None:
+            row.update(segmentation_metrics(output.mask, truth.mask, pristine.mask))
         row.update(
             detection_metrics(
                 inputs[synthesizer],
@@ -126,12 +138,16 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     model, metadata = load_checkpoint(options.checkpoint)
     recoverer = Recoverer(model)
     image_size = recoverer.geometry.image_size
-    sets = load_test_sets(options.data_root, image_size, options.samples, options.progress)
+    data = load_test_data(options.data_root, image_size, options.samples, options.progress)
+    sets = data.sets
     methods: list[Method] = [NoRecovery(), DFRECMethod(recoverer, options.chunk_size)]
     if options.drn_checkpoint is not None:
         methods.append(DRNMethod(options.drn_checkpoint, options.chunk_size))
     conditions = (CLEAN, *options.robustness)
     references = FeatureCache(options.chunk_size)
+    galleries = build_galleries(
+        data.gallery_images, data.gallery_people, data.gallery_rows, references, options.judge
+    )
     rows: list[dict[str, Any]] = []
     grid_outputs: dict[str, MethodOutput] = {}
     with tqdm(
@@ -152,6 +168,7 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
                     sets,
                     cache,
                     references,
+                    galleries,
                     judge=options.judge,
                     fid=options.fid,
                 )
@@ -164,6 +181,8 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     summary = {
         "command": options.command,
         "samples": options.samples,
+        "gallery_photos": len(data.gallery_rows),
+        "gallery_people": len(set(data.gallery_people.tolist())),
         "image_size": image_size,
         "checkpoint": str(options.checkpoint),
         "checkpoint_version": version_label(options.checkpoint),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -22,13 +23,19 @@ TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the split training uses (dfrec.training.co
 @dataclass(frozen=True)
 class SampleSet:
     """N samples of one kind. fake, source, target: (N, 3, S, S); mask: (N, 1, S, S); all
-    float32 in [0, 1]. For pristine samples fake = source = target and the mask is empty."""
+    float32 in [0, 1]. For pristine samples fake = source = target and the mask is empty.
+    source_rows, target_rows: (N,) face-cache rows of the photos each sample was made from;
+    source_people, target_people: (N,) their identities."""
 
     kind: str
     fake: torch.Tensor
     source: torch.Tensor
     target: torch.Tensor
     mask: torch.Tensor
+    source_rows: np.ndarray
+    target_rows: np.ndarray
+    source_people: np.ndarray
+    target_people: np.ndarray
 
     def __len__(self) -> int:
         return self.fake.shape[0]
@@ -40,22 +47,48 @@ def build_set(
     """`count` samples of one kind ("swap", "blend" or "pristine"), fixed by SET_SEEDS[kind]."""
     dataset = SyntheticForgeries(faces, identities, count, mix={kind: 1.0}, seed=SET_SEEDS[kind])
     items = [dataset[i] for i in tqdm(range(count), desc=f"{kind} samples", disable=not progress)]
+    pairs = [dataset.pair(i) for i in range(count)]
+    source_rows = np.array([source for _, source, _ in pairs], np.int64)
+    target_rows = np.array([target for _, _, target in pairs], np.int64)
     return SampleSet(
         kind=kind,
         **{key: torch.stack([item[key] for item in items]) for key in SAMPLE_KEYS},
+        source_rows=source_rows,
+        target_rows=target_rows,
+        source_people=faces.identities[source_rows],
+        target_people=faces.identities[target_rows],
     )
 
 
 SAMPLE_KEYS = ("fake", "source", "target", "mask")
+MIN_PHOTOS_PER_PERSON = 2
 
 
-def load_test_sets(
-    data_root: Path, image_size: int, count: int, progress: bool = True
-) -> dict[str, SampleSet]:
+@dataclass(frozen=True)
+class TestData:
+    """The fixed sample sets and every aligned photo of the test people (the gallery)."""
+
+    sets: dict[str, SampleSet]
+    gallery_images: torch.Tensor  # (M, 3, S, S) float32 in [0, 1]
+    gallery_people: np.ndarray  # (M,)
+    gallery_rows: np.ndarray  # (M,) face-cache rows
+
+
+def load_test_data(data_root: Path, image_size: int, count: int, progress: bool = True) -> TestData:
     """{"swap", "blend", "pristine"} -> `count` samples each from the test identities of
-    folder_split(data_root, 0.2, 0), on the aligned-face cache at image_size."""
+    folder_split(data_root, 0.2, 0), on the aligned-face cache at image_size, plus the gallery of
+    all their photos."""
     if count < 1:
         raise ValueError(f"need at least one sample per set, got {count}")
     faces = AlignedFaces.load(prepare_cache(data_root, image_size))
     test = folder_split(data_root, TEST_FRACTION, SPLIT_SEED).test
-    return {kind: build_set(faces, test, kind, count, progress) for kind in SET_SEEDS}
+    rows = faces.indices_of(list(test))
+    people, photos = np.unique(faces.identities[rows], return_counts=True)
+    # A forgery's photos are left out of the gallery: its people need a second photo there.
+    retrievable = tuple(people[photos >= MIN_PHOTOS_PER_PERSON].tolist())
+    return TestData(
+        sets={kind: build_set(faces, retrievable, kind, count, progress) for kind in SET_SEEDS},
+        gallery_images=torch.from_numpy(faces.crops[rows]).permute(0, 3, 1, 2).float() / 255.0,
+        gallery_people=faces.identities[rows],
+        gallery_rows=rows,
+    )

@@ -24,11 +24,13 @@ class ISMOutput(NamedTuple):
 class ISM(nn.Module):
     """DeepLabV3+ (ASPP + low-level skip) with a classification head on the deepest features.
 
-    The encoder starts from random weights: no weights are downloaded.
+    The encoder starts from random weights (nothing is downloaded); a fresh training run loads
+    config.encoder_weights into it with `load_encoder_weights`.
     """
 
     def __init__(self, config: ISMConfig, geometry: Geometry) -> None:
         super().__init__()
+        self.config = config
         self.geometry = geometry
         self.network = smp.DeepLabV3Plus(
             encoder_name=config.encoder_name,
@@ -44,5 +46,20 @@ class ISM(nn.Module):
         size = self.geometry.image_size
         if image.shape[-2:] != (size, size):
             raise ValueError(f"ISM expects {size}x{size} images, got {tuple(image.shape[-2:])}")
-        mask_logits, fake_logit = self.network(image)
+        normalized = (image - self.config.input_mean) / self.config.input_std
+        mask_logits, fake_logit = self.network(normalized)
         return ISMOutput(mask_logits=mask_logits, fake_logit=fake_logit.squeeze(1))
+
+    def load_encoder_weights(self) -> int:
+        """Load config.encoder_weights into the encoder; returns the tensors loaded (0 when
+        the config names none)."""
+        if self.config.encoder_weights is None:
+            return 0
+        from dfrec.pretrained.efficientnet_lite import WEIGHTS_NAME, load_into_encoder
+
+        if self.config.encoder_weights != WEIGHTS_NAME:
+            raise ValueError(
+                f"no offline weights named {self.config.encoder_weights!r}; "
+                f"valid: {WEIGHTS_NAME!r} (for tu-efficientnet_lite0)"
+            )
+        return load_into_encoder(self.network.encoder.model)

@@ -15,7 +15,7 @@ from dfrec.models.patches import patch_means, patchify, unpatchify
 
 
 class TIRMOutput(NamedTuple):
-    target: torch.Tensor  # (B, 3, H, W): kept input patches + predicted masked patches
+    target: torch.Tensor  # (B, 3, H, W): input with the masked patches' prediction put in
     predicted_patches: torch.Tensor  # (B, n, p*p*3) in [0, 1]: prediction for every patch
     masked: torch.Tensor  # (B, n) bool: which patches were masked (the patch loss covers these)
 
@@ -33,6 +33,7 @@ class TIRM(nn.Module):
         super().__init__()
         geometry, tirm = config.geometry, config.tirm
         self.geometry = geometry
+        self.composite = tirm.composite
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
         )
@@ -99,7 +100,10 @@ class TIRM(nn.Module):
             torch.cat([visible, identity], dim=-1), selection.restore_index
         )
         input_patches = patchify(image, patch_size)
-        merged = torch.where(selection.masked.unsqueeze(-1), predicted, input_patches)
+        weight = selection.masked.unsqueeze(-1).to(image.dtype)  # (B, n, 1)
+        if self.composite == "mask":  # m_s per pixel, repeated for the 3 channels of a pixel
+            weight = weight * patchify(mask.detach(), patch_size).repeat_interleave(3, dim=-1)
+        merged = input_patches + weight * (predicted - input_patches)
         return TIRMOutput(
             unpatchify(merged, patch_size, self.geometry.grid_size), predicted, selection.masked
         )

@@ -32,6 +32,10 @@ class RunConfig:
     # Weights to start from when out_dir holds no training state (fine-tuning); the step count
     # continues from the checkpoint's, the optimizer starts afresh.
     init_from: Path | None = None
+    # Unlabelled face crops (e.g. ../shared/data/utkface) whose inner faces are pasted as
+    # sources; they are never targets, so every target keeps a real photo's context.
+    source_only_root: Path | None = None
+    augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,3 +64,11 @@ class TrainConfig(RunConfig):
     weight_decay: float = 1e-5
     perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
     patch_weight: float = 0.5  # lambda_3 of the paper; see README for the CPU run's value
+    stage: str = "full"  # "pretrain": each network on its own cheap task; "full": the paper's
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, got {self.stage!r}")
+
+
+STAGES = ("pretrain", "full")

@@ -15,6 +15,7 @@ from dfrec.registry import create_config
 from dfrec.training import distributed
 from dfrec.training.config import TrainConfig
 from dfrec.training.figures import save_recovery_grid
+from dfrec.training.pretrain import Pretraining
 from dfrec.training.runner import load_training_data, run_training
 
 
@@ -69,27 +70,41 @@ def train(config: TrainConfig) -> Path:
     model_config = create_config(config.variant)
     geometry = model_config.geometry
     data = load_training_data(config, geometry.image_size, placement)
-    model = DFREC(model_config).to(placement.device)
+    model = DFREC(model_config)
+    model.ism.load_encoder_weights()  # replaced below when resuming or fine-tuning
+    model = model.to(placement.device)
+    if config.stage == "pretrain":
+        trained: torch.nn.Module = Pretraining(model)
+
+        def compute_terms(wrapped, batch):
+            return wrapped(batch)
+    else:
+        trained = model
+        loss_config = LossConfig(
+            perceptual_size=config.perceptual_size, patch_weight=config.patch_weight
+        )
+        loss = DFRECLoss(loss_config).to(placement.device)
+
+        def compute_terms(wrapped, batch):
+            return compute_losses(wrapped, loss, batch, geometry.patch_size, geometry.num_patches)[
+                0
+            ]
+
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        trained.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    loss_config = LossConfig(
-        perceptual_size=config.perceptual_size, patch_weight=config.patch_weight
-    )
-    loss = DFRECLoss(loss_config).to(placement.device)
     checkpoint_path = run_training(
         config,
         placement,
-        model,
+        trained,
         optimizer,
         data.dataset,
-        compute_terms=lambda trained, batch: compute_losses(
-            trained, loss, batch, geometry.patch_size, geometry.num_patches
-        )[0],
+        compute_terms=compute_terms,
         save_preview=lambda path: save_preview(model, data.preview, path, geometry.num_patches),
         save_model=lambda path, metadata: save_checkpoint(model, path, metadata),
         checkpoint_path=config.out_dir / f"dfrec-{config.variant}.pt",
         checkpoint_format=FORMAT,
+        init_module=model,
     )
     distributed.teardown(placement)
     return checkpoint_path

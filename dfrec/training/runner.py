@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
@@ -53,8 +54,19 @@ def load_training_data(
     split next to the run."""
     faces = AlignedFaces.load(prepare_cache(config.data_root, image_size))
     split = folder_split(config.data_root, config.test_fraction, config.split_seed)
+    source_only: tuple[str, ...] = ()
+    if config.source_only_root is not None:
+        extra = AlignedFaces.load(prepare_cache(config.source_only_root, image_size))
+        faces = AlignedFaces.concatenate(faces, extra)
+        source_only = tuple(np.unique(extra.identities).tolist())
     dataset = SyntheticForgeries(
-        faces, split.train, config.items_per_epoch, mix=config.mix, seed=config.seed
+        faces,
+        split.train,
+        config.items_per_epoch,
+        mix=config.mix,
+        seed=config.seed,
+        source_only=source_only,
+        augment=config.augment,
     )
     preview_set = SyntheticForgeries(faces, split.test, PREVIEW_ROWS, seed=config.seed + 1)
     preview = to_device(
@@ -101,10 +113,15 @@ def finite_values(terms: dict[str, torch.Tensor], step: int) -> dict[str, float]
 
 
 def initial_state(
-    config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimizer, checkpoint_format: str
+    config: RunConfig,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    checkpoint_format: str,
+    init_module: nn.Module | None = None,
 ) -> TrainingState:
     """Resume from out_dir's training state; else start from config.init_from's weights (at that
-    checkpoint's step, fresh optimizer); else from scratch."""
+    checkpoint's step, fresh optimizer) loaded into init_module (default: model); else from
+    scratch."""
     state_path = config.out_dir / STATE_FILE
     if state_path.is_file():
         return load_state(state_path, model, optimizer)
@@ -116,7 +133,7 @@ def initial_state(
             f"{config.init_from} holds variant {payload['variant']!r}, the run trains "
             f"{config.variant!r}"
         )
-    model.load_state_dict(payload["state_dict"], strict=True)  # float16 copies cast to float32
+    (init_module or model).load_state_dict(payload["state_dict"], strict=True)  # fp16 -> fp32
     return TrainingState(step=int(payload["metadata"].get("step", 0)))
 
 
@@ -131,16 +148,18 @@ def run_training(
     save_model: Callable[[Path, dict], Path],
     checkpoint_path: Path,
     checkpoint_format: str,
+    init_module: nn.Module | None = None,
 ) -> Path:
     """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
 
     compute_terms(trained, batch) -> named scalar losses including "total" (trained is `model`,
     wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
     metadata) writes the model checkpoint; checkpoint_format is the format config.init_from
-    must have.
+    must have; init_module is the part of `model` that config.init_from's weights fit (default:
+    model itself).
     """
     state_path = config.out_dir / STATE_FILE
-    state = initial_state(config, model, optimizer, checkpoint_format)
+    state = initial_state(config, model, optimizer, checkpoint_format, init_module)
     trained = DistributedDataParallel(model) if placement.world_size > 1 else model
     progress = tqdm(
         total=config.steps,

@@ -1,0 +1,66 @@
+"""Training augmentations: the degradations the robustness rows test (blur, JPEG, noise) on the
+input only, and a colour jitter applied alike to input, source and target (what the network
+must undo is the forgery, not the camera).
+
+Images are (3, S, S) float32 in [0, 1]; randomness only from the generator.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
+JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
+BLUR_KERNELS = (3, 5, 7)
+JPEG_QUALITY = (50, 99)
+NOISE_VARIANCE = (10.0, 50.0)  # on 0-255 pixels
+BRIGHTNESS, CONTRAST, SATURATION = 0.1, 0.15, 0.15  # jitter half-ranges
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(image.transpose(1, 2, 0) * 255.0), 0, 255).astype(np.uint8)
+
+
+def _from_uint8(pixels: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1), dtype=np.float32) / np.float32(255)
+
+
+def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """With DEGRADE_PROBABILITY, one of Gaussian blur (kernel 3-7), JPEG (quality 50-99) or
+    Gaussian noise (variance 10-50), at a random level. (3, S, S) -> (3, S, S)."""
+    if rng.random() >= DEGRADE_PROBABILITY:
+        return image
+    pixels = _to_uint8(image)
+    kind = int(rng.integers(3))
+    if kind == 0:
+        kernel = int(rng.choice(BLUR_KERNELS))
+        pixels = cv2.GaussianBlur(pixels, (kernel, kernel), 0)
+    elif kind == 1:
+        quality = int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
+        ok, encoded = cv2.imencode(".jpg", pixels[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        pixels = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
+    else:
+        sigma = np.sqrt(rng.uniform(*NOISE_VARIANCE))
+        noisy = pixels.astype(np.float64) + rng.normal(0.0, sigma, pixels.shape)
+        pixels = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+    return _from_uint8(pixels)
+
+
+def colour_jitter(images: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """With JITTER_PROBABILITY, one random brightness / contrast / saturation change applied to
+    every image of the list. [(3, S, S)] -> [(3, S, S)]."""
+    if rng.random() >= JITTER_PROBABILITY:
+        return images
+    brightness = 1.0 + rng.uniform(-BRIGHTNESS, BRIGHTNESS)
+    contrast = 1.0 + rng.uniform(-CONTRAST, CONTRAST)
+    saturation = 1.0 + rng.uniform(-SATURATION, SATURATION)
+    jittered = []
+    for image in images:
+        grey = image.mean(axis=0, keepdims=True)
+        out = grey + (image - grey) * saturation
+        out = (out - out.mean()) * contrast + out.mean()
+        jittered.append(np.clip(out * brightness, 0.0, 1.0).astype(np.float32))
+    return jittered

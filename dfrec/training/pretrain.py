@@ -1,0 +1,75 @@
+"""The pretraining stage: each network learns its own task cheaply, without FaceNet or VGG, so
+that the full DFREC stage starts from networks that already segment, rebuild and inpaint.
+
+- ISM: BCE + soft Dice of m_s against the known blend mask, BCE of the real/fake logit, on the
+  forgeries (its encoder starts from ImageNet weights when the config names them).
+- TIRM: a masked autoencoder on real faces only (the true target photo of every sample, never a
+  forgery): half the rows masked at random, half with the inner face hidden (face-region
+  masking through Algorithm 1), f_t all zeros; MSE on the masked patches.
+- SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
+  on a pristine face this is exactly its job.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dfrec.losses import mask_loss, masked_patch_loss, real_fake_loss
+from dfrec.models.dfrec import DFREC
+from dfrec.models.patches import patchify
+from dfrec.noise import NOISE_HIGH
+
+
+def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.Tensor:
+    """1 - soft Dice over each image, averaged; an image with an empty true mask scores by its
+    predicted area. (B, 1, H, W) logits, [0, 1] -> scalar."""
+    predicted = torch.sigmoid(mask_logits).flatten(1)
+    true = true_mask.flatten(1)
+    overlap = (predicted * true).sum(dim=1)
+    total = predicted.sum(dim=1) + true.sum(dim=1)
+    return (1.0 - (2.0 * overlap + 1.0) / (total + 1.0)).mean()
+
+
+def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
+    """The m_s each MAE row is masked with: the face region for even rows, nothing (random
+    masking through Algorithm 1's noise) for odd rows. (B, 1, H, W) -> (B, 1, H, W)."""
+    keep = torch.zeros(face_region.shape[0], 1, 1, 1, device=face_region.device)
+    keep[::2] = 1.0
+    return face_region * keep
+
+
+class Pretraining(nn.Module):
+    """DFREC's networks, each on its pretraining task; forward returns the loss terms (so that
+    DistributedDataParallel sees one forward over every trained parameter)."""
+
+    def __init__(self, network: DFREC) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """batch: the dataset's tensors -> every pretraining term and their sum "total"."""
+        return pretraining_losses(self.network, batch)
+
+
+def pretraining_losses(model: DFREC, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Every pretraining term and their sum "total"."""
+    geometry = model.config.geometry
+    fake, target, region = batch["fake"], batch["target"], batch["face_region"]
+    segmentation = model.ism(fake)
+    noise = torch.rand(target.shape[0], geometry.num_patches, device=target.device) * NOISE_HIGH
+    sirm = model.sirm(target * region)
+    blank_identity = torch.zeros_like(sirm.target_identity)
+    tirm = model.tirm(target, pretraining_masks(region), blank_identity, noise)
+    terms = {
+        "mask": mask_loss(segmentation.mask_logits, batch["mask"]),
+        "dice": soft_dice_loss(segmentation.mask_logits, batch["mask"]),
+        "real_fake": real_fake_loss(segmentation.fake_logit, batch["is_fake"]),
+        "mae_patch": masked_patch_loss(
+            tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
+        ),
+        "source_rebuild": F.l1_loss(sirm.source, target),
+    }
+    terms["total"] = sum(terms.values())
+    return terms

@@ -1,0 +1,52 @@
+"""The pretraining stage (ISM segmentation, MAE on real faces, SIRM rebuild): masks per row,
+the Dice term, and one step on the tiny variant that writes a loadable checkpoint."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import torch
+
+from dfrec.checkpoint import load_checkpoint
+from dfrec.training.config import TrainConfig
+from dfrec.training.loop import train
+from dfrec.training.pretrain import pretraining_masks, soft_dice_loss
+
+PRETRAINING_TERMS = {"mask", "dice", "real_fake", "mae_patch", "source_rebuild", "total"}
+
+
+def test_even_rows_hide_the_face_odd_rows_mask_at_random():
+    region = torch.ones(4, 1, 8, 8)
+    masks = pretraining_masks(region)
+    assert masks[0::2].eq(1).all() and masks[1::2].eq(0).all()
+
+
+def test_soft_dice_is_low_for_the_true_mask_and_high_for_its_complement():
+    true = torch.zeros(2, 1, 8, 8)
+    true[..., :4, :] = 1.0
+    right = soft_dice_loss((true * 2 - 1) * 20, true)
+    wrong = soft_dice_loss((1 - true * 2) * 20, true)
+    assert right < 0.01 and wrong > 0.9
+
+
+def test_the_stage_is_checked():
+    with pytest.raises(ValueError, match="stage must be one of"):
+        TrainConfig(stage="warmup")
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_one_pretraining_step_on_tiny_then_a_full_stage_starts_from_it(
+    smallest_run: dict, tmp_path: Path
+) -> None:
+    pretrained = train(TrainConfig(variant="tiny", stage="pretrain", **smallest_run))
+    model, metadata = load_checkpoint(pretrained)
+    assert metadata["step"] == 1 and metadata["train_config"]["stage"] == "pretrain"
+    assert all(torch.isfinite(parameter).all() for parameter in model.parameters())
+    state = torch.load(tmp_path / "run" / "train_state.pt", weights_only=False)
+    assert set(state["history"][0]) == PRETRAINING_TERMS | {"step"}
+
+    full = TrainConfig(variant="tiny", **smallest_run | {"steps": 2}, init_from=pretrained)
+    full = dataclasses.replace(full, out_dir=tmp_path / "full")
+    _, metadata = load_checkpoint(train(full))
+    assert metadata["step"] == 2 and metadata["train_config"]["stage"] == "full"
