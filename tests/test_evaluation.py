@@ -97,7 +97,14 @@ def test_evaluation_writes_table_json_and_grid(evaluation):
     assert "dfrec evaluate --samples 4 (test)" in markdown and "N = 4" in markdown
     for header in ("IDSIM tgt", "IDSIM src", "dlib cos tgt", "dlib verified src", "FID tgt"):
         assert header in markdown
-    for header in ("PSNR tgt", "SSIM tgt", "Acc_id", "AUC"):
+    for header in ("PSNR tgt", "SSIM tgt", "Acc_id", "AUC", "mask IoU", "mask area pristine"):
+        assert header in markdown
+    for header in (
+        "top-1 tgt (dlib)",
+        "top-5 src (dlib)",
+        "top-1 tgt (FaceNet)",
+        "IDSIM tgt tight",
+    ):
         assert header in markdown
     assert "## Summary, clean inputs" in markdown and "| swap | DFREC |" in markdown
     for synthesizer in ("swap", "blend"):
@@ -122,25 +129,31 @@ def test_evaluation_numbers_are_finite_and_in_range(evaluation):
             assert row[f"{part}_psnr"] > 0.0 and math.isfinite(row[f"{part}_psnr"])
             assert -1.0 <= row[f"{part}_ssim"] <= 1.0
             assert row[f"{part}_fid"] is None
+            assert -1.0 <= row[f"{part}_idsim_tight"] <= 1.0
+            assert 0.0 <= row[f"{part}_facenet_top1"] <= row[f"{part}_facenet_top5"] <= 1.0
             if clean:
                 assert -1.0 <= row[f"{part}_judge_cosine"] <= 1.0
                 assert 0.0 <= row[f"{part}_judge_verified"] <= 1.0
+                assert 0.0 <= row[f"{part}_judge_top1"] <= row[f"{part}_judge_top5"] <= 1.0
             else:
                 assert row[f"{part}_judge_cosine"] is None
+                assert row[f"{part}_judge_top1"] is None
         assert 0.0 <= row["acc_id"] <= 1.0
         if row["method"] == "DFREC":
             assert 0.0 <= row["auc"] <= 1.0
+            assert 0.0 <= row["mask_iou"] <= 1.0 and 0.0 <= row["mask_area_pristine"] <= 1.0
         else:
+            assert "mask_iou" not in row
             assert row["auc"] is None
             assert row["acc_id"] == 0.5  # the input itself: cosine 1, every input called real
 
 
 def test_none_row_equals_the_metric_computed_directly(evaluation):
-    from dfrec.evaluation.samples import load_test_sets
+    from dfrec.evaluation.samples import load_test_data
     from dfrec.metrics import identity_similarity
 
     options, result = evaluation
-    sets = load_test_sets(options.data_root, 64, SAMPLES, progress=False)
+    sets = load_test_data(options.data_root, 64, SAMPLES, progress=False).sets
     for synthesizer in ("swap", "blend"):
         (row,) = [
             r

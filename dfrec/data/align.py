@@ -9,8 +9,6 @@ import functools
 from dataclasses import dataclass
 
 import cv2
-import dlib
-import face_recognition_models
 import numpy as np
 
 # Canonical 5-point template in units of the crop side. Measured as the mean (mirror-symmetrised)
@@ -41,12 +39,17 @@ class AlignedFace:
 
 
 @functools.cache
-def _detector() -> dlib.fhog_object_detector:
+def _detector():  # dlib loads on first use: training on an aligned cache needs no dlib
+    import dlib
+
     return dlib.get_frontal_face_detector()
 
 
 @functools.cache
-def _predictor(num_points: int) -> dlib.shape_predictor:
+def _predictor(num_points: int):
+    import dlib
+    import face_recognition_models
+
     if num_points == 5:
         path = face_recognition_models.pose_predictor_five_point_model_location()
     elif num_points == 68:
@@ -56,7 +59,9 @@ def _predictor(num_points: int) -> dlib.shape_predictor:
     return dlib.shape_predictor(path)
 
 
-def _rectangle(box: tuple[int, int, int, int]) -> dlib.rectangle:
+def _rectangle(box: tuple[int, int, int, int]):
+    import dlib
+
     return dlib.rectangle(*box)
 
 

@@ -15,16 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from dfrec.data.align import FACE_BOX_FRACTION
+from dfrec.data.face_box import tight_crop
 
-
-def tight_crop(images: torch.Tensor) -> torch.Tensor:
-    """The face box of aligned crops (the central FACE_BOX_FRACTION of each side): no hair, no
-    background. (B, C, S, S) -> (B, C, s, s) with s = round(S * FACE_BOX_FRACTION)."""
-    size = images.shape[-1]
-    side = round(size * FACE_BOX_FRACTION)
-    start = (size - side) // 2
-    return images[..., start : start + side, start : start + side]
+__all__ = ["Gallery", "identity_ranks", "mask_area", "mask_iou", "tight_crop", "top_k_rate"]
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,9 @@ def _repeat(count: int, channels: int, branches, scale: float, scope: str, name:
 class FaceNet(nn.Module):
     """InceptionResnetV1. (B, 3, H, W) RGB in [0, 1] -> FaceNetOutput.
 
-    Any H, W is resized to 160 x 160 (bilinear, antialiased when shrinking). Build it with
-    `load_facenet()`; a bare `FaceNet()` has random weights.
+    Any H, W is resized to input_size x input_size (default 160, the graph's; bilinear,
+    antialiased when shrinking). Build it with `load_facenet()`; a bare `FaceNet()` has random
+    weights.
     """
 
     def __init__(self):
@@ -92,8 +93,8 @@ class FaceNet(nn.Module):
         # Bottleneck linear layer with the graph's inference batch norm folded in.
         self.last_bn = nn.Linear(1792, EMBEDDING_SIZE)
 
-    def forward(self, images: torch.Tensor) -> FaceNetOutput:
-        x = prewhiten(_resize(images, INPUT_SIZE))
+    def forward(self, images: torch.Tensor, input_size: int = INPUT_SIZE) -> FaceNetOutput:
+        x = prewhiten(_resize(images, input_size))
         x = self.stem_after_pool(self.stem_pool(self.stem(x)))
         mixed_6a = self.mixed_6a(self.repeat_1(x))
         repeat_3 = self.repeat_3(self.mixed_7a(self.repeat_2(mixed_6a)))

@@ -98,6 +98,7 @@ def batches_from(
             shuffle=False,
             num_workers=config.num_workers,
             persistent_workers=False,
+            pin_memory=placement.device.type == "cuda",
         )
         for batch in loader:
             yield batch
@@ -175,7 +176,8 @@ def run_training(
     for batch in batches_from(dataset, config, state.step, placement):
         if state.step >= config.steps:
             break
-        terms = compute_terms(trained, to_device(batch, placement.device))
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=placement.device.type == "cuda"):
+            terms = compute_terms(trained, to_device(batch, placement.device))
         values = finite_values(terms, state.step)
         optimizer.zero_grad(set_to_none=True)
         terms["total"].backward()

@@ -1,0 +1,75 @@
+"""Cost of one full-stage DFREC training step on this CPU: the paper's identity loss (loose
+crop at FaceNet's 160 px, one FaceNet call per face kind) against this project's (tight face
+crop at 112 px, recovered faces in one call, true faces in another), same batch, same model.
+
+    python bench/train_step.py [--batch-size 8] [--repeats 5]
+
+The two settings alternate step by step in one process, so machine noise hits both alike; the
+ratio of medians is the number to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from dfrec.losses import DFRECLoss, LossConfig
+from dfrec.models.dfrec import DFREC
+from dfrec.registry import create_config
+from dfrec.training.loop import compute_losses
+
+SETTINGS = {
+    "paper identity loss (loose, 160 px)": LossConfig(
+        perceptual_size=64, identity_crop="loose", identity_size=160
+    ),
+    "tight face crop, 112 px": LossConfig(perceptual_size=64),
+}
+
+
+def random_batch(batch_size: int, image_size: int) -> dict[str, torch.Tensor]:
+    shape = (batch_size, 3, image_size, image_size)
+    return {
+        "fake": torch.rand(shape),
+        "source": torch.rand(shape),
+        "target": torch.rand(shape),
+        "mask": torch.rand(batch_size, 1, image_size, image_size),
+        "is_fake": torch.ones(batch_size),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    config = create_config("small")
+    geometry = config.geometry
+    model = DFREC(config).train()
+    losses = {name: DFRECLoss(loss_config) for name, loss_config in SETTINGS.items()}
+    batch = random_batch(args.batch_size, geometry.image_size)
+    seconds: dict[str, list[float]] = {name: [] for name in SETTINGS}
+    for repeat in range(args.repeats + 1):  # the first round warms up
+        for name, loss in losses.items():
+            start = time.perf_counter()
+            terms, _ = compute_losses(model, loss, batch, geometry.patch_size, geometry.num_patches)
+            terms["total"].backward()
+            model.zero_grad(set_to_none=True)
+            if repeat:
+                seconds[name].append(time.perf_counter() - start)
+    print(
+        f"small, batch {args.batch_size}, torch threads {torch.get_num_threads()}, "
+        f"median of {args.repeats} alternating steps"
+    )
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    for name, median in medians.items():
+        print(f"{name:40s} {median:7.2f} s / step")
+    first, second = medians.values()
+    print(f"ratio paper / this project: {first / second:.2f}")
+
+
+if __name__ == "__main__":
+    main()
