@@ -165,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     cross.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
 
+    ablation = commands.add_parser("ablation", help="one table from several evaluations' JSON")
+    ablation.add_argument("runs", nargs="+", help='"name=path/to/results.json", in recipe order')
+    ablation.add_argument(
+        "--out", type=Path, default=PROJECT_ROOT / "docs" / "eval" / "ablation.md"
+    )
+
     triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
     triton_commands = triton.add_subparsers(dest="triton_command", required=True)
     serve = triton_commands.add_parser("serve", help="start Triton, wait for the ensemble, block")
@@ -232,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         seconds = run_evaluation(options)["seconds"]
         print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
+    elif args.command == "ablation":
+        from dfrec.evaluation.ablation import write_ablation
+
+        runs = dict(item.rsplit("=", 1) for item in args.runs)
+        print(
+            write_ablation(
+                {name: Path(file) for name, file in runs.items()}, args.out, command_line(argv)
+            )
+        )
     elif args.command == "cross-forgery":
         from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 
