@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from client.sync_client import DfrecClient
-from dfrec.evidence import DEVELOPMENT_KEY, signed_with_development_key, verify
+from dfrec_contract.evidence import DEVELOPMENT_KEY, signed_with_development_key, verify
 
 DEFAULT_URL = "http://localhost:8080"
 

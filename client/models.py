@@ -1,12 +1,10 @@
 """Typed views of the API's answers. Unknown fields are ignored, so newer servers still parse."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-JobStatus = Literal["queued", "running", "succeeded", "failed", "not_applicable"]
-FINISHED_STATUSES = ("succeeded", "failed", "not_applicable")
+from dfrec_contract.status import JobStatus
 
 
 class ApiModel(BaseModel):
@@ -79,4 +77,4 @@ class Job(ApiModel):
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
+        return self.status.is_terminal

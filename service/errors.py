@@ -32,7 +32,8 @@ HTTP errors (returned by the API):
 | 503    | redis_unavailable       | the job store / broker cannot be reached                    |
 | 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
 
-Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see `JobErrorCode`.
+Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see
+`dfrec_contract.errors.JobErrorCode`.
 """
 
 from enum import StrEnum

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from dfrec_contract.record import InputFacts
 from service.errors import ApiError, ErrorCode
 from service.image_budget import (
     DecodeBudget,
@@ -20,7 +21,6 @@ from service.image_budget import (
     reduce_jpeg_decoding,
 )
 from service.image_convert import orientation, reduced_rgb, upright
-from service.jobstore import InputFacts
 
 logger = logging.getLogger(__name__)
 

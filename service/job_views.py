@@ -1,8 +1,9 @@
 """Turn a stored job record into the response body, with links under the caller's prefix."""
 
+import dataclasses
 from datetime import UTC, datetime
 
-from service.jobstore import JobRecord
+from dfrec_contract.record import JobRecord
 from service.schemas import (
     ArtifactResponse,
     ErrorDetail,
@@ -39,10 +40,12 @@ def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
     result = None
     if record.result is not None:
         artifacts = {
-            name: ArtifactResponse(url=artifact_path(api_prefix, record.id, name), **facts)
-            for name, facts in record.result["artifacts"].items()
+            name: ArtifactResponse(
+                url=artifact_path(api_prefix, record.id, name), **facts.model_dump()
+            )
+            for name, facts in record.result.artifacts.items()
         }
-        result = ResultResponse(**{**record.result, "artifacts": artifacts})
+        result = ResultResponse(**{**record.result.model_dump(), "artifacts": artifacts})
     return JobResponse(
         id=record.id,
         status=record.status,
@@ -52,9 +55,9 @@ def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
         finished_at=_time(record.finished_at),
         deadline_at=_time(record.deadline_at),
         attempts=record.attempts,
-        input=InputResponse(**record.input.__dict__),
+        input=InputResponse(**dataclasses.asdict(record.input)),
         error=(
-            ErrorDetail(**record.error.__dict__, request_id=record.request_id)
+            ErrorDetail(**dataclasses.asdict(record.error), request_id=record.request_id)
             if record.error
             else None
         ),

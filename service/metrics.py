@@ -8,7 +8,7 @@ from prometheus_client.registry import Collector
 from redis import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.jobstore import JobStore
+from dfrec_contract.jobstore import JobStore
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -35,10 +35,13 @@ class ApiMetrics:
         )
         self.jobs_failed = Counter(
             "dfrec_jobs_failed_total",
-            "Jobs that ended failed, by error code (the API records deadline timeouts)",
+            "Jobs that ended failed, by error code (the API records jobs it could not enqueue)",
             ["code"],
             registry=self.registry,
         )
+
+    def count_failure(self, code: str) -> None:
+        self.jobs_failed.labels(code=code).inc()
 
     def watch_queue(self, store: JobStore, broker_queue_key: str) -> None:
         self.registry.register(QueueDepthCollector(store, broker_queue_key))

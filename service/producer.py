@@ -2,19 +2,10 @@
 
 from celery import Celery
 
+from dfrec_contract.broker import RECOVER_TASK_NAME, broker_transport_options
 from service.config import ServiceSettings
-from service.contract import RECOVER_TASK_NAME
 
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2}
-
-
-def broker_transport_options(key_prefix: str, socket_timeout_seconds: float) -> dict:
-    """Options the API's producer and the worker's consumer must agree on."""
-    return {
-        "global_keyprefix": key_prefix,
-        "socket_timeout": socket_timeout_seconds,
-        "socket_connect_timeout": socket_timeout_seconds,
-    }
 
 
 def create_producer(settings: ServiceSettings) -> Celery:

@@ -1,11 +1,11 @@
 """Response bodies of the API (the request is a multipart upload, described in the router)."""
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.contract import JobStage, JobStatus, NotApplicableReason
+from dfrec_contract.result import ArtifactFacts, JobResult
+from dfrec_contract.status import JobStage, JobStatus
 
 
 class ErrorDetail(BaseModel):
@@ -28,51 +28,16 @@ class InputResponse(BaseModel):
     size_bytes: int
 
 
-class ArtifactResponse(BaseModel):
+class ArtifactResponse(ArtifactFacts):
     url: str
-    media_type: str
-    sha256: str
-    width: int
-    height: int
 
 
-class ModelResponse(BaseModel):
-    name: str
-    version: str
-    version_label: str
-    variant: str
+class ResultResponse(JobResult):
+    """The stored result (dfrec_contract.result) with each artifact's URL."""
 
-
-class FaceResponse(BaseModel):
-    index: int = Field(description="0 is the largest face; faces are ordered by box area")
-    status: JobStatus = Field(description="succeeded, or not_applicable (see reason)")
-    reason: NotApplicableReason | None
-    box: list[int] = Field(description="left, top, right, bottom in photo pixels")
-    landmarks: list[list[float]] = Field(description="5 points (x, y): eyes' corners, nose")
-    detection_score: float
-    fake_probability: float | None = Field(None, ge=0.0, le=1.0)
-    artifacts: dict[str, str] = Field(
-        description="kind (crop, mask, source, target) -> name of an entry of result.artifacts"
-    )
-
-
-class ResultResponse(BaseModel):
-    fake_probability: float | None = Field(
-        ge=0.0, le=1.0, description="the most suspicious face's; null when no face was processed"
-    )
-    reason: NotApplicableReason | None = Field(
-        None, description="why the job is not_applicable: no_face or face_too_small"
-    )
-    faces_detected: int = Field(description="faces found; at most DFREC_MAX_FACES are reported")
-    faces: list[FaceResponse]
-    model: ModelResponse
     artifacts: dict[str, ArtifactResponse] = Field(
-        description="by name: face{i}_{crop,mask,source,target} per processed face; mask, "
-        "source, target of the largest processed face; context_target and context_source, "
-        "the photo with the recovered faces pasted back"
+        description=JobResult.model_fields["artifacts"].description
     )
-    image_size: int = Field(description="side in pixels of the square the model worked on")
-    timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")
 
 
 class JobResponse(BaseModel):
@@ -97,4 +62,4 @@ class HealthResponse(BaseModel):
 
 class ReadinessResponse(BaseModel):
     ready: bool
-    checks: dict[str, Any] = Field(description="per dependency: true, or why it is not ready")
+    checks: dict[str, str] = Field(description='per dependency: "ok", or why it is not ready')

@@ -7,9 +7,10 @@ import httpx
 from celery import Celery
 from redis import Redis
 
+from dfrec_contract.broker import broker_queue_key
+from dfrec_contract.jobstore import JobStore
 from service.config import ServiceSettings
 from service.image_budget import DecodeBudget
-from service.jobstore import JobStore
 from service.metrics import ApiMetrics
 from service.producer import create_producer
 
@@ -45,8 +46,10 @@ class ServiceState:
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
-        store = JobStore(redis, settings.redis_key_prefix, settings.job_ttl_seconds)
-        metrics.watch_queue(store, broker_queue_key=settings.redis_key_prefix + settings.queue_name)
+        store = JobStore(
+            redis, settings.redis_key_prefix, settings.job_ttl_seconds, metrics.count_failure
+        )
+        metrics.watch_queue(store, broker_queue_key(settings.redis_key_prefix, settings.queue_name))
         return cls(
             settings=settings,
             redis=redis,

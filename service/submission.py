@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from redis import RedisError
 
-from service.contract import JobErrorCode, JobStatus
+from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.record import JobRecord
 from service.errors import ApiError, ErrorCode
 from service.images import NormalizedImage, normalize_image
-from service.jobstore import JobError, JobRecord
 from service.producer import enqueue_recovery
 from service.state import ServiceState
 
@@ -73,11 +73,8 @@ def submit_job(state: ServiceState, upload: bytes, request_id: str) -> JobRecord
         enqueue_recovery(state.producer, job_id, state.settings.queue_name)
     except Exception as error:  # kombu raises several unrelated types when the broker is down
         with contextlib.suppress(RedisError):
-            state.store.finish(
-                job_id,
-                JobStatus.FAILED,
-                time.time(),
-                error=JobError(JobErrorCode.INTERNAL_ERROR.value, ENQUEUE_FAILED_MESSAGE),
+            state.store.fail(
+                job_id, JobErrorCode.INTERNAL_ERROR, ENQUEUE_FAILED_MESSAGE, time.time()
             )
         raise redis_unavailable() from error
     state.metrics.jobs_submitted.inc()

@@ -11,7 +11,7 @@ import pytest
 from photos import group_photo, jpeg_bytes
 from service_stack import EVIDENCE_KEY
 
-from dfrec.evidence import verify
+from dfrec_contract.evidence import verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.slow, pytest.mark.data]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from client.cli import main as client_main
-from dfrec.evidence import key_id, sign, verify
+from dfrec_contract.evidence import key_id, sign, verify
 
 KEY = b"a-test-key-of-enough-length-0123456789"
 
@@ -69,7 +69,7 @@ def test_development_signatures_are_named_and_refused_unless_allowed(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     """A forger holding the public development key signs a manifest: verify says so."""
-    from dfrec.evidence import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
+    from dfrec_contract.evidence import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
 
     dev_key = DEVELOPMENT_KEY.encode()
     forged = sign({"job_id": "x", "fake_probability": 0.01}, dev_key)

@@ -15,7 +15,7 @@ from PIL import Image
 from service_stack import EVIDENCE_KEY
 
 from client import AsyncDfrecClient, DfrecClient
-from dfrec.evidence import verify
+from dfrec_contract.evidence import verify
 
 pytestmark = [pytest.mark.service, pytest.mark.slow, pytest.mark.data]
 

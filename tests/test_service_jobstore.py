@@ -7,11 +7,22 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from service.contract import JobStage, JobStatus
-from service.jobstore import InputFacts, JobError, JobStore
+from dfrec_contract.jobstore import JobStore
+from dfrec_contract.record import InputFacts, JobError
+from dfrec_contract.result import JobResult, ModelFacts
+from dfrec_contract.status import JobStage, JobStatus
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 FACTS = InputFacts(sha256="0" * 64, format="PNG", width=4, height=3, size_bytes=10)
+RESULT = JobResult(
+    fake_probability=0.5,
+    faces_detected=0,
+    faces=[],
+    model=ModelFacts(name="dfrec", version="1", version_label="tiny-0", variant="tiny"),
+    artifacts={},
+    image_size=64,
+    timings_ms={},
+)
 
 
 @pytest.fixture
@@ -58,7 +69,7 @@ def test_start_counts_attempts_and_keeps_first_start_time(store: JobStore) -> No
 def test_finish_happens_once(store: JobStore) -> None:
     job_id = new_job(store)
     store.start(job_id, JobStage.PREPROCESS, 1001.0)
-    assert store.finish(job_id, JobStatus.SUCCEEDED, 1002.0, result={"fake_probability": 0.5})
+    assert store.finish(job_id, JobStatus.SUCCEEDED, 1002.0, result=RESULT)
     assert not store.finish(job_id, JobStatus.FAILED, 1003.0, error=JobError("timeout", "late"))
     assert not store.start(job_id, JobStage.PREPROCESS, 1004.0)
     assert not store.set_stage(job_id, JobStage.INFER)

@@ -10,9 +10,9 @@ import pytest
 from photos import gradient_photo, group_photo
 from PIL import Image
 
-from dfrec.evidence import verify
-from service.contract import JobStatus
-from service.jobstore import InputFacts, JobRecord
+from dfrec_contract.evidence import verify
+from dfrec_contract.record import InputFacts, JobRecord
+from dfrec_contract.status import JobStatus
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo, EnsembleOutputs
 from worker.evidence import evidence_manifest, signed_evidence

@@ -2,13 +2,14 @@
 
 Configuration is read lazily from WorkerSettings when Celery first needs it, not at import.
 The pool is solo (see worker.metrics for why); run more worker processes to scale. Every
-message this process holds is leased (worker.lease) from receipt until its task has run.
+message this process holds is leased (worker.lease) from receipt until its task has run, and
+every worker sweeps the jobs past their deadline (dfrec_contract.jobstore.fail_overdue).
 """
 
 from celery import Celery
 from celery.signals import task_postrun, task_received, worker_init, worker_ready
 
-from service.producer import broker_transport_options
+from dfrec_contract.broker import broker_transport_options
 from worker.config import WorkerSettings
 from worker.context import current_context, worker_metrics, worker_settings
 
@@ -48,8 +49,9 @@ def serve_metrics(sender, **_) -> None:
 
 
 @worker_ready.connect
-def start_leases(sender, **_) -> None:
-    current_context().leases.start()
+def start_background(sender, **_) -> None:
+    for periodic in current_context().background:
+        periodic.start()
 
 
 @task_received.connect

@@ -1,6 +1,6 @@
 """The worker's settings: one object, read from `DFREC_*` environment variables.
 
-Shares the Redis address, key prefix and queue name with the API (same variable names).
+What the API reads too (Redis, key prefix, queue, TTL, model) is in dfrec_contract.settings.
 With `DFREC_ENV=production` it refuses the test hook, addresses left at their defaults or
 pointing at this machine, a guessable evidence key (by entropy; the development key above
 all) or a missing model repository. In every mode it refuses timings that would make the
@@ -8,31 +8,19 @@ broker deliver a job twice.
 """
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
 
-from dfrec.evidence import DEVELOPMENT_KEY
-from service.contract import JobStage
-from service.production import key_problems, local_address_problems
+from dfrec_contract.evidence import DEVELOPMENT_KEY
+from dfrec_contract.production import key_problems
+from dfrec_contract.settings import SharedSettings
+from dfrec_contract.status import JobStage
 
 
-class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DFREC_", extra="ignore")
-
-    env: Literal["development", "test", "production"] = "development"
-    redis_url: str = Field(
-        "redis://localhost:6379/0", validation_alias=AliasChoices("DFREC_REDIS_URL", "REDIS_URL")
-    )
-    redis_key_prefix: str = Field("dfrec:", min_length=1)
+class WorkerSettings(SharedSettings):
     redis_timeout_seconds: float = Field(5.0, gt=0)
-    queue_name: str = Field("recover", min_length=1)
-    job_ttl_seconds: int = Field(24 * 3600, gt=0)
-    """How long results (record and artifacts) stay in Redis after the job ends."""
 
     triton_grpc_url: str = "localhost:8001"
-    triton_model: str = "dfrec"
     triton_timeout_seconds: float = Field(10.0, gt=0)
     """Deadline of each call to Triton (the gRPC default is infinite)."""
     triton_max_retries: int = Field(5, ge=0)
@@ -46,6 +34,8 @@ class WorkerSettings(BaseSettings):
     worker's job is redelivered within about this long."""
     broker_restore_interval_seconds: int = Field(5, gt=0)
     """How often a worker looks for messages of dead workers past the visibility timeout."""
+    overdue_sweep_seconds: float = Field(5.0, gt=0)
+    """How often a worker fails the unfinished jobs past their deadline (`timeout`)."""
 
     detect_max_pixels: int = Field(2_000_000, ge=10_000)
     """Face detection runs on a copy of the photo of at most this many pixels; the upsampled
@@ -75,9 +65,11 @@ class WorkerSettings(BaseSettings):
     worker mid-job. Refused in production."""
     test_delay_stage: JobStage = JobStage.INFER
 
-    @model_validator(mode="after")
-    def refuse_unsafe_values(self) -> "WorkerSettings":
-        problems = []
+    def dependency_addresses(self) -> dict[str, str]:
+        return super().dependency_addresses() | {"triton_grpc_url": self.triton_grpc_url}
+
+    def unsafe_values(self) -> list[str]:
+        problems = super().unsafe_values()
         if self.triton_retry_backoff_max_seconds >= self.visibility_timeout_seconds:
             problems.append(
                 "DFREC_TRITON_RETRY_BACKOFF_MAX_SECONDS must be below "
@@ -88,23 +80,13 @@ class WorkerSettings(BaseSettings):
                 "DFREC_TRITON_TIMEOUT_SECONDS must be below DFREC_VISIBILITY_TIMEOUT_SECONDS"
             )
         if self.env == "production":
-            problems += [
-                f"DFREC_{name.upper()} must be set explicitly in production"
-                for name in ("redis_url", "triton_grpc_url")
-                if name not in self.model_fields_set
-            ]
-            problems += local_address_problems(
-                {"DFREC_REDIS_URL": self.redis_url, "DFREC_TRITON_GRPC_URL": self.triton_grpc_url}
-            )
             if self.test_stage_delay_seconds:
                 problems.append("DFREC_TEST_STAGE_DELAY_SECONDS is a test hook")
             key = self.evidence_key.get_secret_value()
             problems += key_problems("DFREC_EVIDENCE_KEY", key, (DEVELOPMENT_KEY,))
             if self.model_repository is None:
                 problems.append("DFREC_MODEL_REPOSITORY must be set in production (model hashes)")
-        if problems:
-            raise ValueError("unsafe worker settings: " + "; ".join(problems))
-        return self
+        return problems
 
     @property
     def lease_renew_seconds(self) -> float:

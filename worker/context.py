@@ -2,15 +2,17 @@
 
 import functools
 import os
+import time
 from dataclasses import dataclass
 
 from redis import Redis
 
-from service.jobstore import JobStore
+from dfrec_contract.jobstore import JobStore
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
 from worker.lease import MessageLeases
 from worker.metrics import WorkerMetrics
+from worker.periodic import Periodic
 
 
 @functools.cache
@@ -30,6 +32,8 @@ class WorkerContext:
     ensemble: EnsembleClient
     metrics: WorkerMetrics
     leases: MessageLeases
+    background: tuple[Periodic, ...]
+    """Started when the worker is ready: lease renewal and the sweep of overdue jobs."""
 
     @classmethod
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
@@ -38,14 +42,26 @@ class WorkerContext:
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
+        store = JobStore(
+            redis, settings.redis_key_prefix, settings.job_ttl_seconds, metrics.count_failure
+        )
+        leases = MessageLeases(redis, settings.redis_key_prefix)
         return cls(
             settings=settings,
-            store=JobStore(redis, settings.redis_key_prefix, settings.job_ttl_seconds),
+            store=store,
             ensemble=EnsembleClient(
                 settings.triton_grpc_url, settings.triton_model, settings.triton_timeout_seconds
             ),
             metrics=metrics,
-            leases=MessageLeases(redis, settings.redis_key_prefix, settings.lease_renew_seconds),
+            leases=leases,
+            background=(
+                Periodic("message-leases", leases.renew, settings.lease_renew_seconds),
+                Periodic(
+                    "overdue-sweep",
+                    lambda: store.fail_overdue(time.time()),
+                    settings.overdue_sweep_seconds,
+                ),
+            ),
         )
 
 

@@ -1,6 +1,6 @@
 """Why a job stopped, as exceptions carrying the job error code reported to the client."""
 
-from service.contract import JobErrorCode
+from dfrec_contract.errors import JobErrorCode
 
 
 class JobFailure(Exception):

@@ -1,4 +1,4 @@
-"""The signed evidence manifest of one job (format and signature: dfrec.evidence).
+"""The signed evidence manifest of one job (format and signature: dfrec_contract.evidence).
 
 Fields: format, job_id, status, reason, created_at, service {name, version}, input {sha256,
 size_bytes, format, width, height}, faces_detected, faces [per-face report], fake_probability,
@@ -7,8 +7,10 @@ model {name, version, version_label, variant, image_size, num_patches, export, f
 {file name: sha256, size_bytes, media_type}, timings_ms, signature.
 """
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from importlib.metadata import version
 from typing import Any
 
 import cv2
@@ -16,9 +18,8 @@ import dlib
 import numpy as np
 import PIL
 
-import dfrec
-from dfrec.evidence import FORMAT, sign
-from service.jobstore import JobRecord
+from dfrec_contract.evidence import FORMAT, sign
+from dfrec_contract.record import JobRecord
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo
 from worker.face_results import FaceOutcome
@@ -50,7 +51,7 @@ def pipeline_parameters(settings: WorkerSettings, info: EnsembleInfo, feather: i
         "image_size": info.image_size,
         "max_faces": settings.max_faces,
         "min_face_size": settings.min_face_size,
-        "masking_noise": "dfrec.noise, seeded by the SHA-256 of each face's model input",
+        "masking_noise": "dfrec_contract.noise, seeded by the SHA-256 of each face's model input",
         "num_patches": info.num_patches,
         "paste_feather_px": feather,
         "png": "Pillow, compress_level 6, no metadata",
@@ -79,8 +80,8 @@ def evidence_manifest(
         "status": outcome.status.value,
         "reason": outcome.reason.value if outcome.reason else None,
         "created_at": datetime.now(UTC).isoformat(),
-        "service": {"name": "dfrec", "version": dfrec.__version__},
-        "input": dict(record.input.__dict__),
+        "service": {"name": "dfrec", "version": version("dfrec")},
+        "input": dataclasses.asdict(record.input),
         "faces_detected": search.detected_count,
         "faces": outcome.faces,
         "fake_probability": outcome.fake_probability,

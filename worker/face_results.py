@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from service.contract import JobStatus, NotApplicableReason
+from dfrec_contract.status import JobStatus, NotApplicableReason
 from worker.context_images import paste_faces
 from worker.ensemble import EnsembleOutputs
 from worker.faces import FaceSearch, PhotoFace

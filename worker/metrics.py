@@ -54,5 +54,8 @@ class WorkerMetrics:
             registry=self.registry,
         )
 
+    def count_failure(self, code: str) -> None:
+        self.jobs_failed.labels(code=code).inc()
+
     def serve(self, port: int, host: str) -> None:
         start_http_server(port, addr=host, registry=self.registry)

@@ -7,21 +7,14 @@ Hashes are computed once per (repository, served version) and process.
 """
 
 import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from dfrec_contract.hashing import file_sha256
+
 EXPORT_MANIFEST = "export.json"
 EXPORT_FIELDS = ("variant", "version_label", "target", "checkpoint", "checkpoint_sha256")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_model_file(path: Path) -> bool:

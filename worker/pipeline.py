@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dfrec.noise import batch_masking_noise
-from service.contract import EVIDENCE_ARTIFACT, JobStage, JobStatus
-from service.jobstore import JobError, JobRecord
+from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.noise import batch_masking_noise
+from dfrec_contract.record import JobRecord
+from dfrec_contract.result import EVIDENCE_ARTIFACT, JobResult
+from dfrec_contract.status import JobStage
 from worker.context import WorkerContext
 from worker.context_images import feather_pixels
 from worker.ensemble import EnsembleInfo, EnsembleOutputs
@@ -53,10 +55,9 @@ class StageClock:
         self.context.metrics.stage_duration.labels(stage=stage.value).observe(seconds)
 
 
-def fail_job(context: WorkerContext, job_id: str, code: str, message: str) -> None:
-    """End the job as failed (once) and count it."""
-    if context.store.finish(job_id, JobStatus.FAILED, time.time(), error=JobError(code, message)):
-        context.metrics.jobs_failed.labels(code=code).inc()
+def fail_job(context: WorkerContext, job_id: str, code: JobErrorCode, message: str) -> None:
+    """End the job as failed (once; the store counts it)."""
+    context.store.fail(job_id, code, message, time.time())
 
 
 def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
@@ -70,7 +71,6 @@ def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
         return None
     now = time.time()
     if context.store.fail_if_overdue(record, now):
-        context.metrics.jobs_failed.labels(code="timeout").inc()
         return None
     if not context.store.start(job_id, JobStage.PREPROCESS, now):
         return None
@@ -131,18 +131,19 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
 
 def _job_result(
     info: EnsembleInfo, search: FaceSearch, outcome: FaceOutcome, timings_ms: dict[str, float]
-) -> dict:
-    """The job record's result: what GET /jobs/{id} reports (the API adds artifact URLs)."""
-    return {
-        "fake_probability": outcome.fake_probability,
-        "reason": outcome.reason.value if outcome.reason else None,
-        "faces_detected": search.detected_count,
-        "faces": outcome.faces,
-        "model": info.as_result(),
-        "image_size": info.image_size,
-        "artifacts": {name: artifact.facts() for name, artifact in outcome.artifacts.items()},
-        "timings_ms": timings_ms,
-    }
+) -> JobResult:
+    """The job record's result, validated here: what GET /jobs/{id} reports (the API adds
+    artifact URLs)."""
+    return JobResult(
+        fake_probability=outcome.fake_probability,
+        reason=outcome.reason,
+        faces_detected=search.detected_count,
+        faces=outcome.faces,
+        model=info.as_result(),
+        image_size=info.image_size,
+        artifacts={name: artifact.facts() for name, artifact in outcome.artifacts.items()},
+        timings_ms=timings_ms,
+    )
 
 
 def _queue_wait(record: JobRecord) -> float:
@@ -157,4 +158,4 @@ def run_job(job_id: str, context: WorkerContext) -> None:
     try:
         _recover(context, record)
     except JobFailure as failure:
-        fail_job(context, job_id, failure.code.value, str(failure))
+        fail_job(context, job_id, failure.code, str(failure))

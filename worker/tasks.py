@@ -4,7 +4,9 @@ import logging
 
 from celery import Task
 
-from service.contract import RECOVER_TASK_NAME, JobErrorCode, JobStage
+from dfrec_contract.broker import RECOVER_TASK_NAME
+from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.status import JobStage
 from worker.app import app
 from worker.context import current_context
 from worker.errors import TritonUnavailable
@@ -24,9 +26,7 @@ class RecoverTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         logger.error("job %s: unexpected error %r", args[0], exc)
-        fail_job(
-            current_context(), args[0], JobErrorCode.INTERNAL_ERROR.value, INTERNAL_ERROR_MESSAGE
-        )
+        fail_job(current_context(), args[0], JobErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
 
 
 @app.task(name=RECOVER_TASK_NAME, base=RecoverTask, bind=True)
@@ -38,7 +38,7 @@ def recover(self: RecoverTask, job_id: str) -> None:
     except TritonUnavailable as error:
         retries = self.request.retries
         if retries >= settings.triton_max_retries:
-            fail_job(context, job_id, error.code.value, f"{error} (after {retries} retries)")
+            fail_job(context, job_id, error.code, f"{error} (after {retries} retries)")
             return
         context.store.set_stage(job_id, JobStage.RETRY_WAIT)
         context.metrics.triton_retries.inc()

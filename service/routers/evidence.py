@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response
 from redis import RedisError
 
-from service.contract import EVIDENCE_ARTIFACT
+from dfrec_contract.result import EVIDENCE_ARTIFACT
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.routers.jobs import load_job
@@ -21,7 +21,7 @@ router = APIRouter(tags=["jobs"])
         404: {"model": ErrorResponse},
         409: {"model": ErrorResponse},
     },
-    summary="Signed evidence manifest of a finished job (see dfrec.evidence for the format)",
+    summary="Signed evidence manifest of a finished job (format: dfrec_contract.evidence)",
 )
 def get_evidence(job_id: str, state: State) -> Response:
     record = load_job(state, job_id)

@@ -1,16 +1,14 @@
 """GET /jobs/{id} and its artifacts."""
 
 import re
-import time
 
 from fastapi import APIRouter, Request, Response
 from redis import RedisError
 
-from service.contract import JobErrorCode
+from dfrec_contract.record import JobRecord
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.job_views import job_response
-from service.jobstore import JobRecord
 from service.routers.prefix import api_prefix
 from service.schemas import ErrorResponse, JobResponse
 from service.state import ServiceState
@@ -23,14 +21,12 @@ ARTIFACT_SUFFIX = ".png"
 
 
 def load_job(state: ServiceState, job_id: str) -> JobRecord:
-    """The job, failed as `timeout` first if it is past its deadline; 404 if unknown."""
+    """The job as stored (a GET never changes it; overdue jobs are the workers' sweep's);
+    404 if unknown."""
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r}")
     try:
         record = state.store.get(job_id)
-        if record is not None and state.store.fail_if_overdue(record, time.time()):
-            state.metrics.jobs_failed.labels(code=JobErrorCode.TIMEOUT.value).inc()
-            record = state.store.get(job_id)
     except RedisError as error:
         raise redis_unavailable() from error
     if record is None:
@@ -70,7 +66,7 @@ def get_artifact(job_id: str, filename: str, state: State) -> Response:
             f"job {job_id} is {record.status.value}; artifacts exist once it has finished",
             headers={"Retry-After": str(state.settings.retry_after_seconds)},
         )
-    artifacts = record.result["artifacts"] if record.result else {}
+    artifacts = record.result.artifacts if record.result else {}
     name = filename.removesuffix(ARTIFACT_SUFFIX)
     facts = artifacts.get(name)
     if not filename.endswith(ARTIFACT_SUFFIX) or facts is None:
@@ -88,6 +84,6 @@ def get_artifact(job_id: str, filename: str, state: State) -> Response:
         raise ApiError(404, ErrorCode.ARTIFACT_NOT_FOUND, f"{filename} has expired")
     return Response(
         content=data,
-        media_type=facts["media_type"],
-        headers={"ETag": f'"{facts["sha256"]}"', "Cache-Control": "private, max-age=86400"},
+        media_type=facts.media_type,
+        headers={"ETag": f'"{facts.sha256}"', "Cache-Control": "private, max-age=86400"},
     )

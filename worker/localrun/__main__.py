@@ -10,7 +10,6 @@ Examples:
 """
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 from redis import Redis, RedisError
 
+from dfrec_contract.settings import SharedSettings
 from worker.localrun.model_repository import (
     DEFAULT_CACHE,
     build_repository,
@@ -37,10 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--model-repository", type=Path, help="an exported Triton repository")
     source.add_argument("--checkpoint", type=Path, help="export this checkpoint first (cpu)")
     source.add_argument("--variant", help="serve random weights of this variant instead")
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://localhost:6379/0")
-    )
-    parser.add_argument("--key-prefix", default="dfrec:")
+    parser.add_argument("--redis-url", help="default: DFREC_REDIS_URL, REDIS_URL or localhost")
+    parser.add_argument("--key-prefix", help="default: DFREC_REDIS_KEY_PREFIX or dfrec:")
     parser.add_argument("--port", type=int, default=8080, help="API port")
     parser.add_argument(
         "--triton-ports",
@@ -101,7 +99,8 @@ def _report(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    check_redis(args.redis_url)
+    redis_url = args.redis_url or SharedSettings().redis_url
+    check_redis(redis_url)
     repository = model_repository(args)
     http_port, grpc_port, metrics_port = args.triton_ports
     args.log_dir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         repository, http_port, grpc_port, metrics_port, log_path=args.log_dir / "triton.log"
     )
     settings = StackSettings(
-        redis_url=args.redis_url,
+        redis_url=redis_url,
         triton_http_url=f"http://127.0.0.1:{http_port}",
         triton_grpc_url=f"127.0.0.1:{grpc_port}",
         key_prefix=args.key_prefix,

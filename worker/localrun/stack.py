@@ -12,21 +12,21 @@ from worker.localrun.processes import ManagedProcess, free_port, wait_until
 
 @dataclass
 class StackSettings:
-    """The environment shared by the API and the workers (see service/ and worker/ config)."""
+    """The environment of the API and the workers: where Redis and Triton are, plus any other
+    `DFREC_*` values. What is not set here both read alike (dfrec_contract.settings)."""
 
     redis_url: str
     triton_http_url: str
     triton_grpc_url: str
-    key_prefix: str = "dfrec:"
-    queue_name: str = "recover"
+    key_prefix: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
+        prefix = {"DFREC_REDIS_KEY_PREFIX": self.key_prefix} if self.key_prefix else {}
         return {
             **os.environ,
             "DFREC_REDIS_URL": self.redis_url,
-            "DFREC_REDIS_KEY_PREFIX": self.key_prefix,
-            "DFREC_QUEUE_NAME": self.queue_name,
+            **prefix,
             "DFREC_TRITON_HTTP_URL": self.triton_http_url,
             "DFREC_TRITON_GRPC_URL": self.triton_grpc_url,
             **self.extra_env,

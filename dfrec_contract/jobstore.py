@@ -1,63 +1,32 @@
 """The job record in Redis: the one source of truth about a job, shared by API and worker.
 
-Standard library + redis only, so the worker can import it without FastAPI.
-
 Keys, all under the configured prefix (tests use their own prefix and database):
     {prefix}job:{id}              hash: status, stage, times, input facts, error, result
     {prefix}upload:{id}           the normalized upload (PNG), until the job ends or expires
     {prefix}artifact:{id}:{name}  one output file per artifact name ("mask", "source", ...)
     {prefix}queued                sorted set of queued job ids scored by their deadline
+    {prefix}active                sorted set of unfinished job ids scored by their deadline
 
-State changes go through Lua scripts (service.jobstore_scripts) so they are atomic and
-conditional: a job is admitted only while fewer than the bound are queued, and a finished job
-never changes again, which makes a redelivered task harmless (it cannot produce a second result).
+A job's status changes only in `move`, through a script generated from the transition table
+(dfrec_contract.status.TRANSITIONS): atomic and conditional, so a job is admitted only while
+fewer than the bound are queued, and a finished job never changes again, which makes a
+redelivered task harmless (it cannot produce a second result). Every move to `failed` is
+reported to `on_failure` once, where it happens, so each process counts the failures it made.
 """
 
+import dataclasses
 import json
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from redis import Redis
 
-from service.contract import JobErrorCode, JobStage, JobStatus
-from service.jobstore_scripts import ADMIT_SCRIPT, FINISH_SCRIPT, SET_STAGE_SCRIPT, START_SCRIPT
+from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.jobstore_scripts import ADMIT_SCRIPT, SET_STAGE_SCRIPT, TRANSITION_SCRIPT
+from dfrec_contract.record import InputFacts, JobError, JobRecord
+from dfrec_contract.result import JobResult
+from dfrec_contract.status import JobStage, JobStatus
 
-
-@dataclass(frozen=True)
-class InputFacts:
-    """What the API learned about the upload. sha256 is of the bytes exactly as uploaded."""
-
-    sha256: str
-    format: str
-    width: int
-    height: int
-    size_bytes: int
-
-
-@dataclass(frozen=True)
-class JobError:
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    id: str
-    status: JobStatus
-    stage: JobStage
-    created_at: float
-    deadline_at: float
-    started_at: float | None
-    finished_at: float | None
-    attempts: int
-    input: InputFacts
-    error: JobError | None
-    result: dict[str, Any] | None
-    request_id: str = ""
-    """The id of the request that submitted the job (see service.request_context)."""
-
-    def is_overdue(self, now: float) -> bool:
-        return not self.status.is_terminal and now > self.deadline_at
+OVERDUE_MESSAGE = "the job did not finish before its deadline"
 
 
 class JobKeys:
@@ -78,22 +47,36 @@ class JobKeys:
     def queued(self) -> str:
         return f"{self.prefix}queued"
 
+    def active(self) -> str:
+        return f"{self.prefix}active"
 
-def _optional_float(raw: bytes | None) -> float | None:
+
+def _optional_float(raw: bytes) -> float | None:
     return float(raw) if raw else None
+
+
+def _ignore_failure(code: str) -> None:
+    pass
 
 
 class JobStore:
     """Create, read and move jobs through their states. Times are Unix seconds (floats)."""
 
-    def __init__(self, redis: Redis, key_prefix: str, job_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        key_prefix: str,
+        job_ttl_seconds: int,
+        on_failure: Callable[[str], None] = _ignore_failure,
+    ) -> None:
         self.redis = redis
         self.keys = JobKeys(key_prefix)
         self.job_ttl_seconds = job_ttl_seconds
+        self.on_failure = on_failure
+        """Called with the error code each time this store moves a job to `failed`."""
         self._admit = redis.register_script(ADMIT_SCRIPT)
-        self._start = redis.register_script(START_SCRIPT)
+        self._transition = redis.register_script(TRANSITION_SCRIPT)
         self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
-        self._finish = redis.register_script(FINISH_SCRIPT)
 
     def admit(
         self,
@@ -112,19 +95,23 @@ class JobStore:
         deadline_at = now + deadline_seconds
         fields = {
             "id": job_id,
-            "status": JobStatus.QUEUED.value,
             "stage": JobStage.QUEUED.value,
             "created_at": repr(now),
             "deadline_at": repr(deadline_at),
             "started_at": "",
             "finished_at": "",
             "attempts": 0,
-            "input": json.dumps(facts.__dict__),
+            "input": json.dumps(dataclasses.asdict(facts)),
             "error": "",
             "result": "",
             "request_id": request_id,
         }
-        keys = [self.keys.job(job_id), self.keys.upload(job_id), self.keys.queued()]
+        keys = [
+            self.keys.job(job_id),
+            self.keys.upload(job_id),
+            self.keys.queued(),
+            self.keys.active(),
+        ]
         args = [
             repr(now),
             max_queued,
@@ -142,7 +129,6 @@ class JobStore:
         if not raw or b"status" not in raw:
             return None
         fields = {key.decode(): value for key, value in raw.items()}
-        error = json.loads(fields["error"]) if fields["error"] else None
         return JobRecord(
             id=fields["id"].decode(),
             status=JobStatus(fields["status"].decode()),
@@ -153,19 +139,71 @@ class JobStore:
             finished_at=_optional_float(fields["finished_at"]),
             attempts=int(fields["attempts"]),
             input=InputFacts(**json.loads(fields["input"])),
-            error=JobError(**error) if error else None,
-            result=json.loads(fields["result"]) if fields["result"] else None,
+            error=JobError(**json.loads(fields["error"])) if fields["error"] else None,
+            result=JobResult.model_validate_json(fields["result"]) if fields["result"] else None,
             request_id=fields.get("request_id", b"").decode(),
         )
 
     def load_upload(self, job_id: str) -> bytes | None:
         return self.redis.get(self.keys.upload(job_id))
 
+    def move(
+        self,
+        job_id: str,
+        target: JobStatus,
+        stage: JobStage,
+        now: float,
+        *,
+        result: JobResult | None = None,
+        error: JobError | None = None,
+    ) -> bool:
+        """Change the job's status to `target` if the transition table allows it from its
+        current status; the only status change there is. False when refused (or no job).
+        `error` goes with `failed` and only with it."""
+        if (target is JobStatus.FAILED) != (error is not None):
+            raise ValueError(f"a move to {target} {'needs' if error is None else 'takes no'} error")
+        keys = [
+            self.keys.job(job_id),
+            self.keys.queued(),
+            self.keys.active(),
+            self.keys.upload(job_id),
+        ]
+        args = [
+            job_id,
+            target.value,
+            stage.value,
+            repr(now),
+            json.dumps(dataclasses.asdict(error)) if error else "",
+            result.model_dump_json() if result is not None else "",
+            self.job_ttl_seconds,
+        ]
+        moved = bool(self._transition(keys=keys, args=args))
+        if moved and target is JobStatus.FAILED:
+            self.on_failure(error.code)
+        return moved
+
     def start(self, job_id: str, stage: JobStage, now: float) -> bool:
         """queued/running -> running at `stage`. False when the job is finished or gone."""
-        keys = [self.keys.job(job_id), self.keys.queued()]
-        args = [job_id, JobStatus.RUNNING.value, stage.value, repr(now)]
-        return bool(self._start(keys=keys, args=args))
+        return self.move(job_id, JobStatus.RUNNING, stage, now)
+
+    def finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        now: float,
+        *,
+        result: JobResult | None = None,
+        error: JobError | None = None,
+    ) -> bool:
+        """Active -> `status`, once. False when the job had already finished (or is gone)."""
+        if not status.is_terminal:
+            raise ValueError(f"finish() needs a terminal status, got {status}")
+        return self.move(job_id, status, JobStage.DONE, now, result=result, error=error)
+
+    def fail(self, job_id: str, code: JobErrorCode, message: str, now: float) -> bool:
+        """Active -> failed with `code`, once."""
+        error = JobError(code=code.value, message=message)
+        return self.finish(job_id, JobStatus.FAILED, now, error=error)
 
     def set_stage(self, job_id: str, stage: JobStage) -> bool:
         return bool(self._set_stage(keys=[self.keys.job(job_id)], args=[stage.value]))
@@ -180,41 +218,23 @@ class JobStore:
     def load_artifact(self, job_id: str, name: str) -> bytes | None:
         return self.redis.get(self.keys.artifact(job_id, name))
 
-    def finish(
-        self,
-        job_id: str,
-        status: JobStatus,
-        now: float,
-        *,
-        result: dict[str, Any] | None = None,
-        error: JobError | None = None,
-    ) -> bool:
-        """Active -> `status`, once. False when the job had already finished (or is gone)."""
-        if not status.is_terminal:
-            raise ValueError(f"finish() needs a terminal status, got {status}")
-        keys = [self.keys.job(job_id), self.keys.queued(), self.keys.upload(job_id)]
-        args = [
-            job_id,
-            status.value,
-            JobStage.DONE.value,
-            repr(now),
-            json.dumps(error.__dict__) if error else "",
-            json.dumps(result, sort_keys=True) if result is not None else "",
-            self.job_ttl_seconds,
-        ]
-        return bool(self._finish(keys=keys, args=args))
-
     def fail_if_overdue(self, record: JobRecord, now: float) -> bool:
         """Fail an unfinished job past its hard deadline with `timeout`. True if it did."""
         if not record.is_overdue(now):
             return False
-        message = "the job did not finish before its deadline"
-        return self.finish(
-            record.id,
-            JobStatus.FAILED,
-            now,
-            error=JobError(JobErrorCode.TIMEOUT.value, message),
-        )
+        return self.fail(record.id, JobErrorCode.TIMEOUT, OVERDUE_MESSAGE, now)
+
+    def fail_overdue(self, now: float) -> list[str]:
+        """Fail every unfinished job past its deadline with `timeout`; the ids it failed.
+        Ids of jobs that finished (or expired) meanwhile are dropped from the index."""
+        failed = []
+        for raw_id in self.redis.zrangebyscore(self.keys.active(), "-inf", now):
+            job_id = raw_id.decode()
+            if self.fail(job_id, JobErrorCode.TIMEOUT, OVERDUE_MESSAGE, now):
+                failed.append(job_id)
+            else:
+                self.redis.zrem(self.keys.active(), job_id)
+        return failed
 
     def count_queued(self, now: float) -> int:
         """Jobs waiting for a worker; entries past their deadline are dropped first."""

@@ -1,0 +1,18 @@
+"""What the API's producer and the worker's consumer agree on about the Celery broker."""
+
+RECOVER_TASK_NAME = "dfrec.recover"
+"""The Celery task the API sends by name; its only argument is the job id."""
+
+
+def broker_transport_options(key_prefix: str, socket_timeout_seconds: float) -> dict:
+    """Redis transport options both sides set (the key prefix must match)."""
+    return {
+        "global_keyprefix": key_prefix,
+        "socket_timeout": socket_timeout_seconds,
+        "socket_connect_timeout": socket_timeout_seconds,
+    }
+
+
+def broker_queue_key(key_prefix: str, queue_name: str) -> str:
+    """The Redis list that holds the queue's waiting messages."""
+    return key_prefix + queue_name

@@ -1,0 +1,76 @@
+"""The Lua scripts behind every job-record change (dfrec_contract.jobstore): atomic, and
+generated from the transition table, so Redis refuses exactly the moves the table does not list.
+
+Only two scripts write a job's status: ADMIT_SCRIPT creates the record at INITIAL_STATUS, and
+TRANSITION_SCRIPT moves it, after LEGAL_MOVE_GUARD has checked the move against the table.
+"""
+
+from dfrec_contract.status import INITIAL_STATUS, TRANSITIONS, JobStatus
+
+
+def lua_transition_table() -> str:
+    """TRANSITIONS as a Lua table: {["queued"]={["running"]=true, ...}, ...}."""
+    rows = []
+    for source, targets in TRANSITIONS.items():
+        moves = ", ".join(f'["{target.value}"]=true' for target in sorted(targets))
+        rows.append(f'["{source.value}"]={{{moves}}}')
+    return "{" + ", ".join(rows) + "}"
+
+
+_CURRENT_MOVES = f"""
+local legal = {lua_transition_table()}
+local current = redis.call('HGET', KEYS[1], 'status')
+local moves = current and legal[current]
+"""
+
+LEGAL_MOVE_GUARD = _CURRENT_MOVES + "if not (moves and moves[ARGV[2]]) then return 0 end\n"
+"""Returns 0 unless the job KEYS[1] exists and may move to status ARGV[2]."""
+
+ACTIVE_GUARD = _CURRENT_MOVES + "if not (moves and next(moves)) then return 0 end\n"
+"""Returns 0 unless the job KEYS[1] exists and is active (has a move out of its status)."""
+
+TRANSITION_SCRIPT = (
+    """
+-- KEYS: job, queued, active, upload. ARGV: job id, target status, stage, now, error, result,
+-- job ttl. Running: counts the attempt, keeps the first start time. Terminal: stores the
+-- outcome, sets the record's expiry and drops the upload.
+"""
+    + LEGAL_MOVE_GUARD
+    + f"""
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'stage', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[2] == '{JobStatus.RUNNING.value}' then
+  if redis.call('HGET', KEYS[1], 'started_at') == '' then
+    redis.call('HSET', KEYS[1], 'started_at', ARGV[4])
+  end
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  return 1
+end
+redis.call('HSET', KEYS[1], 'finished_at', ARGV[4], 'error', ARGV[5], 'result', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+return 1
+"""
+)
+
+SET_STAGE_SCRIPT = (
+    ACTIVE_GUARD
+    + """
+redis.call('HSET', KEYS[1], 'stage', ARGV[1])
+return 1
+"""
+)
+
+ADMIT_SCRIPT = f"""
+-- KEYS: job, upload, queued, active. ARGV: now, max_queued, upload, upload ttl, job ttl,
+-- deadline_at, job id, then the record's other field/value pairs.
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+redis.call('HSET', KEYS[1], 'status', '{INITIAL_STATUS.value}', unpack(ARGV, 8))
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
+return 1
+"""

@@ -1,0 +1,66 @@
+"""The result of a finished job as the worker stores it: validated when it is built, so a
+mismatch fails in the worker that made it, not in `GET /jobs/{id}`. The API adds artifact URLs.
+
+Artifact names (each served as `<name>.png`, built by worker.face_results):
+    face{i}_crop, face{i}_mask, face{i}_source, face{i}_target   each processed face i
+    mask, source, target                the largest processed face (the single-face API)
+    context_target, context_source      the photo with every recovered target / source pasted in
+"""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dfrec_contract.status import JobStatus, NotApplicableReason
+
+EVIDENCE_ARTIFACT = "evidence"
+"""Name under which the worker stores a job's signed evidence manifest (JSON) with the artifacts;
+served by GET /jobs/{id}/evidence, not listed among the result's images."""
+
+
+class StoredModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArtifactFacts(StoredModel):
+    media_type: str
+    sha256: str
+    width: int
+    height: int
+
+
+class ModelFacts(StoredModel):
+    name: str
+    version: str
+    version_label: str
+    variant: str
+
+
+class FaceReport(StoredModel):
+    index: int = Field(description="0 is the largest face; faces are ordered by box area")
+    status: JobStatus = Field(description="succeeded, or not_applicable (see reason)")
+    reason: NotApplicableReason | None
+    box: list[int] = Field(description="left, top, right, bottom in photo pixels")
+    landmarks: list[list[float]] = Field(description="5 points (x, y): eyes' corners, nose")
+    detection_score: float
+    fake_probability: float | None = Field(None, ge=0.0, le=1.0)
+    artifacts: dict[str, str] = Field(
+        description="kind (crop, mask, source, target) -> name of an entry of result.artifacts"
+    )
+
+
+class JobResult(StoredModel):
+    fake_probability: float | None = Field(
+        ge=0.0, le=1.0, description="the most suspicious face's; null when no face was processed"
+    )
+    reason: NotApplicableReason | None = Field(
+        None, description="why the job is not_applicable: no_face or face_too_small"
+    )
+    faces_detected: int = Field(description="faces found; at most DFREC_MAX_FACES are reported")
+    faces: list[FaceReport]
+    model: ModelFacts
+    artifacts: dict[str, ArtifactFacts] = Field(
+        description="by name: face{i}_{crop,mask,source,target} per processed face; mask, "
+        "source, target of the largest processed face; context_target and context_source, "
+        "the photo with the recovered faces pasted back"
+    )
+    image_size: int = Field(description="side in pixels of the square the model worked on")
+    timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")
