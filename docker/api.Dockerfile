@@ -1,4 +1,5 @@
-# The API: FastAPI + Celery producer. No torch, no model code (only the `service` package).
+# The API: FastAPI + Celery producer. No torch, no model code (the `service` package and the
+# job contract it shares with the worker, `dfrec_contract`).
 # Build from the repository root: docker build -f docker/api.Dockerfile -t dfrec-api .
 FROM python:3.11-slim
 
@@ -6,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 
 COPY pyproject.toml ./
+COPY dfrec_contract ./dfrec_contract
 COPY service ./service
 RUN pip install ".[api]" \
     && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"

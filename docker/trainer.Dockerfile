@@ -13,6 +13,7 @@ RUN apt-get update \
 
 COPY pyproject.toml requirements-nodeps.txt ./
 COPY dfrec ./dfrec
+COPY dfrec_contract ./dfrec_contract
 COPY docker/train-and-export.sh /usr/local/bin/train-and-export
 RUN pip install ".[models,train]" && pip install --no-deps -r requirements-nodeps.txt
 

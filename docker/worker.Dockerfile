@@ -1,7 +1,7 @@
 # The Celery worker: numpy, Pillow, OpenCV + dlib (face detection and alignment, as in training),
-# tritonclient (gRPC), Celery/Redis. No torch: inference runs in Triton. The model package's
-# source is copied for dfrec.noise, dfrec.data.align and dfrec.evidence; without torch installed
-# nothing else of it can run (tests/test_service_imports.py checks the worker never imports torch).
+# tritonclient (gRPC), Celery/Redis. No torch: inference runs in Triton. Of the model package
+# only the torch-free face alignment (dfrec.data.align, shared with training) is copied
+# (tests/test_service_imports.py checks the worker never imports torch).
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t dfrec-worker .
 FROM python:3.11-slim
 
@@ -9,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 
 COPY pyproject.toml ./
-COPY service ./service
+COPY dfrec_contract ./dfrec_contract
 COPY worker ./worker
-COPY dfrec ./dfrec
+COPY dfrec/__init__.py ./dfrec/
+COPY dfrec/data/__init__.py dfrec/data/align.py ./dfrec/data/
 # The api extra brings celery, redis and prometheus-client. The other pins are those of the
 # `models` extra in pyproject.toml, which cannot be installed whole here: it also pulls torch.
 RUN pip install ".[api]" \
