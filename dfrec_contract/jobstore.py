@@ -24,6 +24,7 @@ from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.jobstore_scripts import ADMIT_SCRIPT, SET_STAGE_SCRIPT, TRANSITION_SCRIPT
 from dfrec_contract.record import InputFacts, JobError, JobRecord
 from dfrec_contract.result import JobResult
+from dfrec_contract.settings import SharedSettings
 from dfrec_contract.status import JobStage, JobStatus
 
 OVERDUE_MESSAGE = "the job did not finish before its deadline"
@@ -77,6 +78,21 @@ class JobStore:
         self._admit = redis.register_script(ADMIT_SCRIPT)
         self._transition = redis.register_script(TRANSITION_SCRIPT)
         self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
+
+    @classmethod
+    def connect(
+        cls,
+        settings: SharedSettings,
+        timeout_seconds: float,
+        on_failure: Callable[[str], None] = _ignore_failure,
+    ) -> "JobStore":
+        """A store on a new connection to the settings' Redis, under their key prefix."""
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+        )
+        return cls(redis, settings.redis_key_prefix, settings.job_ttl_seconds, on_failure)
 
     def admit(
         self,

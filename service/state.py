@@ -41,18 +41,11 @@ class ServiceState:
 
     @classmethod
     def open(cls, settings: ServiceSettings, metrics: ApiMetrics) -> "ServiceState":
-        redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_timeout_seconds,
-            socket_connect_timeout=settings.redis_timeout_seconds,
-        )
-        store = JobStore(
-            redis, settings.redis_key_prefix, settings.job_ttl_seconds, metrics.count_failure
-        )
+        store = JobStore.connect(settings, settings.redis_timeout_seconds, metrics.count_failure)
         metrics.watch_queue(store, broker_queue_key(settings.redis_key_prefix, settings.queue_name))
         return cls(
             settings=settings,
-            redis=redis,
+            redis=store.redis,
             store=store,
             producer=create_producer(settings),
             triton_http=httpx.AsyncClient(

@@ -29,6 +29,16 @@ def redis() -> Iterator[Redis]:
     client.close()
 
 
+@pytest.fixture
+def key_prefix(redis: Redis) -> Iterator[str]:
+    """A fresh key prefix in the test database; its keys are deleted afterwards."""
+    prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    keys = list(redis.scan_iter(match=f"{prefix}*"))
+    if keys:
+        redis.delete(*keys)
+
+
 @pytest.fixture(scope="module")
 def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     from worker.localrun.triton import LoopbackTritonServer

@@ -18,7 +18,6 @@ from dfrec_contract.jobstore import JobStore
 from dfrec_contract.record import InputFacts, JobError
 from dfrec_contract.status import INITIAL_STATUS, TRANSITIONS, JobStage, JobStatus, is_legal
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[1]
 PROCESS_PACKAGES = ("dfrec_contract", "service", "worker", "client")
 HASH_WRITES = {"hset", "hmset", "hsetnx", "hincrby", "hdel"}
@@ -39,18 +38,8 @@ def failures() -> list[str]:
 
 
 @pytest.fixture
-def store(failures: list[str]) -> Iterator[JobStore]:
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except Exception as error:  # noqa: BLE001
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
-    yield JobStore(redis, prefix, job_ttl_seconds=60, on_failure=failures.append)
-    keys = list(redis.scan_iter(match=f"{prefix}*"))
-    if keys:
-        redis.delete(*keys)
-    redis.close()
+def store(redis: Redis, key_prefix: str, failures: list[str]) -> JobStore:
+    return JobStore(redis, key_prefix, job_ttl_seconds=60, on_failure=failures.append)
 
 
 def error_for(target: JobStatus) -> JobError | None:

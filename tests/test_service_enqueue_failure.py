@@ -2,8 +2,6 @@
 API counts that failure once, where it made it (real Redis, database 15, unique prefix)."""
 
 import io
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,23 +21,14 @@ def broker_down(*_) -> None:
     raise ConnectionError("broker unreachable")
 
 
-@pytest.fixture
-def prefix(redis: Redis) -> Iterator[str]:
-    prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    keys = list(redis.scan_iter(match=f"{prefix}*"))
-    if keys:
-        redis.delete(*keys)
-
-
 def test_enqueue_failure_fails_the_job_and_counts_it_once(
-    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+    redis: Redis, key_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service.submission, "enqueue_recovery", broker_down)
     settings = ServiceSettings(
         env="test",
         redis_url=REDIS_URL,
-        redis_key_prefix=prefix,
+        redis_key_prefix=key_prefix,
         triton_http_url=f"http://127.0.0.1:{free_port()}",
     )
     png = io.BytesIO()
@@ -49,7 +38,9 @@ def test_enqueue_failure_fails_the_job_and_counts_it_once(
         metrics = client.get("/metrics").text
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "redis_unavailable"
-    job_ids = [key.decode().removeprefix(f"{prefix}job:") for key in redis.keys(f"{prefix}job:*")]
-    [record] = [JobStore(redis, prefix, 60).get(job_id) for job_id in job_ids]
+    job_ids = [
+        key.decode().removeprefix(f"{key_prefix}job:") for key in redis.keys(f"{key_prefix}job:*")
+    ]
+    [record] = [JobStore(redis, key_prefix, 60).get(job_id) for job_id in job_ids]
     assert record.status is JobStatus.FAILED and record.error.code == "internal_error"
     assert 'dfrec_jobs_failed_total{code="internal_error"} 1.0' in metrics

@@ -2,17 +2,16 @@
 conditional, so a finished job never changes and a redelivered task cannot finish it twice."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from redis import Redis
+from service_stack import REDIS_URL
 
 from dfrec_contract.jobstore import JobStore
 from dfrec_contract.record import InputFacts, JobError
 from dfrec_contract.result import JobResult, ModelFacts
 from dfrec_contract.status import JobStage, JobStatus
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 FACTS = InputFacts(sha256="0" * 64, format="PNG", width=4, height=3, size_bytes=10)
 RESULT = JobResult(
     fake_probability=0.5,
@@ -26,18 +25,8 @@ RESULT = JobResult(
 
 
 @pytest.fixture
-def store() -> Iterator[JobStore]:
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except Exception as error:  # noqa: BLE001
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
-    yield JobStore(redis, prefix, job_ttl_seconds=60)
-    keys = list(redis.scan_iter(match=f"{prefix}*"))
-    if keys:
-        redis.delete(*keys)
-    redis.close()
+def store(redis: Redis, key_prefix: str) -> JobStore:
+    return JobStore(redis, key_prefix, job_ttl_seconds=60)
 
 
 def new_job(store: JobStore, now: float = 1000.0, deadline_seconds: int = 100) -> str:

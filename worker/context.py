@@ -5,8 +5,6 @@ import os
 import time
 from dataclasses import dataclass
 
-from redis import Redis
-
 from dfrec_contract.jobstore import JobStore
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
@@ -37,15 +35,8 @@ class WorkerContext:
 
     @classmethod
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
-        redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_timeout_seconds,
-            socket_connect_timeout=settings.redis_timeout_seconds,
-        )
-        store = JobStore(
-            redis, settings.redis_key_prefix, settings.job_ttl_seconds, metrics.count_failure
-        )
-        leases = MessageLeases(redis, settings.redis_key_prefix)
+        store = JobStore.connect(settings, settings.redis_timeout_seconds, metrics.count_failure)
+        leases = MessageLeases(store.redis, settings.redis_key_prefix)
         return cls(
             settings=settings,
             store=store,
