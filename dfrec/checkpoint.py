@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import torch
 from dfrec.config import DFRECConfig
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
+from dfrec_contract.hashing import file_sha256
 
 FORMAT = "dfrec-checkpoint/1"
 PAYLOAD_KEYS = ("variant", "config", "state_dict", "metadata")
@@ -112,14 +112,6 @@ def load_model(
 def load_checkpoint(path: Path) -> tuple[DFREC, dict[str, Any]]:
     """The DFREC network of a checkpoint (eval mode) and its metadata; strict."""
     return load_model(path, FORMAT, DFRECConfig, DFREC)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def version_label(path: Path) -> str:

@@ -6,9 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-from dfrec.checkpoint import file_sha256, load_checkpoint, version_label
+from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.export.triton_config import ENSEMBLE_NAME, MODEL_VERSION, ensemble_config, model_config
 from dfrec.export.wrappers import serving_models, trace
+from dfrec_contract.hashing import file_sha256
 
 PYTHON_MODEL = Path(__file__).resolve().parents[1] / "triton" / "python_model.py"
 TARGETS = ("cpu", "gpu")

@@ -12,16 +12,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-RECOVERY_COLUMNS = (
-    "fake",
-    "true target",
-    "recovered target",
-    "true source",
-    "recovered source",
-    "mask",
-    "true mask",
-)
-
 
 def save_loss_curves(history: list[dict[str, float]], path: Path) -> Path:
     """One line per loss term over training steps."""
