@@ -11,22 +11,31 @@ from pathlib import Path
 
 from dfrec.baselines.drn_config import drn_variant_names
 from dfrec.registry import variant_names
+from dfrec.training.config import (
+    DEFAULT_DATA_ROOT,
+    DEFAULT_SOURCE_ONLY_ROOT,
+    STAGES,
+    RunConfig,
+    TrainConfig,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = PROJECT_ROOT / "weights" / "dfrec-small.pt"
 DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
-DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "celeba-id"
-DEFAULT_SOURCE_ONLY = PROJECT_ROOT.parent / "shared" / "data" / "utkface"
+
+
+def default(config_type: type, name: str) -> object:
+    """The default of a config dataclass field: the CLI never types a run default twice."""
+    return config_type.__dataclass_fields__[name].default
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
-    """The options every training run takes (DFREC and DRN)."""
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    """The options every training run takes (DFREC and DRN), defaults from RunConfig."""
+    parser.add_argument("--data", type=Path, default=default(RunConfig, "data_root"))
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / run_name)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--sample-every", type=int, default=100)
-    parser.add_argument("--checkpoint-every", type=int, default=50)
+    for option in ("steps", "batch_size", "sample_every", "checkpoint_every"):
+        flag = "--" + option.replace("_", "-")
+        parser.add_argument(flag, type=int, default=default(RunConfig, option))
     parser.add_argument(
         "--num-workers",
         type=int,
@@ -120,20 +129,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--variant", choices=variant_names(), default="small")
     add_run_arguments(train, "small")
     train.add_argument(
-        "--patch-weight", type=float, default=0.5, help="weight of the MAE patch loss (lambda_3)"
+        "--patch-weight",
+        type=float,
+        default=default(TrainConfig, "patch_weight"),
+        help="weight of the MAE patch loss (lambda_3)",
     )
     train.add_argument(
         "--stage",
-        choices=["pretrain", "full"],
-        default="full",
+        choices=STAGES,
+        default=default(TrainConfig, "stage"),
         help="pretrain: ISM segmentation, MAE on real faces, SIRM rebuild (no FaceNet/VGG); "
         "full: the paper's losses",
     )
-    train.add_argument("--learning-rate", type=float, default=1e-4)
+    train.add_argument("--learning-rate", type=float, default=default(TrainConfig, "learning_rate"))
     train.add_argument(
         "--source-only",
         type=Path,
-        default=DEFAULT_SOURCE_ONLY if DEFAULT_SOURCE_ONLY.is_dir() else None,
+        default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
         help="unlabelled face crops pasted as extra sources (default ../shared/data/utkface)",
     )
     train.add_argument("--no-source-only", action="store_true", help="CelebA sources only")
@@ -146,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
-    evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     evaluate.add_argument(
         "--samples",
@@ -161,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cross.add_argument("--swap", type=Path, required=True, help="DFREC trained on swap fakes")
     cross.add_argument("--blend", type=Path, required=True, help="DFREC trained on blend fakes")
-    cross.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    cross.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     cross.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     cross.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
 

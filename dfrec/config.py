@@ -103,6 +103,7 @@ class SIRMConfig:
 
 
 COMPOSITES = ("patch", "mask")
+PAPER_PATCH_WEIGHT = 0.5  # lambda_3, the MAE patch loss's weight in Eq. 10
 
 
 @dataclass(frozen=True)

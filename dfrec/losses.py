@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dfrec.config import PAPER_PATCH_WEIGHT
 from dfrec.data.face_box import tight_crop
 from dfrec.pretrained.facenet import FaceNet, load_facenet
 from dfrec.pretrained.vgg19 import VGG19Features, load_vgg19
@@ -42,7 +43,7 @@ class LossConfig:
     target_identity_weight: float = 2.0  # alpha
     target_perceptual_weight: float = 2.0  # beta
     perceptual_weight: float = 0.5  # lambda_1
-    patch_weight: float = 0.5  # lambda_3
+    patch_weight: float = PAPER_PATCH_WEIGHT  # lambda_3
     mask_weight: float = 1.0  # BCE(m_s, synthetic blend mask); used when true_mask is given
     real_fake_weight: float = 1.0  # BCE(fake_logit, is_fake); used when is_fake is given
     perceptual_size: int | None = None  # resize before VGG19 (CPU training: 64), None = as is

@@ -9,9 +9,16 @@ from torch.utils.data import Dataset
 from dfrec.data.augment import colour_jitter, degrade
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.masks import face_region
-from dfrec.data.synth import KINDS, Face, Forgery, make_blend, make_pristine, make_swap
+from dfrec.data.synth import (
+    DEFAULT_MIX,
+    KINDS,
+    Face,
+    Forgery,
+    make_blend,
+    make_pristine,
+    make_swap,
+)
 
-DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 
 

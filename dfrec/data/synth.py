@@ -14,6 +14,7 @@ from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 KINDS = ("swap", "blend", "pristine")
+DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
 
 

@@ -63,26 +63,27 @@ def model_config(
     )
 
 
+ENSEMBLE_OUTPUTS = ("mask", "fake_probability", "source", "target")  # what a job returns
+
+
+def public(spec: TensorSpec) -> str:
+    """The ensemble's name of a model tensor: without the `__<index>` suffix."""
+    return spec.name.split("__")[0]
+
+
 def ensemble_config(
     models: list[ServingModel], max_batch_size: int, parameters: dict[str, str]
 ) -> str:
     """ISM -> SIRM -> TIRM in one request: image + mask_noise in; mask, fake_probability,
     source, target out. Tensor names without the `__<index>` suffix are the ensemble's own."""
 
-    def public(spec: TensorSpec) -> str:
-        return spec.name.split("__")[0]
-
-    ism, sirm, tirm = models
+    produced = {public(spec): spec for serving in models for spec in serving.outputs}
+    consumed = {public(spec): spec for serving in models for spec in serving.inputs}
+    # What no model produces comes from the client (image, mask_noise), in first-use order.
     ensemble_inputs = [
-        TensorSpec("image", ism.inputs[0].dims),
-        TensorSpec("mask_noise", tirm.inputs[3].dims),
+        TensorSpec(name, spec.dims) for name, spec in consumed.items() if name not in produced
     ]
-    ensemble_outputs = [
-        TensorSpec(public(ism.outputs[0]), ism.outputs[0].dims),
-        TensorSpec(public(ism.outputs[1]), ism.outputs[1].dims),
-        TensorSpec(public(sirm.outputs[0]), sirm.outputs[0].dims),
-        TensorSpec(public(tirm.outputs[0]), tirm.outputs[0].dims),
-    ]
+    ensemble_outputs = [TensorSpec(name, produced[name].dims) for name in ENSEMBLE_OUTPUTS]
     steps = []
     for serving in models:
         maps = [

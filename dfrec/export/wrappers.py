@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from dfrec.config import DFRECConfig
-from dfrec.models.dfrec import DFREC
+from dfrec.models.dfrec import DFREC, recover_source
 
 
 class TensorSpec(NamedTuple):
@@ -41,7 +41,7 @@ class SIRMServing(nn.Module):
         self.sirm = model.sirm
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        output = self.sirm(image * mask)
+        output = recover_source(self.sirm, image, mask)
         return output.source, output.target_identity
 
 

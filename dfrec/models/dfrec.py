@@ -9,7 +9,7 @@ from torch import nn
 
 from dfrec.config import DFRECConfig
 from dfrec.models.ism import ISM
-from dfrec.models.sirm import SIRM
+from dfrec.models.sirm import SIRM, SIRMOutput
 from dfrec.models.tirm import TIRM
 
 
@@ -27,6 +27,11 @@ class DFRECOutput(NamedTuple):
         return torch.sigmoid(self.mask_logits)
 
 
+def recover_source(sirm: SIRM, image: torch.Tensor, mask: torch.Tensor) -> SIRMOutput:
+    """The SIRM on I * m_s, as Fig. 2 chains it. image: (B, 3, H, W), mask: (B, 1, H, W)."""
+    return sirm(image * mask)
+
+
 class DFREC(nn.Module):
     """The three networks of the method, chained as in the paper (Fig. 2)."""
 
@@ -41,7 +46,7 @@ class DFREC(nn.Module):
         """image: (B, 3, H, W) in [0, 1]; noise: (B, n) in [0, 0.1] for Algorithm 1."""
         segmentation = self.ism(image)
         mask = segmentation.mask
-        sirm = self.sirm(image * mask)
+        sirm = recover_source(self.sirm, image, mask)
         tirm = self.tirm(image, mask, sirm.target_identity, noise)
         return DFRECOutput(
             mask_logits=segmentation.mask_logits,

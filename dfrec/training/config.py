@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dfrec.data.dataset import DEFAULT_MIX
+from dfrec.config import PAPER_PATCH_WEIGHT
+from dfrec.data.synth import DEFAULT_MIX
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared beside the repo
+DEFAULT_DATA_ROOT = SHARED_DATA / "celeba-id"
+DEFAULT_SOURCE_ONLY_ROOT = SHARED_DATA / "utkface"
 
 
 @dataclass(frozen=True)
@@ -16,7 +21,7 @@ class RunConfig:
 
     variant: str
     out_dir: Path
-    data_root: Path = Path("../shared/data/celeba-id")
+    data_root: Path = DEFAULT_DATA_ROOT
     steps: int = 2000
     batch_size: int = 8
     test_fraction: float = 0.2
@@ -63,7 +68,7 @@ class TrainConfig(RunConfig):
     learning_rate: float = 1e-4  # AdamW, as in the paper
     weight_decay: float = 1e-5
     perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
-    patch_weight: float = 0.5  # lambda_3 of the paper; see README for the CPU run's value
+    patch_weight: float = PAPER_PATCH_WEIGHT  # lambda_3; see README for the shipped run's value
     stage: str = "full"  # "pretrain": each network on its own cheap task; "full": the paper's
 
     def __post_init__(self) -> None:
