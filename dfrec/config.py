@@ -74,6 +74,10 @@ class ISMConfig:
     encoder_weights: str | None = None
     input_mean: float = 0.0
     input_std: float = 1.0
+    # Whether the recovery losses train the ISM through m_s (the paper: yes, it has no mask
+    # label). With known blend masks the small variant trains its ISM on them alone: through
+    # the SIRM's input the source loss pushes m_s up on pristine faces.
+    recovery_gradient: bool = True
 
 
 @dataclass(frozen=True)

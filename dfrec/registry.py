@@ -48,6 +48,7 @@ def small() -> DFRECConfig:
             encoder_weights="efficientnet-lite0-imagenet",
             input_mean=0.5,
             input_std=0.5,
+            recovery_gradient=False,
         ),
         sirm=SIRMConfig(channels=(16, 32, 64, 128, 256)),
         tirm=TIRMConfig(

@@ -158,3 +158,22 @@ def test_mask_composite_keeps_every_pixel_the_ism_calls_target() -> None:
 def test_unknown_composite_is_refused() -> None:
     with pytest.raises(ValueError, match="composite must be one of"):
         dataclasses.replace(create_config("tiny").tirm, composite="poisson")
+
+
+@pytest.mark.parametrize("recovery_gradient", [True, False])
+def test_the_source_loss_reaches_the_ism_only_when_configured(recovery_gradient: bool) -> None:
+    config = create_config("tiny")
+    config = dataclasses.replace(
+        config, ism=dataclasses.replace(config.ism, recovery_gradient=recovery_gradient)
+    )
+    model = DFREC(config)
+    size, patches = config.geometry.image_size, config.geometry.num_patches
+    output = model(torch.rand(2, 3, size, size), torch.rand(2, patches) * 0.1)
+    (output.source.sum() + output.target.sum()).backward()
+    ism_gradient = sum(
+        parameter.grad.abs().sum().item()
+        for parameter in model.ism.parameters()
+        if parameter.grad is not None
+    )
+    assert (ism_gradient > 0) == recovery_gradient
+    assert create_config("small").ism.recovery_gradient is False

@@ -46,7 +46,9 @@ class DFREC(nn.Module):
         """image: (B, 3, H, W) in [0, 1]; noise: (B, n) in [0, 0.1] for Algorithm 1."""
         segmentation = self.ism(image)
         mask = segmentation.mask
-        sirm = recover_source(self.sirm, image, mask)
+        sirm = recover_source(
+            self.sirm, image, mask if self.config.ism.recovery_gradient else mask.detach()
+        )
         tirm = self.tirm(image, mask, sirm.target_identity, noise)
         return DFRECOutput(
             mask_logits=segmentation.mask_logits,
