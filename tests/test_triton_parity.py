@@ -1,4 +1,6 @@
-"""The `dfrec` ensemble on the real bundled Triton answers like the in-process pipeline."""
+"""The `dfrec` ensemble on the real bundled Triton answers like the in-process pipeline.
+
+The GPU repository (ONNX) is tested in test_export_onnx.py."""
 
 import re
 import urllib.request
@@ -6,12 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import tritonclient.http as triton_http
 
-from dfrec.checkpoint import init_checkpoint, load_checkpoint, version_label
+from dfrec.checkpoint import init_checkpoint, version_label
 from dfrec.export.repository import export_repository
-from dfrec.export.wrappers import serving_models
 from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer, recover
 from dfrec.triton.launcher import TritonServer, free_ports
@@ -19,7 +19,6 @@ from dfrec.triton.launcher import TritonServer, free_ports
 pytestmark = pytest.mark.service
 
 TOLERANCE = 1e-4
-NETWORKS = ("ism", "sirm", "tirm")
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +27,16 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def repositories(checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("repositories")
-    return {
-        target: export_repository(checkpoint, root / target, target=target, max_batch_size=4)
-        for target in ("cpu", "gpu")
-    }
+def repository(checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repository")
+    return export_repository(checkpoint, root, target="cpu", max_batch_size=4)
 
 
 @pytest.fixture(scope="module")
-def triton(repositories: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
+def triton(repository: Path, tmp_path_factory: pytest.TempPathFactory):
     http_port, grpc_port, metrics_port = free_ports(3)
     log = tmp_path_factory.mktemp("triton") / "triton.log"
-    server = TritonServer(repositories["cpu"], http_port, grpc_port, metrics_port, log_path=log)
+    server = TritonServer(repository, http_port, grpc_port, metrics_port, log_path=log)
     try:
         server.start()
         server.wait_ready()
@@ -102,39 +98,3 @@ def test_metrics_port_counts_successes(triton: TritonServer, checkpoint: Path, i
         r'^nv_inference_request_success\{model="dfrec",version="1"\} (\d+)', metrics, re.M
     )
     assert counts and int(counts[0]) >= 1
-
-
-def config_text(repository: Path, network: str) -> str:
-    return (repository / network / "config.pbtxt").read_text()
-
-
-def tensor_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if "data_type: TYPE_FP32 dims" in line]
-
-
-@pytest.mark.parametrize("network", NETWORKS)
-def test_gpu_repository_uses_libtorch_with_same_tensors(repositories, network: str) -> None:
-    cpu, gpu = (config_text(repositories[target], network) for target in ("cpu", "gpu"))
-    assert 'platform: "pytorch_libtorch"' in gpu and 'backend: "python"' not in gpu
-    assert 'backend: "python"' in cpu
-    assert tensor_lines(gpu) == tensor_lines(cpu) and tensor_lines(gpu)
-    assert not (repositories["gpu"] / network / "1" / "model.py").exists()
-    assert config_text(repositories["gpu"], "dfrec") == config_text(repositories["cpu"], "dfrec")
-
-
-@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-@pytest.mark.parametrize("network", NETWORKS)
-def test_gpu_torchscript_matches_cpu(repositories, checkpoint: Path, network: str) -> None:
-    model, _ = load_checkpoint(checkpoint)
-    specs = next(serving for serving in serving_models(model) if serving.name == network).inputs
-    generator = torch.Generator().manual_seed(1)
-    inputs = [torch.rand((3, *spec.dims), generator=generator) for spec in specs]
-    outputs = {}
-    for target in ("cpu", "gpu"):
-        module = torch.jit.load(str(repositories[target] / network / "1" / "model.pt"))
-        with torch.inference_mode():
-            result = module(*inputs)
-        outputs[target] = result if isinstance(result, tuple) else (result,)
-    assert len(outputs["gpu"]) == len(outputs["cpu"]) >= 1
-    for cpu, gpu in zip(outputs["cpu"], outputs["gpu"], strict=True):
-        assert torch.equal(cpu, gpu)

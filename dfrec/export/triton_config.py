@@ -36,26 +36,28 @@ def parameters_block(parameters: dict[str, str]) -> str:
     )
 
 
+RUNTIMES = {  # runtime -> (config line, instance kind)
+    "python": ('backend: "python"', "KIND_CPU"),  # cpu target: TorchScript in the python backend
+    "onnxruntime": ('platform: "onnxruntime_onnx"', "KIND_GPU"),  # gpu: model.onnx, FP32
+    "tensorrt": ('platform: "tensorrt_plan"', "KIND_GPU"),  # gpu: model.plan built by trtexec
+}
+
+
 def model_config(
-    serving: ServingModel, target: str, max_batch_size: int, parameters: dict[str, str]
+    serving: ServingModel, runtime: str, max_batch_size: int, parameters: dict[str, str]
 ) -> str:
-    """One network. target "gpu": TorchScript on pytorch_libtorch; "cpu": python backend."""
-    if target == "gpu":
-        runtime = 'platform: "pytorch_libtorch"'
-        instances = "instance_group [ { kind: KIND_GPU count: 1 } ]"
-    else:
-        runtime = 'backend: "python"'
-        instances = "instance_group [ { kind: KIND_CPU count: 1 } ]"
+    """One network's config.pbtxt for one of RUNTIMES."""
+    platform, kind = RUNTIMES[runtime]
     return "\n".join(
         [
             f'name: "{serving.name}"',
-            runtime,
+            platform,
             f"max_batch_size: {max_batch_size}",
             f"version_policy: {{ specific: {{ versions: [ {MODEL_VERSION} ] }} }}",
             tensor_block("input", serving.inputs),
             tensor_block("output", serving.outputs),
             "dynamic_batching { max_queue_delay_microseconds: 2000 }",
-            instances,
+            f"instance_group [ {{ kind: {kind} count: 1 }} ]",
             warmup_block(serving.inputs),
             parameters_block(parameters),
             "",

@@ -1,7 +1,8 @@
 """The three networks with Triton's tensor interface: plain tensors in, tuples of tensors out.
 
-Tensor names follow the libtorch backend's `<name>__<index>` convention so that the ensemble
-configuration is the same for the GPU (libtorch) and the CPU (python backend) repositories.
+Tensor names follow the `<name>__<index>` convention; the ONNX files, the TensorRT plans and
+the python-backend models all use them, so the ensemble configuration is the same for every
+runtime.
 """
 
 from __future__ import annotations
