@@ -1,5 +1,6 @@
 # Training, evaluation and export (`dfrec ...`): torch (CUDA build from PyPI), the pretrained
-# weight wheels, the model package. Run under the compose profile `train`, on a GPU host.
+# weight wheels, onnx, the model package. The compose `exporter` service runs export-repository;
+# the profile `train` runs train-and-export, on a GPU host.
 # Build from the repository root: docker build -f docker/trainer.Dockerfile -t dfrec-trainer .
 FROM python:3.11-slim
 
@@ -15,9 +16,12 @@ COPY pyproject.toml requirements-nodeps.txt ./
 COPY dfrec ./dfrec
 COPY dfrec_contract ./dfrec_contract
 COPY docker/train-and-export.sh /usr/local/bin/train-and-export
+COPY docker/export-repository.sh /usr/local/bin/export-repository
 RUN pip install ".[models,train]" && pip install --no-deps -r requirements-nodeps.txt
 
-RUN useradd --create-home --uid 10001 dfrec
+# /models and /checkpoints owned by the user: a fresh named volume mounted there inherits it.
+RUN useradd --create-home --uid 10001 dfrec && mkdir /models /checkpoints \
+    && chown dfrec:dfrec /models /checkpoints
 USER dfrec
 
 # Default: train, ship, export into /models (docker compose --profile train up trainer).
