@@ -37,6 +37,11 @@ class WorkerContext:
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
         store = JobStore.connect(settings, settings.redis_timeout_seconds, metrics.count_failure)
         leases = MessageLeases(store.redis, settings.redis_key_prefix)
+
+        def renew_leases() -> None:  # the heartbeat says: alive and reaching Redis
+            leases.renew()
+            metrics.heartbeat.set_to_current_time()
+
         return cls(
             settings=settings,
             store=store,
@@ -46,7 +51,7 @@ class WorkerContext:
             metrics=metrics,
             leases=leases,
             background=(
-                Periodic("message-leases", leases.renew, settings.lease_renew_seconds),
+                Periodic("message-leases", renew_leases, settings.lease_renew_seconds),
                 Periodic(
                     "overdue-sweep",
                     lambda: store.fail_overdue(time.time()),

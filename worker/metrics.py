@@ -5,7 +5,7 @@ worker processes or containers), so a plain registry and `start_http_server` are
 are no forked children whose samples would be lost. Prometheus scrapes every worker.
 """
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
@@ -51,6 +51,12 @@ class WorkerMetrics:
         self.triton_retries = Counter(
             "dfrec_triton_retries_total",
             "Task retries scheduled because Triton was unreachable",
+            registry=self.registry,
+        )
+
+        self.heartbeat = Gauge(
+            "dfrec_worker_heartbeat_timestamp_seconds",
+            "Unix time this worker last renewed its message leases in Redis",
             registry=self.registry,
         )
 
