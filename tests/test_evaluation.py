@@ -49,8 +49,8 @@ def test_clean_is_identity_and_names():
 def test_markdown_table_formats_missing_values():
     rows = [{"method": "None", "target_idsim": 0.4242, "auc": None, "acc_id": 0.5}]
     table = markdown_table(rows, ["method"], MAIN_COLUMNS).splitlines()
-    assert table[0].startswith("| method | IDSIM tgt |")
-    assert "| None | 0.424 |" in table[2] and "50.0 %" in table[2] and "—" in table[2]
+    assert table[0].startswith("| method | top-1 tgt (dlib) |")
+    assert "| None | — |" in table[2] and "| 0.424 |" in table[2] and "50.0 %" in table[2]
 
 
 @pytest.fixture(scope="module")
