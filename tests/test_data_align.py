@@ -70,3 +70,35 @@ def test_paste_back_restores_the_photo(photos):
     assert outside.any()
     for x, y in corners[outside]:
         assert np.array_equal(edited[y, x], photo[y, x])
+
+
+def test_paste_back_touches_only_the_faces_footprint():
+    """A face pasted into a large photo changes only the box its crop lands on, and inside it
+    matches a whole-photo inverse warp (within OpenCV's 1/32-pixel interpolation grid)."""
+    height, width, size = 900, 1200, 64
+    ys, xs = np.mgrid[0:height, 0:width]
+    photo = np.stack([xs % 256, ys % 256, (xs + ys) % 256], axis=-1).astype(np.uint8)
+    crop = cv2.GaussianBlur(
+        np.random.default_rng(0).integers(0, 255, (size, size, 3), np.uint8), (0, 0), 2.0
+    )
+    angle, scale = 0.2, 0.25
+    matrix = np.array(
+        [[scale * np.cos(angle), -scale * np.sin(angle), -100.0],
+         [scale * np.sin(angle), scale * np.cos(angle), -60.0]]
+    )  # fmt: skip
+    pasted = paste_back(photo, crop, matrix, feather=4)
+    inverse = cv2.invertAffineTransform(matrix)
+    corners = np.array([[0, 0], [size, 0], [0, size], [size, size]]) @ inverse[:, :2].T
+    corners += inverse[:, 2]
+    left, top = np.floor(corners.min(axis=0)).astype(int)
+    right, bottom = np.ceil(corners.max(axis=0)).astype(int) + 1
+    outside = np.ones((height, width), bool)
+    outside[top:bottom, left:right] = False
+    assert np.array_equal(pasted[outside], photo[outside])
+    weight = np.zeros((size, size), np.float32)
+    weight[4:-4, 4:-4] = 1.0
+    weight = cv2.GaussianBlur(weight, (0, 0), sigmaX=2.0)
+    full = cv2.warpAffine(crop, inverse, (width, height), flags=cv2.INTER_LINEAR)
+    alpha = cv2.warpAffine(weight, inverse, (width, height), flags=cv2.INTER_LINEAR)[..., None]
+    expected = np.rint(alpha * full + (1 - alpha) * photo).clip(0, 255)
+    assert np.abs(pasted.astype(int) - expected.astype(int)).max() <= 3

@@ -141,16 +141,30 @@ def paste_back(
     """Put an edited crop (S, S, 3) back into the photo (H, W, 3) with the inverse warp.
 
     matrix is the photo-to-crop matrix from align_face; the crop's border fades out over
-    `feather` crop pixels. Returns (H, W, 3) uint8.
+    `feather` crop pixels. Only the crop's footprint in the photo is warped and blended (a face
+    in a 12-megapixel photo costs its own pixels, not the photo's). Returns (H, W, 3) uint8.
     """
     height, width = photo_rgb.shape[:2]
     size = crop_rgb.shape[0]
     inverse = cv2.invertAffineTransform(matrix)
+    corners = np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64)
+    footprint = corners @ inverse[:, :2].T + inverse[:, 2]
+    left, top = np.floor(footprint.min(axis=0)).astype(int).clip(0, [width, height])
+    right, bottom = np.ceil(footprint.max(axis=0)).astype(int).clip(0, [width, height]) + 1
+    right, bottom = min(right, width), min(bottom, height)
+    result = photo_rgb.copy()
+    if right <= left or bottom <= top:
+        return result
     weight = np.zeros((size, size), np.float32)
     weight[feather : size - feather, feather : size - feather] = 1.0
     if feather > 0:
         weight = cv2.GaussianBlur(weight, (0, 0), sigmaX=feather / 2.0)
-    warped = cv2.warpAffine(crop_rgb, inverse, (width, height), flags=cv2.INTER_LINEAR)
-    weight = cv2.warpAffine(weight, inverse, (width, height), flags=cv2.INTER_LINEAR)[..., None]
-    blended = weight * warped.astype(np.float32) + (1.0 - weight) * photo_rgb.astype(np.float32)
-    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    shifted = inverse.copy()
+    shifted[:, 2] -= (left, top)  # warp into the footprint's box only
+    box = (right - left, bottom - top)
+    warped = cv2.warpAffine(crop_rgb, shifted, box, flags=cv2.INTER_LINEAR)
+    weight = cv2.warpAffine(weight, shifted, box, flags=cv2.INTER_LINEAR)[..., None]
+    region = photo_rgb[top:bottom, left:right].astype(np.float32)
+    blended = weight * warped.astype(np.float32) + (1.0 - weight) * region
+    result[top:bottom, left:right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return result
