@@ -41,10 +41,25 @@ def save_checkpoint(
     return path
 
 
-def ship_checkpoint(source: Path, destination: Path) -> Path:
+def ship_checkpoint(source: Path, destination: Path, current_config: bool = False) -> Path:
     """Copy a trained checkpoint with floating weights stored as float16 (half the bytes; loading
-    casts them back to float32, so inference stays float32 and deterministic)."""
+    casts them back to float32, so inference stays float32 and deterministic).
+
+    current_config: store the registry's present config of the variant instead of the one the
+    run trained with (e.g. a composite option added since); refused unless every weight loads
+    strictly into the network that config builds."""
     payload = read_payload(source)
+    if current_config:
+        config = create_config(payload["variant"])
+        try:
+            DFREC(config).load_state_dict(payload["state_dict"], strict=True)
+        except RuntimeError as error:
+            raise CheckpointError(
+                f"{source}: weights do not fit the current {payload['variant']!r} config: {error}"
+            ) from error
+        if config.to_dict() != payload["config"]:
+            payload["metadata"] = {**payload["metadata"], "trained_config": payload["config"]}
+        payload["config"] = config.to_dict()
     payload["state_dict"] = {
         name: tensor.half() if tensor.is_floating_point() else tensor
         for name, tensor in payload["state_dict"].items()

@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     ship = commands.add_parser("ship", help="store a trained checkpoint as float16 for shipping")
     ship.add_argument("checkpoint", type=Path)
     ship.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT)
+    ship.add_argument(
+        "--current-config",
+        action="store_true",
+        help="store the variant's present registry config (weights must load strictly)",
+    )
 
     export = commands.add_parser("export", help="write a Triton model repository")
     export.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -212,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "ship":
         from dfrec.checkpoint import ship_checkpoint
 
-        print(ship_checkpoint(args.checkpoint, args.out))
+        print(ship_checkpoint(args.checkpoint, args.out, args.current_config))
     elif args.command == "export":
         from dfrec.export.repository import export_repository
 

@@ -80,6 +80,9 @@ class ISMConfig:
     recovery_gradient: bool = True
 
 
+SOURCE_COMPOSITES = ("none", "mask")
+
+
 @dataclass(frozen=True)
 class SIRMConfig:
     """Source identity recovery module: attention U-Net whose bottleneck splits into f_s, f_t.
@@ -90,6 +93,15 @@ class SIRMConfig:
     """
 
     channels: tuple[int, ...]
+    # How the recovered source is put together: "none" (the paper: the SIRM's output) or "mask"
+    # (pixels the ISM marks as source are the input's own, the SIRM fills in the rest).
+    composite: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.composite not in SOURCE_COMPOSITES:
+            raise ValueError(
+                f"composite must be one of {SOURCE_COMPOSITES}, got {self.composite!r}"
+            )
 
     @property
     def bottleneck_channels(self) -> int:

@@ -50,7 +50,7 @@ def small() -> DFRECConfig:
             input_std=0.5,
             recovery_gradient=False,
         ),
-        sirm=SIRMConfig(channels=(16, 32, 64, 128, 256)),
+        sirm=SIRMConfig(channels=(16, 32, 64, 128, 256), composite="mask"),
         tirm=TIRMConfig(
             embed_dim=192,
             depth=6,

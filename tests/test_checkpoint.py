@@ -188,3 +188,26 @@ def test_recover_cli_aligns_the_face_and_reports_photos_without_one(
     crop = Image.open(out / scores[0]["artifacts"]["crop"])
     size = create_config("tiny").geometry.image_size
     assert crop.size == (size, size)
+
+
+def test_ship_with_the_current_config_keeps_weights_and_records_the_trained_one(tmp_path):
+    import dataclasses
+
+    from dfrec.checkpoint import CheckpointError, ship_checkpoint
+    from dfrec.models.dfrec import DFREC
+
+    config = create_config("tiny")
+    trained = dataclasses.replace(config, sirm=dataclasses.replace(config.sirm, composite="mask"))
+    source = save_checkpoint(DFREC(trained), tmp_path / "trained.pt", {"step": 3})
+    model, metadata = load_checkpoint(
+        ship_checkpoint(source, tmp_path / "shipped.pt", current_config=True)
+    )
+    assert model.config == config and metadata["trained_config"]["sirm"]["composite"] == "mask"
+    assert metadata["step"] == 3
+
+    wider = dataclasses.replace(
+        config, sirm=dataclasses.replace(config.sirm, channels=(8, 16, 32, 64, 128))
+    )
+    other = save_checkpoint(DFREC(wider), tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="do not fit the current 'tiny' config"):
+        ship_checkpoint(other, tmp_path / "refused.pt", current_config=True)

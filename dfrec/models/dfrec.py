@@ -28,8 +28,14 @@ class DFRECOutput(NamedTuple):
 
 
 def recover_source(sirm: SIRM, image: torch.Tensor, mask: torch.Tensor) -> SIRMOutput:
-    """The SIRM on I * m_s, as Fig. 2 chains it. image: (B, 3, H, W), mask: (B, 1, H, W)."""
-    return sirm(image * mask)
+    """The SIRM on I * m_s, as Fig. 2 chains it; with composite "mask" the pixels m_s marks as
+    source are kept from the input: m_s * I + (1 - m_s) * SIRM. image: (B, 3, H, W), mask:
+    (B, 1, H, W)."""
+    output = sirm(image * mask)
+    if sirm.config.composite == "none":
+        return output
+    weight = mask.detach()
+    return output._replace(source=weight * image + (1.0 - weight) * output.source)
 
 
 class DFREC(nn.Module):
