@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
+from dfrec.data.face_box import tight_crop
 from dfrec.evaluation.identity import (
     Gallery,
     identity_ranks,
     mask_area,
     mask_iou,
-    tight_crop,
     top_k_rate,
     unit_rows,
 )

@@ -11,6 +11,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
+from parity import assert_served_matches_pipeline
 from torch import nn
 
 from dfrec.checkpoint import init_checkpoint, load_checkpoint
@@ -20,7 +21,7 @@ from dfrec.export.repository import export_repository
 from dfrec.export.tensorrt_shapes import PLANS_FILE
 from dfrec.export.wrappers import serving_models
 from dfrec.noise import batch_masking_noise
-from dfrec.pipeline import Recoverer, recover
+from dfrec.pipeline import Recoverer
 
 TOLERANCE = 1e-4
 NETWORKS = ("ism", "sirm", "tirm")
@@ -99,18 +100,9 @@ def run_chain(repository: Path, images: np.ndarray, num_patches: int) -> dict[st
 
 
 def assert_chain_matches_pipeline(repository: Path, checkpoint: Path, images: np.ndarray) -> None:
-    recoverer = Recoverer.from_checkpoint(checkpoint)
-    expected = recover(recoverer, images)
-    served = run_chain(repository, images, recoverer.geometry.num_patches)
-    pairs = {
-        "mask": expected.mask,
-        "fake_probability": expected.fake_probability.unsqueeze(1),
-        "source": expected.source_face,
-        "target": expected.target_face,
-    }
-    for name, tensor in pairs.items():
-        assert served[name].shape == tuple(tensor.shape), name
-        np.testing.assert_allclose(served[name], tensor.numpy(), atol=TOLERANCE, err_msg=name)
+    assert_served_matches_pipeline(
+        lambda batch, patches: run_chain(repository, batch, patches), checkpoint, images, TOLERANCE
+    )
 
 
 def test_onnx_chain_matches_in_process_pipeline(repositories, checkpoint: Path) -> None:

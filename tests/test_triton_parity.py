@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tritonclient.http as triton_http
+from parity import assert_served_matches_pipeline
 
 from dfrec.checkpoint import init_checkpoint, version_label
 from dfrec.export.repository import export_repository
 from dfrec.noise import batch_masking_noise
-from dfrec.pipeline import Recoverer, recover
+from dfrec.pipeline import Recoverer
 from dfrec.triton.launcher import TritonServer, free_ports
 
 pytestmark = pytest.mark.service
@@ -68,18 +69,9 @@ def infer_ensemble(server: TritonServer, images: np.ndarray, num_patches: int) -
 
 
 def test_ensemble_matches_in_process(triton: TritonServer, checkpoint: Path, images) -> None:
-    recoverer = Recoverer.from_checkpoint(checkpoint)
-    expected = recover(recoverer, images)
-    served = infer_ensemble(triton, images, recoverer.geometry.num_patches)
-    pairs = {
-        "mask": expected.mask,
-        "fake_probability": expected.fake_probability.unsqueeze(1),
-        "source": expected.source_face,
-        "target": expected.target_face,
-    }
-    for name, tensor in pairs.items():
-        assert served[name].shape == tuple(tensor.shape), name
-        np.testing.assert_allclose(served[name], tensor.numpy(), atol=TOLERANCE, err_msg=name)
+    assert_served_matches_pipeline(
+        lambda batch, patches: infer_ensemble(triton, batch, patches), checkpoint, images, TOLERANCE
+    )
 
 
 def test_ensemble_reports_variant_and_version(triton: TritonServer, checkpoint: Path) -> None:

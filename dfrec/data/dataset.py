@@ -118,23 +118,26 @@ class SyntheticForgeries(Dataset):
 
     def forgery(self, index: int) -> Forgery:
         """The numpy sample behind item `index`."""
+        return self._forgery_and_target(index)[0]
+
+    def _forgery_and_target(self, index: int) -> tuple[Forgery, int]:
+        """The sample behind item `index` and its target's row, from one draw of the pair."""
         rng = self._rng(index)
         kind, source_row, target_row = self._draw_pair(index, rng)
         if kind == "pristine":
-            return make_pristine(self._face(target_row))
+            return make_pristine(self._face(target_row)), target_row
         make = make_swap if kind == "swap" else make_blend
-        return make(self._face(source_row), self._face(target_row), rng)
+        return make(self._face(source_row), self._face(target_row), rng), target_row
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:
         if not 0 <= index < self.length:
             raise IndexError(index)
-        sample = self.forgery(index)
+        sample, target_row = self._forgery_and_target(index)
         fake, source, target = sample.fake, sample.source, sample.target
         if self.augment:
             rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
             fake, source, target = colour_jitter([fake, source, target], rng)
             fake = degrade(fake, rng)
-        _, _, target_row = self.pair(index)
         region = face_region(self.faces.landmarks_68[target_row], self.faces.image_size)
         return {
             "fake": torch.from_numpy(fake),

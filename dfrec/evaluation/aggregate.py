@@ -9,12 +9,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from dfrec.data.face_box import tight_crop
 from dfrec.evaluation.identity import (
     Gallery,
     identity_ranks,
     mask_area,
     mask_iou,
-    tight_crop,
     top_k_rate,
     unit_rows,
 )

@@ -15,10 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from dfrec.data.face_box import tight_crop
-
-__all__ = ["Gallery", "identity_ranks", "mask_area", "mask_iou", "tight_crop", "top_k_rate"]
-
 
 @dataclass(frozen=True)
 class Gallery:

@@ -86,9 +86,10 @@ def train(config: TrainConfig) -> Path:
         loss = DFRECLoss(loss_config).to(placement.device)
 
         def compute_terms(wrapped, batch):
-            return compute_losses(wrapped, loss, batch, geometry.patch_size, geometry.num_patches)[
-                0
-            ]
+            terms, _ = compute_losses(
+                wrapped, loss, batch, geometry.patch_size, geometry.num_patches
+            )
+            return terms
 
     optimizer = torch.optim.AdamW(
         trained.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay

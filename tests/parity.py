@@ -1,0 +1,33 @@
+"""The one comparison every serving path is held to: its four outputs against the in-process
+pipeline on the same images."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from dfrec.pipeline import Recoverer, recover
+
+Served = dict[str, np.ndarray]
+
+
+def assert_served_matches_pipeline(
+    serve: Callable[[np.ndarray, int], Served],
+    checkpoint: Path,
+    images: np.ndarray,
+    tolerance: float,
+) -> None:
+    """serve(images (B, 3, S, S), num_patches) -> {mask, fake_probability, source, target};
+    each must have the pipeline's shape and match it within tolerance."""
+    recoverer = Recoverer.from_checkpoint(checkpoint)
+    expected = recover(recoverer, images)
+    served = serve(images, recoverer.geometry.num_patches)
+    pairs = {
+        "mask": expected.mask,
+        "fake_probability": expected.fake_probability.unsqueeze(1),
+        "source": expected.source_face,
+        "target": expected.target_face,
+    }
+    for name, tensor in pairs.items():
+        assert served[name].shape == tuple(tensor.shape), name
+        np.testing.assert_allclose(served[name], tensor.numpy(), atol=tolerance, err_msg=name)
