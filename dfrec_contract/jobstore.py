@@ -6,6 +6,8 @@ Keys, all under the configured prefix (tests use their own prefix and database):
     {prefix}artifact:{id}:{name}  one output file per artifact name ("mask", "source", ...)
     {prefix}queued                sorted set of queued job ids scored by their deadline
     {prefix}active                sorted set of unfinished job ids scored by their deadline
+    {prefix}key-active:{key id}   sorted set of one API key's unfinished job ids (its limit)
+    {prefix}webhook:{id}          list of the job's callback delivery attempts (JSON)
 
 A job's status changes only in `move`, through a script generated from the transition table
 (dfrec_contract.status.TRANSITIONS): atomic and conditional, so a job is admitted only while
@@ -17,6 +19,7 @@ reported to `on_failure` once, where it happens, so each process counts the fail
 import dataclasses
 import json
 from collections.abc import Callable
+from enum import IntEnum
 
 from redis import Redis
 
@@ -50,6 +53,24 @@ class JobKeys:
 
     def active(self) -> str:
         return f"{self.prefix}active"
+
+    def key_active(self, api_key_id: str) -> str:
+        return f"{self.prefix}key-active:{api_key_id}"
+
+    def webhook(self, job_id: str) -> str:
+        return f"{self.prefix}webhook:{job_id}"
+
+
+class Admission(IntEnum):
+    """What `JobStore.admit` did; true only when the job was admitted."""
+
+    ADMITTED = 1
+    QUEUE_FULL = 0
+    KEY_LIMIT = -1
+    """The submitting key already has its maximum of unfinished jobs."""
+
+    def __bool__(self) -> bool:
+        return self is Admission.ADMITTED
 
 
 def _optional_float(raw: bytes) -> float | None:
@@ -104,10 +125,15 @@ class JobStore:
         deadline_seconds: int,
         max_queued: int,
         request_id: str = "",
-    ) -> bool:
+        tenant: str = "",
+        api_key_id: str = "",
+        callback_url: str = "",
+        key_max_active: int = 0,
+    ) -> Admission:
         """Store the upload and a `queued` record (both expire on their own) if fewer than
-        `max_queued` jobs are queued; one script, so concurrent submits never overshoot.
-        False when the queue is full. Entries past their deadline are dropped first."""
+        `max_queued` jobs are queued and (when key_max_active > 0) the key `api_key_id` has
+        fewer unfinished jobs; one script, so concurrent submits never overshoot. Entries past
+        their deadline are dropped first."""
         deadline_at = now + deadline_seconds
         fields = {
             "id": job_id,
@@ -121,12 +147,16 @@ class JobStore:
             "error": "",
             "result": "",
             "request_id": request_id,
+            "tenant": tenant,
+            "api_key_id": api_key_id,
+            "callback_url": callback_url,
         }
         keys = [
             self.keys.job(job_id),
             self.keys.upload(job_id),
             self.keys.queued(),
             self.keys.active(),
+            self.keys.key_active(api_key_id),
         ]
         args = [
             repr(now),
@@ -136,9 +166,11 @@ class JobStore:
             self.job_ttl_seconds + deadline_seconds,
             repr(deadline_at),
             job_id,
+            key_max_active,
+            self.keys.job(""),
             *(item for pair in fields.items() for item in pair),
         ]
-        return bool(self._admit(keys=keys, args=args))
+        return Admission(int(self._admit(keys=keys, args=args)))
 
     def get(self, job_id: str) -> JobRecord | None:
         raw = self.redis.hgetall(self.keys.job(job_id))
@@ -158,6 +190,9 @@ class JobStore:
             error=JobError(**json.loads(fields["error"])) if fields["error"] else None,
             result=JobResult.model_validate_json(fields["result"]) if fields["result"] else None,
             request_id=fields.get("request_id", b"").decode(),
+            tenant=fields.get("tenant", b"").decode(),
+            api_key_id=fields.get("api_key_id", b"").decode(),
+            callback_url=fields.get("callback_url", b"").decode(),
         )
 
     def load_upload(self, job_id: str) -> bytes | None:
@@ -233,6 +268,16 @@ class JobStore:
 
     def load_artifact(self, job_id: str, name: str) -> bytes | None:
         return self.redis.get(self.keys.artifact(job_id, name))
+
+    def record_webhook_attempt(self, job_id: str, attempt: dict) -> None:
+        """Append one callback delivery attempt (kept as long as a finished job)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.rpush(self.keys.webhook(job_id), json.dumps(attempt, sort_keys=True))
+        pipe.expire(self.keys.webhook(job_id), self.job_ttl_seconds)
+        pipe.execute()
+
+    def webhook_attempts(self, job_id: str) -> list[dict]:
+        return [json.loads(raw) for raw in self.redis.lrange(self.keys.webhook(job_id), 0, -1)]
 
     def fail_if_overdue(self, record: JobRecord, now: float) -> bool:
         """Fail an unfinished job past its hard deadline with `timeout`. True if it did."""

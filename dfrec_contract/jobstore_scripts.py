@@ -5,7 +5,7 @@ Only two scripts write a job's status: ADMIT_SCRIPT creates the record at INITIA
 TRANSITION_SCRIPT moves it, after LEGAL_MOVE_GUARD has checked the move against the table.
 """
 
-from dfrec_contract.status import INITIAL_STATUS, TRANSITIONS, JobStatus
+from dfrec_contract.status import INITIAL_STATUS, TERMINAL_STATUSES, TRANSITIONS, JobStatus
 
 
 def lua_transition_table() -> str:
@@ -62,13 +62,31 @@ return 1
 """
 )
 
+_TERMINAL = (
+    "{" + ", ".join(f'["{status.value}"]=true' for status in sorted(TERMINAL_STATUSES)) + "}"
+)
+
 ADMIT_SCRIPT = f"""
--- KEYS: job, upload, queued, active. ARGV: now, max_queued, upload, upload ttl, job ttl,
--- deadline_at, job id, then the record's other field/value pairs.
+-- KEYS: job, upload, queued, active, the submitting key's active jobs. ARGV: now, max_queued,
+-- upload, upload ttl, job ttl, deadline_at, job id, max active jobs of the key (0: no limit),
+-- the job key prefix, then the record's other field/value pairs.
+-- Returns 1 admitted, 0 queue full, -1 the key has max active jobs unfinished.
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 0 end
+local key_limit = tonumber(ARGV[8])
+if key_limit > 0 then
+  local terminal = {_TERMINAL}
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+    local status = redis.call('HGET', ARGV[9] .. id, 'status')
+    if (not status) or terminal[status] then redis.call('ZREM', KEYS[5], id) end
+  end
+  if redis.call('ZCARD', KEYS[5]) >= key_limit then return -1 end
+  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[7])
+  redis.call('EXPIRE', KEYS[5], ARGV[4])
+end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-redis.call('HSET', KEYS[1], 'status', '{INITIAL_STATUS.value}', unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], 'status', '{INITIAL_STATUS.value}', unpack(ARGV, 10))
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7])
 redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])

@@ -41,6 +41,12 @@ class JobRecord:
     result: JobResult | None
     request_id: str = ""
     """The id of the request that submitted the job (see service.request_context)."""
+    tenant: str = ""
+    """The tenant of the API key that submitted the job: only its keys can read the job."""
+    api_key_id: str = ""
+    """The id (digest prefix) of that key; its webhook secret signs the job's callback."""
+    callback_url: str = ""
+    """Where the worker posts the job summary once it has finished ("" = no callback)."""
 
     def is_overdue(self, now: float) -> bool:
         return not self.status.is_terminal and now > self.deadline_at
