@@ -2,11 +2,12 @@
 
 Defaults are safe for a local run (Redis and Triton on localhost). With `DFREC_ENV=production`
 the object refuses to exist unless the dependency addresses were given explicitly, point
-somewhere other than this machine, and the limits are within sane bounds. What the worker reads
-too (Redis, key prefix, queue, TTL, model) is in dfrec_contract.settings.
+somewhere other than this machine, the limits are within sane bounds and no development API
+key is set (the API also refuses to start without an active API key in Redis: service.auth).
+What the worker reads too (Redis, key prefix, queue, TTL, model) is in dfrec_contract.settings.
 """
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from dfrec_contract.settings import SharedSettings
 
@@ -41,6 +42,17 @@ class ServiceSettings(SharedSettings):
     `timeout`. Must exceed the worker's broker visibility timeout plus its retry budget."""
     retry_after_seconds: int = Field(1, ge=1)
 
+    development_api_key: SecretStr | None = None
+    """Outside production: the development key (all scopes, no limits, tenant
+    `development_tenant`). Unset: a random one is made and printed at start. Production refuses
+    this setting and never accepts a development key; it needs a key made with
+    `python -m service.admin keys create`."""
+    development_tenant: str = Field("development", min_length=1)
+    idempotency_ttl_seconds: int = Field(24 * 3600, gt=0)
+    """How long an Idempotency-Key keeps answering with its first job."""
+    idempotency_wait_seconds: float = Field(10.0, gt=0)
+    """How long a concurrent retry waits for the first request with its key to create the job."""
+
     host: str = "127.0.0.1"
     """Where `python -m service` listens (containers set 0.0.0.0)."""
     port: int = Field(8080, ge=0, le=65535)
@@ -60,4 +72,9 @@ class ServiceSettings(SharedSettings):
             problems.append(f"DFREC_MAX_UPLOAD_BYTES above {MAX_PRODUCTION_UPLOAD_BYTES}")
         if self.max_image_pixels > MAX_PRODUCTION_IMAGE_PIXELS:
             problems.append(f"DFREC_MAX_IMAGE_PIXELS above {MAX_PRODUCTION_IMAGE_PIXELS}")
+        if self.development_api_key is not None:
+            problems.append(
+                "DFREC_DEVELOPMENT_API_KEY is refused in production; create keys with "
+                "`python -m service.admin keys create`"
+            )
         return problems

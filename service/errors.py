@@ -10,12 +10,18 @@ HTTP errors (returned by the API):
 | status | code                    | when                                                        |
 |--------|-------------------------|-------------------------------------------------------------|
 | 400    | malformed_multipart     | the multipart body cannot be parsed                         |
-| 404    | job_not_found           | no job with this id (never created, or expired)             |
+| 401    | unauthorized            | no API key, an unknown key, or the development key in       |
+|        |                         | production (`WWW-Authenticate: Bearer`)                     |
+| 401    | key_revoked             | the API key was revoked                                     |
+| 403    | forbidden               | the key lacks the scope the route needs                     |
+| 404    | job_not_found           | no job with this id (never created, expired, or another     |
+|        |                         | tenant's: answered exactly alike)                           |
 | 404    | artifact_not_found      | the job has no artifact of that name                        |
 | 404    | evidence_not_found      | the job has no evidence manifest (it failed, or expired)    |
 | 404    | not_found               | no such route                                               |
 | 405    | method_not_allowed      | the route exists, the method does not                       |
 | 409    | job_not_finished        | artifacts or evidence asked for before the job finished     |
+| 409    | idempotency_conflict    | the Idempotency-Key was used with a different request body  |
 | 413    | upload_too_large        | the upload exceeds the byte limit (counted while streaming) |
 | 413    | too_many_pixels         | declared width x height, or the memory its pixels need to   |
 |        |                         | decode, exceeds the limit (decompression bomb)              |
@@ -26,7 +32,11 @@ HTTP errors (returned by the API):
 | 422    | empty_image             | the `image` field holds zero bytes                          |
 | 422    | undecodable_image       | a JPEG/PNG/WebP header, but the pixels do not decode        |
 | 422    | invalid_request         | a path or query parameter fails validation                  |
+| 422    | invalid_callback_url    | callback_url is not allowed (https and public addresses     |
+|        |                         | only in production)                                         |
 | 429    | queue_full              | too many jobs are queued; retry after `Retry-After`         |
+| 429    | rate_limited            | the key's submit rate or active-job limit is reached; retry |
+|        |                         | after `Retry-After` (`RateLimit-*` headers)                 |
 | 500    | internal_error          | a bug; never caused by bad input                            |
 | 503    | busy                    | every decode slot is taken; retry after `Retry-After`       |
 | 503    | redis_unavailable       | the job store / broker cannot be reached                    |
@@ -43,6 +53,12 @@ class ErrorCode(StrEnum):
     """Codes of HTTP error responses."""
 
     MALFORMED_MULTIPART = "malformed_multipart"
+    UNAUTHORIZED = "unauthorized"
+    KEY_REVOKED = "key_revoked"
+    FORBIDDEN = "forbidden"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    INVALID_CALLBACK_URL = "invalid_callback_url"
+    RATE_LIMITED = "rate_limited"
     JOB_NOT_FOUND = "job_not_found"
     ARTIFACT_NOT_FOUND = "artifact_not_found"
     EVIDENCE_NOT_FOUND = "evidence_not_found"

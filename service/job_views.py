@@ -10,6 +10,8 @@ from service.schemas import (
     InputResponse,
     JobResponse,
     ResultResponse,
+    WebhookAttemptResponse,
+    WebhookResponse,
 )
 
 
@@ -36,7 +38,26 @@ def _links(record: JobRecord, api_prefix: str) -> dict[str, str]:
     return links
 
 
-def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
+def webhook_view(record: JobRecord, attempts: list[dict]) -> WebhookResponse | None:
+    if not record.callback_url:
+        return None
+    outcomes = [attempt.get("outcome") for attempt in attempts]
+    if "delivered" in outcomes:
+        state = "delivered"
+    elif outcomes and outcomes[-1] == "gave_up":
+        state = "failed"
+    else:
+        state = "pending"
+    return WebhookResponse(
+        url=record.callback_url,
+        state=state,
+        attempts=[WebhookAttemptResponse(**attempt) for attempt in attempts],
+    )
+
+
+def job_response(
+    record: JobRecord, api_prefix: str, webhook_attempts: list[dict] | None = None
+) -> JobResponse:
     result = None
     if record.result is not None:
         artifacts = {
@@ -64,4 +85,5 @@ def job_response(record: JobRecord, api_prefix: str) -> JobResponse:
         result=result,
         links=_links(record, api_prefix),
         request_id=record.request_id,
+        webhook=webhook_view(record, webhook_attempts or []),
     )

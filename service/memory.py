@@ -27,6 +27,4 @@ def return_large_allocations() -> bool:
     except (OSError, AttributeError, TypeError):
         logger.info("no glibc mallopt; large allocations follow the C library's defaults")
         return False
-    return bool(
-        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and mallopt(M_ARENA_MAX, ARENA_MAX)
-    )
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and mallopt(M_ARENA_MAX, ARENA_MAX))

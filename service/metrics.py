@@ -1,4 +1,5 @@
-"""Prometheus metrics of the API: requests by route and status, submissions, queue depth."""
+"""Prometheus metrics of the API: requests by route and status, submissions (also per tenant),
+refusals per tenant and code, authentication failures, queue depth."""
 
 import time
 
@@ -36,6 +37,26 @@ class ApiMetrics:
         self.jobs_failed = Counter(
             "dfrec_jobs_failed_total",
             "Jobs that ended failed, by error code (the API records jobs it could not enqueue)",
+            ["code"],
+            registry=self.registry,
+        )
+
+        self.tenant_submitted = Counter(
+            "dfrec_tenant_jobs_submitted_total",
+            "Jobs accepted, by tenant (the tenant's name, never a key)",
+            ["tenant"],
+            registry=self.registry,
+        )
+        self.tenant_rejected = Counter(
+            "dfrec_tenant_requests_rejected_total",
+            "Requests of a known key refused, by tenant and error code (rate_limited, "
+            "queue_full, forbidden, idempotency_conflict, invalid input, ...)",
+            ["tenant", "code"],
+            registry=self.registry,
+        )
+        self.auth_failures = Counter(
+            "dfrec_auth_failures_total",
+            "Requests refused before a tenant was known: unknown or revoked key",
             ["code"],
             registry=self.registry,
         )

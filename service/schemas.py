@@ -40,6 +40,21 @@ class ResultResponse(JobResult):
     )
 
 
+class WebhookAttemptResponse(BaseModel):
+    attempt: int = Field(description="1 for the first delivery")
+    at: float = Field(description="Unix time the attempt started")
+    status_code: int | None = Field(description="the receiver's HTTP status; null: no answer")
+    error: str | None = Field(description="why it failed (no answer, non-2xx, refused URL)")
+    duration_ms: float
+    outcome: str = Field(description="delivered, retrying or gave_up")
+
+
+class WebhookResponse(BaseModel):
+    url: str
+    state: str = Field(description="pending, delivered or failed (every retry failed)")
+    attempts: list[WebhookAttemptResponse]
+
+
 class JobResponse(BaseModel):
     id: str
     status: JobStatus
@@ -54,6 +69,9 @@ class JobResponse(BaseModel):
     result: ResultResponse | None
     links: dict[str, str]
     request_id: str = Field("", description="the request that submitted the job")
+    webhook: WebhookResponse | None = Field(
+        None, description="the callback and each delivery attempt; null without callback_url"
+    )
 
 
 class HealthResponse(BaseModel):

@@ -7,10 +7,13 @@ import httpx
 from celery import Celery
 from redis import Redis
 
+from dfrec_contract.apikeys import ApiKeyRecord, KeyStore
 from dfrec_contract.broker import broker_queue_key
 from dfrec_contract.jobstore import JobStore
 from service.config import ServiceSettings
+from service.idempotency import IdempotencyStore
 from service.image_budget import DecodeBudget
+from service.limits import SubmitLimiter
 from service.metrics import ApiMetrics
 from service.producer import create_producer
 
@@ -23,6 +26,11 @@ class ServiceState:
     producer: Celery
     triton_http: httpx.AsyncClient
     metrics: ApiMetrics
+    keys: KeyStore
+    limiter: SubmitLimiter
+    idempotency: IdempotencyStore
+    development_key: ApiKeyRecord | None = None
+    """Outside production: the development key, checked without Redis (service.auth)."""
     decode_slots: threading.BoundedSemaphore = field(init=False)
     """Uploads decoded at once (settings.max_concurrent_decodes)."""
 
@@ -52,6 +60,11 @@ class ServiceState:
                 base_url=settings.triton_http_url, timeout=settings.readiness_timeout_seconds
             ),
             metrics=metrics,
+            keys=KeyStore(store.redis, settings.redis_key_prefix),
+            limiter=SubmitLimiter(store.redis, settings.redis_key_prefix),
+            idempotency=IdempotencyStore(
+                store.redis, settings.redis_key_prefix, settings.idempotency_ttl_seconds
+            ),
         )
 
     async def close(self) -> None:

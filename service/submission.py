@@ -1,18 +1,30 @@
-"""Accept one upload: decode it within its budget, admit it under the queue bound, queue it."""
+"""Accept one upload for one API key: check its callback URL, answer a retried
+`Idempotency-Key` with its first job, take a token of the key's rate, decode the image within
+its budget, admit it under the queue bound and the key's active-job limit, queue it.
+"""
 
 import contextlib
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from redis import RedisError
 
+from dfrec_contract.apikeys import ApiKeyRecord
 from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.jobstore import Admission
 from dfrec_contract.record import JobRecord
+from dfrec_contract.webhooks import CallbackUrlError, check_callback_url
 from service.errors import ApiError, ErrorCode
+from service.idempotency import Claim, fingerprint, wait_for
 from service.images import NormalizedImage, normalize_image
+from service.limits import RateDecision
 from service.producer import enqueue_recovery
 from service.state import ServiceState
+from service.upload import UploadForm
+
+CLAIM_ATTEMPTS = 3
 
 ENQUEUE_FAILED_MESSAGE = "the job could not be queued"
 
@@ -39,11 +51,27 @@ def decode_slot(state: ServiceState) -> Iterator[None]:
         state.decode_slots.release()
 
 
-def _admit(state: ServiceState, normalized: NormalizedImage, request_id: str) -> str:
+@dataclass(frozen=True)
+class Submitted:
+    record: JobRecord
+    replayed: bool
+    """True: an earlier request with the same Idempotency-Key created the job."""
+    rate: RateDecision | None
+    """The key's rate-limit state after this submit (None: replayed, or no rate limit)."""
+
+
+def _admit(
+    state: ServiceState,
+    key: ApiKeyRecord,
+    job_id: str,
+    normalized: NormalizedImage,
+    callback_url: str,
+    request_id: str,
+    rate: RateDecision | None,
+) -> None:
     settings = state.settings
-    job_id = uuid.uuid4().hex
     try:
-        admitted = state.store.admit(
+        admission = state.store.admit(
             job_id,
             normalized.facts,
             normalized.png,
@@ -51,24 +79,69 @@ def _admit(state: ServiceState, normalized: NormalizedImage, request_id: str) ->
             deadline_seconds=settings.job_deadline_seconds,
             max_queued=settings.max_queued_jobs,
             request_id=request_id,
+            tenant=key.tenant,
+            api_key_id=key.id,
+            callback_url=callback_url,
+            key_max_active=key.quota.max_active_jobs,
         )
     except RedisError as error:
         raise redis_unavailable() from error
-    if not admitted:
+    retry_after = {"Retry-After": str(settings.retry_after_seconds)}
+    if admission is Admission.QUEUE_FULL:
         raise ApiError(
             429,
             ErrorCode.QUEUE_FULL,
             f"{settings.max_queued_jobs} jobs are queued; retry later",
-            headers={"Retry-After": str(settings.retry_after_seconds)},
+            headers=retry_after,
         )
-    return job_id
+    if admission is Admission.KEY_LIMIT:
+        raise ApiError(
+            429,
+            ErrorCode.RATE_LIMITED,
+            f"API key {key.id} has {key.quota.max_active_jobs} unfinished jobs (its limit); "
+            "retry when one has finished",
+            headers={**(rate.headers() if rate else {}), **retry_after},
+        )
 
 
-def submit_job(state: ServiceState, upload: bytes, request_id: str) -> JobRecord:
-    """Create and enqueue a job for `upload`; ApiError for bad input, a full queue or no Redis."""
+def _callback_url(state: ServiceState, url: str) -> str:
+    if not url:
+        return ""
+    try:
+        return check_callback_url(url, production=state.settings.env == "production")
+    except CallbackUrlError as error:
+        raise ApiError(422, ErrorCode.INVALID_CALLBACK_URL, str(error)) from error
+
+
+def _take_rate(state: ServiceState, key: ApiKeyRecord) -> RateDecision | None:
+    try:
+        rate = state.limiter.take(key)
+    except RedisError as error:
+        raise redis_unavailable() from error
+    if rate is not None and not rate.allowed:
+        quota = key.quota
+        raise ApiError(
+            429,
+            ErrorCode.RATE_LIMITED,
+            f"API key {key.id} may submit {quota.rate_per_minute:g} jobs a minute "
+            f"(bursts of {quota.burst}); retry after {rate.retry_after_seconds} s",
+            headers=rate.headers(),
+        )
+    return rate
+
+
+def _create(
+    state: ServiceState,
+    key: ApiKeyRecord,
+    form: UploadForm,
+    callback_url: str,
+    job_id: str,
+    request_id: str,
+) -> Submitted:
+    rate = _take_rate(state, key)
     with decode_slot(state):
-        normalized = normalize_image(upload, state.decode_budget)
-    job_id = _admit(state, normalized, request_id)
+        normalized = normalize_image(form.image, state.decode_budget)
+    _admit(state, key, job_id, normalized, callback_url, request_id, rate)
     try:
         enqueue_recovery(state.producer, job_id, state.settings.queue_name)
     except Exception as error:  # kombu raises several unrelated types when the broker is down
@@ -78,7 +151,83 @@ def submit_job(state: ServiceState, upload: bytes, request_id: str) -> JobRecord
             )
         raise redis_unavailable() from error
     state.metrics.jobs_submitted.inc()
+    state.metrics.tenant_submitted.labels(tenant=key.tenant).inc()
     record = state.store.get(job_id)
     if record is None:
         raise redis_unavailable()
-    return record
+    return Submitted(record, replayed=False, rate=rate)
+
+
+def _replayed_job(
+    state: ServiceState, key: ApiKeyRecord, header: str, claim: Claim
+) -> JobRecord | None:
+    """The job of an earlier request with this key, once it exists; None when that request
+    gave up its claim (then this one may claim the key)."""
+    idempotency = state.idempotency
+
+    def settled() -> bool:
+        exists = state.store.redis.exists(state.store.keys.job(claim.job_id))
+        return bool(exists) or not idempotency.still_claimed(key.tenant, header, claim)
+
+    if not wait_for(settled, state.settings.idempotency_wait_seconds):
+        raise ApiError(
+            409,
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+            headers={"Retry-After": str(state.settings.retry_after_seconds)},
+        )
+    return state.store.get(claim.job_id)
+
+
+def _submit_idempotent(
+    state: ServiceState,
+    key: ApiKeyRecord,
+    form: UploadForm,
+    callback_url: str,
+    request_id: str,
+    header: str,
+) -> Submitted:
+    print_ = fingerprint(form.image, callback_url)
+    for _ in range(CLAIM_ATTEMPTS):
+        claim = state.idempotency.claim(key.tenant, header, print_, uuid.uuid4().hex)
+        if claim is None:
+            continue
+        if claim.owner:
+            try:
+                return _create(state, key, form, callback_url, claim.job_id, request_id)
+            except BaseException:
+                with contextlib.suppress(RedisError):
+                    state.idempotency.release(key.tenant, header, claim)
+                raise
+        record = _replayed_job(state, key, header, claim)
+        if record is not None:
+            return Submitted(record, replayed=True, rate=None)
+    raise ApiError(
+        409,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        "requests with this Idempotency-Key keep failing; retry shortly",
+        headers={"Retry-After": str(state.settings.retry_after_seconds)},
+    )
+
+
+def submit_job(
+    state: ServiceState,
+    key: ApiKeyRecord,
+    form: UploadForm,
+    request_id: str,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """Create and enqueue a job for the upload, or find the one an earlier request with the
+    same Idempotency-Key created; ApiError for bad input, a limit, a full queue or no Redis.
+    Every refusal is counted for the key's tenant."""
+    try:
+        callback_url = _callback_url(state, form.callback_url)
+        if idempotency_key is None:
+            return _create(state, key, form, callback_url, uuid.uuid4().hex, request_id)
+        try:
+            return _submit_idempotent(state, key, form, callback_url, request_id, idempotency_key)
+        except RedisError as error:
+            raise redis_unavailable() from error
+    except ApiError as error:
+        state.metrics.tenant_rejected.labels(tenant=key.tenant, code=error.code.value).inc()
+        raise

@@ -1,11 +1,13 @@
-"""Read the `image` field of a multipart request while counting bytes.
+"""Read the `image` field (and the optional `callback_url`) of a multipart request while
+counting bytes.
 
 The body is parsed as it streams in, so an over-size upload is refused as soon as it crosses the
 limit, whatever Content-Length claims. Other form fields are skipped (they count towards a small
-allowance for multipart framing).
+allowance for multipart framing); `callback_url` is kept up to TEXT_FIELD_MAX_BYTES.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -13,6 +15,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from service.errors import ApiError, ErrorCode
 
 IMAGE_FIELD = "image"
+CALLBACK_FIELD = "callback_url"
+TEXT_FIELD_MAX_BYTES = 4096
 FRAMING_ALLOWANCE_BYTES = 64 * 1024
 MAX_BOUNDARY_BYTES = 70
 """RFC 2046: a boundary is 1 to 70 characters."""
@@ -32,6 +36,8 @@ class _ImagePartCollector:
         self._header_value = bytearray()
         self._headers: dict[bytes, bytes] = {}
         self._collecting = False
+        self.callback_url: bytearray | None = None
+        self._collecting_callback = False
 
     def callbacks(self) -> dict:
         return {
@@ -64,8 +70,21 @@ class _ImagePartCollector:
         self._collecting = is_image_field and self.image is None
         if self._collecting:
             self.image = bytearray()
+        is_callback = options.get(b"name") == CALLBACK_FIELD.encode()
+        self._collecting_callback = is_callback and self.callback_url is None
+        if self._collecting_callback:
+            self.callback_url = bytearray()
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._collecting_callback and self.callback_url is not None:
+            self.callback_url += data[start:end]
+            if len(self.callback_url) > TEXT_FIELD_MAX_BYTES:
+                raise ApiError(
+                    422,
+                    ErrorCode.INVALID_CALLBACK_URL,
+                    f"{CALLBACK_FIELD} is longer than {TEXT_FIELD_MAX_BYTES} bytes",
+                )
+            return
         if not self._collecting or self.image is None:
             return
         self.image += data[start:end]
@@ -74,12 +93,27 @@ class _ImagePartCollector:
 
     def _on_part_end(self) -> None:
         self._collecting = False
+        self._collecting_callback = False
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    image: bytes
+    callback_url: str
+    """"" when the form has no callback_url field."""
 
 
 async def read_image_field(
     content_type: str | None, body: AsyncIterator[bytes], max_bytes: int
 ) -> bytes:
     """The bytes of the `image` field; ApiError for anything else (see service.errors)."""
+    return (await read_form(content_type, body, max_bytes)).image
+
+
+async def read_form(
+    content_type: str | None, body: AsyncIterator[bytes], max_bytes: int
+) -> UploadForm:
+    """The `image` field and the `callback_url` text; ApiError for anything else."""
     mime, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
@@ -112,4 +146,10 @@ async def read_image_field(
         raise ApiError(422, ErrorCode.MISSING_IMAGE, f"the form has no field named '{IMAGE_FIELD}'")
     if not collector.image:
         raise ApiError(422, ErrorCode.EMPTY_IMAGE, f"the '{IMAGE_FIELD}' field is empty")
-    return bytes(collector.image)
+    try:
+        callback_url = bytes(collector.callback_url or b"").decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        raise ApiError(
+            422, ErrorCode.INVALID_CALLBACK_URL, f"{CALLBACK_FIELD} is not UTF-8"
+        ) from error
+    return UploadForm(image=bytes(collector.image), callback_url=callback_url)

@@ -16,6 +16,9 @@ from worker.localrun.stack import ServiceStack, StackSettings
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 EVIDENCE_KEY = "integration-test-evidence-key-0123456789"
+API_KEY = "dfk_integration-test-development-key"
+"""The development API key every test stack's API accepts (tenant `development`)."""
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hostile_files import HostileCase, corpus, file_case, palette_bomb, rational_exif_jpeg
 from PIL import Image
 from redis import Redis
-from service_stack import REDIS_URL
+from service_stack import API_KEY, AUTH, REDIS_URL
 
 from service.app import create_app
 from service.config import ServiceSettings
@@ -32,8 +32,9 @@ def api(redis: Redis) -> Iterator[TestClient]:
         max_upload_bytes=MAX_UPLOAD_BYTES,
         max_queued_jobs=100_000,
         working_max_side=WORKING_SIDE,
+        development_api_key=API_KEY,
     )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False, headers=AUTH) as client:
         yield client
     keys = list(redis.scan_iter(match=f"{prefix}*"))
     if keys:
@@ -97,11 +98,12 @@ def test_over_budget_decode_and_frames_are_413(redis: Redis) -> None:
         redis_key_prefix=f"dfrec-test-{uuid.uuid4().hex[:12]}:",
         max_decode_bytes=100_000,
         max_image_frames=2,
+        development_api_key=API_KEY,
     )
     rgb_png = encode(Image.new("RGB", (200, 200)), "PNG")  # 160 kB decoded as RGBX
     frames = [picture(size=(16, 16))] * 3
     apng = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=AUTH) as client:
         for data, code in ((rgb_png, "too_many_pixels"), (apng, "too_many_frames")):
             response = post(client, file_case("budget", code, data))
             assert response.status_code == 413 and response.json()["error"]["code"] == code

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from redis import Redis
-from service_stack import REDIS_URL  # the shared `redis` fixture comes from this plugin
+from service_stack import API_KEY, REDIS_URL  # the shared `redis` fixture comes from here
 
 from service.app import create_app
 from service.config import ServiceSettings
@@ -72,9 +72,10 @@ def make_client(redis: Redis) -> Iterator:
             "triton_http_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
             "max_upload_bytes": MAX_UPLOAD_BYTES,
             "max_image_pixels": MAX_IMAGE_PIXELS,
+            "development_api_key": API_KEY,
         }
         settings = ServiceSettings(**(values | overrides))
-        client = TestClient(create_app(settings))
+        client = TestClient(create_app(settings), headers={"Authorization": f"Bearer {API_KEY}"})
         client.__enter__()
         clients.append(client)
         return client

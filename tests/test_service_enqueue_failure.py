@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from redis import Redis
-from service_stack import REDIS_URL
+from service_stack import API_KEY, AUTH, REDIS_URL
 
 import service.submission
 from dfrec_contract.jobstore import JobStore
@@ -30,10 +30,11 @@ def test_enqueue_failure_fails_the_job_and_counts_it_once(
         redis_url=REDIS_URL,
         redis_key_prefix=key_prefix,
         triton_http_url=f"http://127.0.0.1:{free_port()}",
+        development_api_key=API_KEY,
     )
     png = io.BytesIO()
     Image.linear_gradient("L").resize((48, 40)).convert("RGB").save(png, format="PNG")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=AUTH) as client:
         response = client.post("/recover", files={"image": ("face.png", png.getvalue())})
         metrics = client.get("/metrics").text
     assert response.status_code == 503

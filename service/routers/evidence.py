@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 from redis import RedisError
 
 from dfrec_contract.result import EVIDENCE_ARTIFACT
+from service.auth import Reader
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.routers.jobs import load_job
@@ -23,8 +24,8 @@ router = APIRouter(tags=["jobs"])
     },
     summary="Signed evidence manifest of a finished job (format: dfrec_contract.evidence)",
 )
-def get_evidence(job_id: str, state: State) -> Response:
-    record = load_job(state, job_id)
+def get_evidence(job_id: str, state: State, key: Reader) -> Response:
+    record = load_job(state, job_id, key)
     if not record.status.is_terminal:
         raise ApiError(
             409,

@@ -5,7 +5,9 @@ import re
 from fastapi import APIRouter, Request, Response
 from redis import RedisError
 
+from dfrec_contract.apikeys import ApiKeyRecord
 from dfrec_contract.record import JobRecord
+from service.auth import Reader
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.job_views import job_response
@@ -20,31 +22,42 @@ JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 ARTIFACT_SUFFIX = ".png"
 
 
-def load_job(state: ServiceState, job_id: str) -> JobRecord:
+def load_job(state: ServiceState, job_id: str, key: ApiKeyRecord) -> JobRecord:
     """The job as stored (a GET never changes it; overdue jobs are the workers' sweep's);
-    404 if unknown."""
+    404 if unknown, expired or another tenant's (the same answer, so ids cannot be probed)."""
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r}")
     try:
         record = state.store.get(job_id)
     except RedisError as error:
         raise redis_unavailable() from error
-    if record is None:
+    if record is None or record.tenant != key.tenant:
         raise ApiError(404, ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r} (unknown or expired)")
     return record
+
+
+def webhook_attempts(state: ServiceState, record: JobRecord) -> list[dict]:
+    if not record.callback_url:
+        return []
+    try:
+        return state.store.webhook_attempts(record.id)
+    except RedisError as error:
+        raise redis_unavailable() from error
 
 
 @router.get(
     "/jobs/{job_id}",
     response_model=JobResponse,
-    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
-    summary="State, stage, timings and result of a job",
+    responses={status: {"model": ErrorResponse} for status in (401, 403, 404, 503)},
+    summary="State, stage, timings, result and callback deliveries of a job",
 )
-def get_job(job_id: str, request: Request, response: Response, state: State) -> JobResponse:
-    record = load_job(state, job_id)
+def get_job(
+    job_id: str, request: Request, response: Response, state: State, key: Reader
+) -> JobResponse:
+    record = load_job(state, job_id, key)
     if not record.status.is_terminal:
         response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
-    return job_response(record, api_prefix(request))
+    return job_response(record, api_prefix(request), webhook_attempts(state, record))
 
 
 @router.get(
@@ -57,8 +70,8 @@ def get_job(job_id: str, request: Request, response: Response, state: State) -> 
     },
     summary="One output image of a succeeded job: mask.png, source.png or target.png",
 )
-def get_artifact(job_id: str, filename: str, state: State) -> Response:
-    record = load_job(state, job_id)
+def get_artifact(job_id: str, filename: str, state: State, key: Reader) -> Response:
+    record = load_job(state, job_id, key)
     if not record.status.is_terminal:
         raise ApiError(
             409,

@@ -1,15 +1,20 @@
-"""POST /recover: upload one image, get a job back (202)."""
+"""POST /recover: upload one image (and optionally a callback URL), get a job back (202; 200
+with the first job when an `Idempotency-Key` is replayed)."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import Submitter
 from service.dependencies import State
+from service.idempotency import check_header
 from service.job_views import job_path, job_response
 from service.request_context import request_id_of
 from service.routers.prefix import api_prefix
 from service.schemas import ErrorResponse, JobResponse
 from service.submission import submit_job
-from service.upload import IMAGE_FIELD, read_image_field
+from service.upload import CALLBACK_FIELD, IMAGE_FIELD, read_form
 
 router = APIRouter(tags=["recover"])
 
@@ -25,14 +30,23 @@ _UPLOAD_BODY = {
                         "type": "string",
                         "format": "binary",
                         "description": "a JPEG, PNG or WebP image with a face",
-                    }
+                    },
+                    CALLBACK_FIELD: {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "optional: where the finished job's summary is POSTed, "
+                        "signed (Dfrec-Signature); https and public addresses only in production",
+                    },
                 },
             }
         }
     },
 }
-_ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422, 429, 503)}
-"""503: `busy` (every decode slot taken) or `redis_unavailable`; both with Retry-After."""
+_ERRORS = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 415, 422, 429, 503)
+}
+"""429: `queue_full` or `rate_limited` (Retry-After, RateLimit-*); 503: `busy` (every decode
+slot taken) or `redis_unavailable`; both with Retry-After."""
 
 
 @router.post(
@@ -43,12 +57,28 @@ _ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422, 4
     openapi_extra={"requestBody": _UPLOAD_BODY},
     summary="Queue a recovery job for one image",
 )
-async def submit_recovery(request: Request, response: Response, state: State) -> JobResponse:
-    upload = await read_image_field(
+async def submit_recovery(
+    request: Request,
+    response: Response,
+    state: State,
+    key: Submitter,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JobResponse:
+    if idempotency_key is not None:
+        check_header(idempotency_key)
+    form = await read_form(
         request.headers.get("content-type"), request.stream(), state.settings.max_upload_bytes
     )
-    record = await run_in_threadpool(submit_job, state, upload, request_id_of(request.scope))
+    submitted = await run_in_threadpool(
+        submit_job, state, key, form, request_id_of(request.scope), idempotency_key
+    )
+    record = submitted.record
     prefix = api_prefix(request)
     response.headers["Location"] = job_path(prefix, record.id)
     response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
+    if submitted.rate is not None:
+        response.headers.update(submitted.rate.headers())
+    if submitted.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return job_response(record, prefix)
