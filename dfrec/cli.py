@@ -1,5 +1,5 @@
-"""The `dfrec` command: recover, init-checkpoint, ship, export, train(-drn), evaluate,
-cross-forgery, triton serve."""
+"""The `dfrec` command: recover, init-checkpoint, ship(-lre), export, train(-drn, -lre),
+evaluate, cross-forgery, triton serve."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from dfrec.baselines.drn_config import drn_variant_names
+from dfrec.lre.config import lre_variant_names
 from dfrec.registry import variant_names
 from dfrec.training.config import (
     DEFAULT_DATA_ROOT,
@@ -22,6 +23,7 @@ from dfrec.training.config import (
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = PROJECT_ROOT / "weights" / "dfrec-small.pt"
 DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
+DEFAULT_LRE_CHECKPOINT = PROJECT_ROOT / "weights" / "lre-small.pt"
 
 
 def default(config_type: type, name: str) -> object:
@@ -148,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--learning-rate", type=float, default=default(TrainConfig, "learning_rate"))
     train.add_argument(
+        "--networks",
+        type=lambda text: tuple(name.strip() for name in text.split(",")),
+        default=default(TrainConfig, "networks"),
+        help="pretraining only: comma-separated networks that learn (default ism,sirm,tirm)",
+    )
+    train.add_argument(
         "--source-only",
         type=Path,
         default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
@@ -159,6 +167,26 @@ def build_parser() -> argparse.ArgumentParser:
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
     add_run_arguments(train_drn, "drn-small")
+
+    train_lre = commands.add_parser(
+        "train-lre", help="train LRE: --stage mae, then --stage detector (resumes if cut off)"
+    )
+    train_lre.add_argument("--variant", choices=lre_variant_names(), default="lre-small")
+    add_run_arguments(train_lre, "lre-small")
+    train_lre.add_argument("--stage", choices=("mae", "detector"), default="detector")
+    train_lre.add_argument(
+        "--mae-from",
+        type=Path,
+        default=None,
+        help="MAE weights: the mae stage's LRE checkpoint (detector stage), or a DFREC "
+        "checkpoint whose TIRM was pretrained as an MAE on real faces (mae stage)",
+    )
+    train_lre.add_argument("--learning-rate", type=float, default=1e-4)
+    train_lre.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG")
+
+    ship_lre = commands.add_parser("ship-lre", help="store a trained LRE checkpoint as float16")
+    ship_lre.add_argument("checkpoint", type=Path)
+    ship_lre.add_argument("--out", type=Path, default=DEFAULT_LRE_CHECKPOINT)
 
     evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -230,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             **run_options(args),
             patch_weight=args.patch_weight,
             stage=args.stage,
+            networks=args.networks,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,
@@ -240,6 +269,24 @@ def main(argv: list[str] | None = None) -> int:
 
         config = DRNTrainConfig(**run_options(args))
         print(train_drn(config))
+    elif args.command == "train-lre":
+        from dfrec.lre.training import LRETrainConfig, train_lre
+
+        options = run_options(args)
+        if args.stage == "mae" and not args.mix:
+            options["mix"] = {"pristine": 1.0}  # the MAE learns real faces only
+        lre_config = LRETrainConfig(
+            **options,
+            stage=args.stage,
+            mae_from=args.mae_from,
+            learning_rate=args.learning_rate,
+            augment=not args.no_augment,
+        )
+        print(train_lre(lre_config))
+    elif args.command == "ship-lre":
+        from dfrec.lre.checkpoint import ship_lre
+
+        print(ship_lre(args.checkpoint, args.out))
     elif args.command == "evaluate":
         from dfrec.evaluation import EvalOptions, run_evaluation
         from dfrec.evaluation.runner import DEFAULT_SAMPLES

