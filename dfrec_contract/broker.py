@@ -3,6 +3,10 @@
 RECOVER_TASK_NAME = "dfrec.recover"
 """The Celery task the API sends by name; its only argument is the job id."""
 
+WEBHOOK_TASK_NAME = "dfrec.webhook"
+"""The worker's own task that posts a finished job's callback: job id, attempt, first try's
+time (worker.webhooks)."""
+
 
 def broker_transport_options(key_prefix: str, socket_timeout_seconds: float) -> dict:
     """Redis transport options both sides set (the key prefix must match)."""

@@ -1,8 +1,11 @@
 """Settings of the API and the worker: safe local defaults, refusals in production."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
+from dfrec_contract.evidence import Ed25519PrivateKey, signing_key_pem
 from service.config import ServiceSettings
 from worker.config import WorkerSettings
 
@@ -34,8 +37,17 @@ def test_production_refuses_implicit_addresses(monkeypatch: pytest.MonkeyPatch) 
         WorkerSettings(redis_url="redis://redis:6379/0")
 
 
-def test_production_accepts_explicit_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def signing_key_file(folder: Path) -> Path:
+    path = folder / "evidence-signing.pem"
+    path.write_bytes(signing_key_pem(Ed25519PrivateKey.generate()))
+    return path
+
+
+def test_production_accepts_explicit_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DFREC_ENV", "production")
+    monkeypatch.setenv("DFREC_EVIDENCE_SIGNING_KEY_FILE", str(signing_key_file(tmp_path)))
     monkeypatch.setenv("DFREC_REDIS_URL", "redis://redis:6379/0")
     monkeypatch.setenv("DFREC_TRITON_HTTP_URL", "http://triton:8000")
     monkeypatch.setenv("DFREC_TRITON_GRPC_URL", "triton:8001")
@@ -47,11 +59,35 @@ def test_production_accepts_explicit_settings(monkeypatch: pytest.MonkeyPatch) -
 
 def test_production_worker_refuses_the_default_evidence_key_and_no_model_hashes() -> None:
     explicit = {"redis_url": "redis://redis:6379/0", "triton_grpc_url": "t:8001"}
-    with pytest.raises(ValidationError, match="EVIDENCE_KEY") as refused:
+    with pytest.raises(ValidationError, match="EVIDENCE_SIGNING_KEY_FILE") as refused:
         WorkerSettings(env="production", **explicit)
     assert "DFREC_MODEL_REPOSITORY" in str(refused.value)
     with pytest.raises(ValidationError, match="EVIDENCE_KEY"):
-        WorkerSettings(env="production", evidence_key="short", model_repository="/m", **explicit)
+        WorkerSettings(
+            env="production",
+            evidence_algorithm="hmac-sha256",
+            evidence_key="short",
+            model_repository="/m",
+            **explicit,
+        )
+
+
+def test_signing_key_file_must_be_an_ed25519_pem(tmp_path: Path) -> None:
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("not a key")
+    with pytest.raises(ValidationError, match="not a readable Ed25519 PEM key"):
+        WorkerSettings(evidence_signing_key_file=not_a_key)
+    assert WorkerSettings(evidence_signing_key_file=signing_key_file(tmp_path))
+
+
+def test_production_api_refuses_a_development_key() -> None:
+    with pytest.raises(ValidationError, match="DFREC_DEVELOPMENT_API_KEY is refused"):
+        ServiceSettings(
+            env="production",
+            redis_url="redis://redis:6379/0",
+            triton_http_url="http://triton:8000",
+            development_api_key="dfk_anything",
+        )
 
 
 @pytest.mark.parametrize(
@@ -68,7 +104,13 @@ def test_production_worker_refuses_the_default_evidence_key_and_no_model_hashes(
 def test_production_refuses_guessable_evidence_keys(key: str) -> None:
     explicit = {"redis_url": "redis://redis:6379/0", "triton_grpc_url": "t:8001"}
     with pytest.raises(ValidationError, match="DFREC_EVIDENCE_KEY"):
-        WorkerSettings(env="production", evidence_key=key, model_repository="/m", **explicit)
+        WorkerSettings(
+            env="production",
+            evidence_algorithm="hmac-sha256",
+            evidence_key=key,
+            model_repository="/m",
+            **explicit,
+        )
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,13 @@ import pytest
 from photos import gradient_photo, group_photo
 from PIL import Image
 
-from dfrec_contract.evidence import verify
+from dfrec_contract.evidence import (
+    Ed25519PrivateKey,
+    public_jwk,
+    public_keys_from_jwks,
+    signing_key_pem,
+    verify,
+)
 from dfrec_contract.record import InputFacts, JobRecord
 from dfrec_contract.status import JobStatus
 from worker.config import WorkerSettings
@@ -104,7 +110,9 @@ def test_outcome_is_byte_identical_when_repeated(photo: np.ndarray) -> None:
 
 
 def test_manifest_of_a_job_verifies_against_its_files(photo: np.ndarray, tmp_path: Path) -> None:
-    settings = WorkerSettings(evidence_key="k" * 40, model_repository=None)
+    settings = WorkerSettings(
+        evidence_algorithm="hmac-sha256", evidence_key="k" * 40, model_repository=None
+    )
     search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, max_pixels=MAX_PIXELS)
     outcome = face_outcome(photo, search, fake_outputs(3), 4)
     facts = InputFacts("ab" * 32, "PNG", photo.shape[1], photo.shape[0], 1234)
@@ -119,3 +127,12 @@ def test_manifest_of_a_job_verifies_against_its_files(photo: np.ndarray, tmp_pat
     assert loaded["faces_detected"] == 3 and len(loaded["artifacts"]) == len(outcome.artifacts)
     assert loaded["model"]["unavailable"] == "DFREC_MODEL_REPOSITORY is not set"
     assert verify(loaded, b"k" * 40, tmp_path) == []
+
+    private = Ed25519PrivateKey.generate()
+    key_file = tmp_path / "signing.pem"
+    key_file.write_bytes(signing_key_pem(private))
+    ed25519 = WorkerSettings(evidence_signing_key_file=key_file, model_repository=None)
+    signed = json.loads(signed_evidence(manifest, ed25519))
+    public_keys = public_keys_from_jwks(public_jwk(private.public_key()))
+    assert signed["signature"]["algorithm"] == "ed25519"
+    assert verify(signed, artifacts=tmp_path, public_keys=public_keys) == []

@@ -2,16 +2,18 @@
 
 What the API reads too (Redis, key prefix, queue, TTL, model) is in dfrec_contract.settings.
 With `DFREC_ENV=production` it refuses the test hook, addresses left at their defaults or
-pointing at this machine, a guessable evidence key (by entropy; the development key above
-all) or a missing model repository. In every mode it refuses timings that would make the
-broker deliver a job twice.
+pointing at this machine, no Ed25519 signing key (or, with HMAC, a guessable evidence key: by
+entropy, the development key above all) or a missing model repository. In every mode it
+refuses timings that would make the broker deliver a job twice.
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from dfrec_contract.evidence import DEVELOPMENT_KEY
+from dfrec_contract.evidence import ALGORITHM as HMAC_SHA256
+from dfrec_contract.evidence import DEVELOPMENT_KEY, ED25519, load_signing_key
 from dfrec_contract.production import key_problems
 from dfrec_contract.settings import SharedSettings
 from dfrec_contract.status import JobStage
@@ -50,10 +52,26 @@ class WorkerSettings(SharedSettings):
     model_repository: Path | None = None
     """The Triton model repository Triton serves (read-only): the evidence manifest lists the
     SHA-256 of each of its files. Unset: the manifest says the hashes are unavailable."""
+    evidence_algorithm: Literal["ed25519", "hmac-sha256"] = ED25519
+    """How evidence manifests are signed: Ed25519 (anyone can verify with the published
+    public key) or HMAC-SHA256 (the verifier needs evidence_key)."""
+    evidence_signing_key_file: Path | None = None
+    """Ed25519: PKCS#8 PEM private key (`openssl genpkey -algorithm ed25519 -out key.pem`);
+    its public key is published for GET /.well-known/dfrec-keys.json. Unset: the public
+    development key (`client verify` refuses its signatures unless told otherwise); production
+    refuses that."""
     evidence_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
-    """HMAC-SHA256 key signing evidence manifests. The default is the public development key:
-    its signatures say so (`client verify` refuses them unless told otherwise); production
-    refuses it and any guessable key."""
+    """HMAC-SHA256 (evidence_algorithm=hmac-sha256): the shared key. The default is the public
+    development key; production refuses it and any guessable key."""
+
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    """Deadline of one callback delivery (connect + answer); redirects are not followed."""
+    webhook_max_attempts: int = Field(8, ge=1)
+    webhook_backoff_seconds: float = Field(5.0, gt=0)
+    """Delay before the second attempt; doubles each attempt up to webhook_backoff_max_seconds."""
+    webhook_backoff_max_seconds: float = Field(600.0, gt=0)
+    webhook_give_up_after_seconds: float = Field(3600.0, gt=0)
+    """No attempt starts later than this after the first one."""
 
     metrics_port: int = Field(9101, ge=0, le=65535)
     """Prometheus endpoint of this worker process; 0 turns it off."""
@@ -79,11 +97,27 @@ class WorkerSettings(SharedSettings):
             problems.append(
                 "DFREC_TRITON_TIMEOUT_SECONDS must be below DFREC_VISIBILITY_TIMEOUT_SECONDS"
             )
+        if self.webhook_timeout_seconds >= self.visibility_timeout_seconds:
+            problems.append(
+                "DFREC_WEBHOOK_TIMEOUT_SECONDS must be below DFREC_VISIBILITY_TIMEOUT_SECONDS"
+            )
+        if self.evidence_signing_key_file is not None:
+            try:
+                load_signing_key(self.evidence_signing_key_file.read_bytes())
+            except (OSError, ValueError, TypeError) as error:
+                problems.append(
+                    f"DFREC_EVIDENCE_SIGNING_KEY_FILE is not a readable Ed25519 PEM key ({error})"
+                )
         if self.env == "production":
             if self.test_stage_delay_seconds:
                 problems.append("DFREC_TEST_STAGE_DELAY_SECONDS is a test hook")
-            key = self.evidence_key.get_secret_value()
-            problems += key_problems("DFREC_EVIDENCE_KEY", key, (DEVELOPMENT_KEY,))
+            if self.evidence_algorithm == HMAC_SHA256:
+                key = self.evidence_key.get_secret_value()
+                problems += key_problems("DFREC_EVIDENCE_KEY", key, (DEVELOPMENT_KEY,))
+            elif self.evidence_signing_key_file is None:
+                problems.append(
+                    "DFREC_EVIDENCE_SIGNING_KEY_FILE must be set in production (Ed25519 key)"
+                )
             if self.model_repository is None:
                 problems.append("DFREC_MODEL_REPOSITORY must be set in production (model hashes)")
         return problems
@@ -91,6 +125,11 @@ class WorkerSettings(SharedSettings):
     @property
     def lease_renew_seconds(self) -> float:
         return self.visibility_timeout_seconds / 3
+
+    def webhook_delay_seconds(self, attempts_so_far: int) -> float:
+        """Wait before the next callback attempt: exponential, capped."""
+        delay = self.webhook_backoff_seconds * 2 ** (attempts_so_far - 1)
+        return min(delay, self.webhook_backoff_max_seconds)
 
     def retry_delay_seconds(self, retries_so_far: int) -> float:
         """Exponential backoff without jitter, capped."""

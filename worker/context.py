@@ -1,16 +1,24 @@
 """Everything a worker process needs, created once per process, after any fork."""
 
 import functools
+import logging
 import os
 import time
 from dataclasses import dataclass
 
+from redis import RedisError
+
+from dfrec_contract.evidence_keys import publish_public_key
 from dfrec_contract.jobstore import JobStore
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
 from worker.lease import MessageLeases
 from worker.metrics import WorkerMetrics
 from worker.periodic import Periodic
+from worker.signing import evidence_signer
+from worker.webhooks import schedule_first_delivery
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -37,10 +45,25 @@ class WorkerContext:
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
         store = JobStore.connect(settings, settings.redis_timeout_seconds, metrics.count_failure)
         leases = MessageLeases(store.redis, settings.redis_key_prefix)
+        public_key = evidence_signer(settings).public_key
+
+        def publish_key() -> None:  # for GET /.well-known/dfrec-keys.json (kept if present)
+            if public_key is not None:
+                publish_public_key(store.redis, settings.redis_key_prefix, public_key)
 
         def renew_leases() -> None:  # the heartbeat says: alive and reaching Redis
             leases.renew()
+            publish_key()
             metrics.heartbeat.set_to_current_time()
+
+        def fail_overdue() -> None:
+            for job_id in store.fail_overdue(time.time()):
+                schedule_first_delivery(store, settings, job_id)
+
+        try:
+            publish_key()
+        except RedisError as error:  # published again with every lease renewal
+            logger.warning("could not publish the evidence key yet: %r", error)
 
         return cls(
             settings=settings,
@@ -52,11 +75,7 @@ class WorkerContext:
             leases=leases,
             background=(
                 Periodic("message-leases", renew_leases, settings.lease_renew_seconds),
-                Periodic(
-                    "overdue-sweep",
-                    lambda: store.fail_overdue(time.time()),
-                    settings.overdue_sweep_seconds,
-                ),
+                Periodic("overdue-sweep", fail_overdue, settings.overdue_sweep_seconds),
             ),
         )
 

@@ -18,7 +18,7 @@ import dlib
 import numpy as np
 import PIL
 
-from dfrec_contract.evidence import FORMAT, sign
+from dfrec_contract.evidence import FORMAT
 from dfrec_contract.record import JobRecord
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo
@@ -26,6 +26,7 @@ from worker.face_results import FaceOutcome
 from worker.faces import FaceSearch
 from worker.model_files import model_files_facts
 from worker.postprocess import Artifact
+from worker.signing import evidence_signer
 
 ARTIFACT_SUFFIX = ".png"
 
@@ -101,6 +102,7 @@ def evidence_manifest(
 
 
 def signed_evidence(manifest: dict[str, Any], settings: WorkerSettings) -> bytes:
-    """The manifest signed with the evidence key, as the JSON file served to clients."""
-    signed = sign(manifest, settings.evidence_key.get_secret_value().encode("utf-8"))
+    """The manifest signed with the evidence key (worker.signing), as the JSON file served
+    to clients."""
+    signed = evidence_signer(settings).sign(manifest)
     return json.dumps(signed, indent=2, sort_keys=True).encode("utf-8") + b"\n"

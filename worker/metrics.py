@@ -54,6 +54,13 @@ class WorkerMetrics:
             registry=self.registry,
         )
 
+        self.webhook_attempts = Counter(
+            "dfrec_webhook_attempts_total",
+            "Callback delivery attempts, by outcome (delivered, retrying, gave_up)",
+            ["outcome"],
+            registry=self.registry,
+        )
+
         self.heartbeat = Gauge(
             "dfrec_worker_heartbeat_timestamp_seconds",
             "Unix time this worker last renewed its message leases in Redis",

@@ -4,13 +4,14 @@ import logging
 
 from celery import Task
 
-from dfrec_contract.broker import RECOVER_TASK_NAME
+from dfrec_contract.broker import RECOVER_TASK_NAME, WEBHOOK_TASK_NAME
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.status import JobStage
 from worker.app import app
 from worker.context import current_context
 from worker.errors import TritonUnavailable
 from worker.pipeline import fail_job, run_job
+from worker.webhooks import deliver, schedule_first_delivery
 
 logger = logging.getLogger(__name__)
 INTERNAL_ERROR_MESSAGE = "an unexpected worker error; it was logged with the job id"
@@ -26,7 +27,9 @@ class RecoverTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         logger.error("job %s: unexpected error %r", args[0], exc)
-        fail_job(current_context(), args[0], JobErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
+        context = current_context()
+        fail_job(context, args[0], JobErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
+        schedule_first_delivery(context.store, context.settings, args[0])
 
 
 @app.task(name=RECOVER_TASK_NAME, base=RecoverTask, bind=True)
@@ -39,6 +42,7 @@ def recover(self: RecoverTask, job_id: str) -> None:
         retries = self.request.retries
         if retries >= settings.triton_max_retries:
             fail_job(context, job_id, error.code, f"{error} (after {retries} retries)")
+            schedule_first_delivery(context.store, settings, job_id)
             return
         context.store.set_stage(job_id, JobStage.RETRY_WAIT)
         context.metrics.triton_retries.inc()
@@ -46,3 +50,10 @@ def recover(self: RecoverTask, job_id: str) -> None:
         raise self.retry(
             exc=error, countdown=countdown, max_retries=settings.triton_max_retries
         ) from error
+    schedule_first_delivery(context.store, settings, job_id)
+
+
+@app.task(name=WEBHOOK_TASK_NAME, acks_late=True, ignore_result=True)
+def deliver_webhook(job_id: str, attempt: int, first_at: float) -> None:
+    """One callback attempt of a finished job (worker.webhooks: retries, backoff, records)."""
+    deliver(current_context(), job_id, attempt, first_at)
