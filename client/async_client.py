@@ -11,12 +11,15 @@ import httpx
 from client.errors import JobTimeout
 from client.models import Job
 from client.protocol import (
+    EVIDENCE_KEYS_PATH,
     RETRYABLE_STATUSES,
+    auth_headers,
     check_and_write,
     downloads,
     parse_job,
     raise_for_error,
     retry_after,
+    submit_headers,
     upload_files,
 )
 
@@ -27,19 +30,33 @@ class AsyncDfrecClient:
     def __init__(
         self,
         base_url: str,
+        api_key: str | None = None,
         timeout: float = 30.0,
         max_attempts: int = 5,
         max_backoff_seconds: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            headers=auth_headers(api_key),
+        )
         self.max_attempts = max_attempts
         self.max_backoff_seconds = max_backoff_seconds
 
-    async def submit(self, image: str | os.PathLike | bytes, filename: str = "image") -> Job:
+    async def submit(
+        self,
+        image: str | os.PathLike | bytes,
+        filename: str = "image",
+        callback_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
         files = upload_files(image, filename)
+        data = {"callback_url": callback_url} if callback_url else None
+        headers = submit_headers(idempotency_key)
         for attempt in range(1, self.max_attempts + 1):
-            response = await self.http.post("/recover", files=files)
+            response = await self.http.post("/recover", files=files, data=data, headers=headers)
             if response.status_code not in RETRYABLE_STATUSES or attempt == self.max_attempts:
                 break
             await asyncio.sleep(retry_after(response, 1.0, self.max_backoff_seconds))
@@ -62,6 +79,11 @@ class AsyncDfrecClient:
 
     async def evidence(self, job_id: str) -> dict[str, Any]:
         response = await self.http.get(f"/jobs/{job_id}/evidence")
+        raise_for_error(response)
+        return response.json()
+
+    async def evidence_keys(self) -> dict[str, Any]:
+        response = await self.http.get(EVIDENCE_KEYS_PATH)
         raise_for_error(response)
         return response.json()
 

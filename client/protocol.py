@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,19 @@ from client.models import Job
 IMAGE_FIELD = "image"
 RETRYABLE_STATUSES = (429, 503)
 EVIDENCE_FILE = "evidence.json"
+EVIDENCE_KEYS_PATH = "/.well-known/dfrec-keys.json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def auth_headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def submit_headers(idempotency_key: str | None) -> dict[str, str]:
+    """One Idempotency-Key for every retry of one submit."""
+    return {IDEMPOTENCY_HEADER: idempotency_key or uuid.uuid4().hex}
+
+
 MEDIA_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

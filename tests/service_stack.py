@@ -1,7 +1,8 @@
 """Fixtures for tests against the real stack, registered by conftest.py: the real Redis
 (database 15), the bundled Triton on a tiny random-weight model (one per test module, since a
 module may stop it on purpose), and API + worker stacks each under their own key prefix,
-deleted afterwards."""
+deleted afterwards. Every stack's API accepts API_KEY (its development key: send AUTH), and its
+workers sign evidence with a fresh Ed25519 key (published at /.well-known/dfrec-keys.json)."""
 
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from dfrec_contract.evidence import Ed25519PrivateKey, signing_key_pem
 from worker.localrun.model_repository import random_weights_repository
 from worker.localrun.processes import free_port
 from worker.localrun.stack import ServiceStack, StackSettings
@@ -56,12 +58,19 @@ def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         yield server
 
 
+def write_signing_key(path: Path) -> Path:
+    """A fresh Ed25519 evidence signing key (PKCS#8 PEM) at path."""
+    path.write_bytes(signing_key_pem(Ed25519PrivateKey.generate()))
+    return path
+
+
 @pytest.fixture
 def make_stack(triton, redis: Redis, tmp_path: Path) -> Iterator:
     """Starts API + worker stacks on the module's Triton, each under its own key prefix.
-    Workers hash the served model repository and sign evidence with EVIDENCE_KEY."""
+    Workers hash the served model repository and sign evidence with a fresh Ed25519 key."""
     stacks: list[ServiceStack] = []
     prefixes: list[str] = []
+    signing_key = write_signing_key(tmp_path / "evidence-signing.pem")
 
     def start(workers: int = 1, **env: str) -> ServiceStack:
         prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
@@ -71,10 +80,12 @@ def make_stack(triton, redis: Redis, tmp_path: Path) -> Iterator:
             triton_http_url=f"http://{triton.http_url}",
             triton_grpc_url=triton.grpc_url,
             key_prefix=prefix,
+            api_key=API_KEY,
             extra_env={
                 "DFREC_ENV": "test",
                 "DFREC_MODEL_REPOSITORY": str(triton.model_repository),
                 "DFREC_EVIDENCE_KEY": EVIDENCE_KEY,
+                "DFREC_EVIDENCE_SIGNING_KEY_FILE": str(signing_key),
                 **env,
             },
         )

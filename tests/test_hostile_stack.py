@@ -62,6 +62,7 @@ def test_hostile_subset_over_one_connection(api: ServiceStack, redis: Redis) -> 
     for case in cases:
         clear_queue(redis, api)  # keep the bound out of the way here
         headers = {"Content-Type": case.content_type} if case.content_type else {}
+        headers |= api.auth
         try:
             connection.request("POST", "/recover", body=case.body, headers=headers)
             response = connection.getresponse()
@@ -97,7 +98,7 @@ def test_200_concurrent_submits_never_pass_the_queue_bound(api: ServiceStack, re
     clear_queue(redis, api)
     data = encode(picture(size=(32, 32)), "PNG")
     body = file_case("burst", "png", data).body
-    headers = {"content-type": file_case("burst", "png", data).content_type}
+    headers = {"content-type": file_case("burst", "png", data).content_type} | api.auth
 
     def submit(_: int) -> int:
         return httpx.post(

@@ -12,17 +12,16 @@ import httpx
 import pytest
 from photos import gradient_photo, group_photo, jpeg_bytes, png_bytes
 from PIL import Image
-from service_stack import EVIDENCE_KEY
+from service_stack import AUTH
 
 from client import AsyncDfrecClient, DfrecClient
-from dfrec_contract.evidence import verify
+from dfrec_contract.evidence import public_keys_from_jwks, verify
 
 pytestmark = [pytest.mark.service, pytest.mark.slow, pytest.mark.data]
 
 MIN_FACE_SIZE = "110"
 """Between the group photo's face boxes (~149, ~124, ~104 px): the smallest is too small."""
 JOB_TIMEOUT = 120.0
-KEY = EVIDENCE_KEY.encode()
 
 
 def flip_one_byte(path: Path) -> None:
@@ -36,7 +35,7 @@ def test_group_photo_per_face_results_context_and_evidence(
 ) -> None:
     stack = make_stack(DFREC_MIN_FACE_SIZE=MIN_FACE_SIZE)
     photo = group_photo(celeba_root)
-    with DfrecClient(stack.api_url) as client:
+    with DfrecClient(stack.api_url, api_key=stack.api_key) as client:
         job = client.wait(client.submit(jpeg_bytes(photo), "group.jpg").id, JOB_TIMEOUT)
         assert job.status == "succeeded", job
         result = job.result
@@ -56,6 +55,7 @@ def test_group_photo_per_face_results_context_and_evidence(
             assert (context.width, context.height) == photo.size
         files = client.download(job, tmp_path / "job")
         manifest = client.evidence(job.id)
+        keys = public_keys_from_jwks(client.evidence_keys())
 
     assert {path.name for path in files} == {f"{n}.png" for n in result.artifacts} | {
         "evidence.json"
@@ -66,9 +66,9 @@ def test_group_photo_per_face_results_context_and_evidence(
     assert manifest["model"]["export"]["checkpoint_sha256"]
     assert "ism/1/model.pt" in manifest["model"]["files"]
     assert set(manifest["timings_ms"]) >= {"queue_wait", "preprocess", "infer"}
-    assert verify(manifest, KEY, tmp_path / "job") == []
+    assert verify(manifest, artifacts=tmp_path / "job", public_keys=keys) == []
     flip_one_byte(tmp_path / "job" / "face1_source.png")
-    assert verify(manifest, KEY, tmp_path / "job") == [
+    assert verify(manifest, artifacts=tmp_path / "job", public_keys=keys) == [
         "face1_source.png: content differs from the manifest"
     ]
 
@@ -81,7 +81,7 @@ def test_same_photo_twice_gives_identical_artifacts_and_hashes(
     data = png_bytes(group_photo(celeba_root))
 
     async def run_twice() -> list:
-        async with AsyncDfrecClient(stack.api_url) as client:
+        async with AsyncDfrecClient(stack.api_url, api_key=stack.api_key) as client:
             accepted = [await client.submit(data, "group.png") for _ in range(2)]
             jobs = [await client.wait(job.id, JOB_TIMEOUT) for job in accepted]
             for index, job in enumerate(jobs):
@@ -102,15 +102,16 @@ def test_same_photo_twice_gives_identical_artifacts_and_hashes(
 
 def test_photo_without_a_face_is_not_applicable(make_stack, tmp_path: Path) -> None:
     stack = make_stack()
-    with DfrecClient(stack.api_url) as client:
+    with DfrecClient(stack.api_url, api_key=stack.api_key) as client:
         job = client.wait(client.submit(png_bytes(gradient_photo()), "plain.png").id, JOB_TIMEOUT)
         manifest = client.evidence(job.id)
+        keys = public_keys_from_jwks(client.evidence_keys())
     assert job.status == "not_applicable" and job.error is None
     assert job.result.reason == "no_face" and job.result.faces == []
     assert job.result.fake_probability is None and job.result.artifacts == {}
     assert manifest["status"] == "not_applicable" and manifest["reason"] == "no_face"
-    assert verify(manifest, KEY, tmp_path) == []
-    missing = httpx.get(f"{stack.api_url}/jobs/{job.id}/artifacts/mask.png")
+    assert verify(manifest, artifacts=tmp_path, public_keys=keys) == []
+    missing = httpx.get(f"{stack.api_url}/jobs/{job.id}/artifacts/mask.png", headers=AUTH)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "artifact_not_found"
 
 
@@ -118,7 +119,7 @@ def test_cli_submit_download_verify(make_stack, portrait, tmp_path: Path) -> Non
     stack = make_stack()
     image = tmp_path / "face.jpg"
     image.write_bytes(portrait(5))
-    cli = [sys.executable, "-m", "client", "--url", stack.api_url]
+    cli = [sys.executable, "-m", "client", "--url", stack.api_url, "--api-key", stack.api_key]
 
     def run(*arguments: str) -> subprocess.CompletedProcess:
         return subprocess.run([*cli, *arguments], capture_output=True, text=True, timeout=180)
@@ -129,7 +130,11 @@ def test_cli_submit_download_verify(make_stack, portrait, tmp_path: Path) -> Non
     assert job["status"] == "succeeded" and len(job["result"]["faces"]) == 1
     out = tmp_path / "out"
     assert run("download", job["id"], "--out", str(out)).returncode == 0
-    check = ["verify", str(out / "evidence.json"), "--artifacts", str(out), "--key", EVIDENCE_KEY]
+    keys = run("keys")
+    assert keys.returncode == 0, keys.stderr
+    (tmp_path / "dfrec-keys.json").write_text(keys.stdout)
+    check = ["verify", str(out / "evidence.json"), "--artifacts", str(out)]
+    check += ["--public-keys", str(tmp_path / "dfrec-keys.json")]
     verified = run(*check)
     assert verified.returncode == 0 and "verified" in verified.stdout, verified.stderr
     flip_one_byte(out / "context_target.png")

@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 from PIL import Image
+from service_stack import AUTH
 
 from worker.localrun.processes import wait_until
 
@@ -22,7 +23,8 @@ JOB_TIMEOUT = 90.0
 
 
 def submit(api: str, data: bytes) -> dict:
-    response = httpx.post(f"{api}/recover", files={"image": ("face.jpg", data, "image/jpeg")})
+    files = {"image": ("face.jpg", data, "image/jpeg")}
+    response = httpx.post(f"{api}/recover", files=files, headers=AUTH)
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -32,7 +34,7 @@ def poll(api: str, job_id: str, until, timeout: float = JOB_TIMEOUT) -> dict:
     deadline = time.monotonic() + timeout
     job: dict = {}
     while time.monotonic() < deadline:
-        job = httpx.get(f"{api}/jobs/{job_id}").json()
+        job = httpx.get(f"{api}/jobs/{job_id}", headers=AUTH).json()
         if until(job):
             return job
         time.sleep(0.1)
@@ -67,7 +69,7 @@ def test_upload_poll_and_fetch_three_pngs(make_stack, portrait) -> None:
     size = result["image_size"]
     for name in ("mask", "source", "target"):
         artifact = result["artifacts"][name]
-        response = httpx.get(f"{api}{artifact['url']}")
+        response = httpx.get(f"{api}{artifact['url']}", headers=AUTH)
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
         assert hashlib.sha256(response.content).hexdigest() == artifact["sha256"]
         picture = Image.open(io.BytesIO(response.content))
@@ -114,7 +116,7 @@ def test_job_survives_its_worker_being_killed(make_stack, portrait) -> None:
     job_id = submit(api, portrait(3))["id"]
     poll(api, job_id, lambda job: job["status"] == "running" and job["stage"] == "infer", 60)
     stack.workers[0].kill()
-    assert httpx.get(f"{api}/jobs/{job_id}").json()["status"] == "running"
+    assert httpx.get(f"{api}/jobs/{job_id}", headers=AUTH).json()["status"] == "running"
 
     replacement = stack.new_worker("replacement", DFREC_TEST_STAGE_DELAY_SECONDS="0")
     stack.workers.append(replacement.start())
@@ -124,7 +126,7 @@ def test_job_survives_its_worker_being_killed(make_stack, portrait) -> None:
     port = replacement.env["DFREC_METRICS_PORT"]
     assert "dfrec_jobs_succeeded_total 1.0" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
     for artifact in job["result"]["artifacts"].values():
-        assert httpx.get(f"{api}{artifact['url']}").status_code == 200
+        assert httpx.get(f"{api}{artifact['url']}", headers=AUTH).status_code == 200
 
 
 def test_triton_down_fails_the_job_with_a_clear_code(triton, make_stack, portrait) -> None:

@@ -82,8 +82,9 @@ def banner(stack: ServiceStack, triton_metrics: str) -> str:
     return "\n".join(
         [
             f"dfrec is ready: {url}",
-            f"  submit : curl -F image=@face.jpg {url}/recover",
-            f"  poll   : curl {url}/jobs/<id>",
+            f"  API key: {stack.api_key}  (development key; the page asks for it)",
+            f'  submit : curl -H "Authorization: Bearer $KEY" -F image=@face.jpg {url}/recover',
+            f'  poll   : curl -H "Authorization: Bearer $KEY" {url}/jobs/<id>',
             f"  docs   : {url}/docs      metrics: {url}/metrics",
             f"  workers: metrics on ports {worker_ports}",
             f"  triton : {triton_metrics}/metrics",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from dfrec_contract.apikeys import new_key
 from worker.localrun.processes import ManagedProcess, free_port, wait_until
 
 
@@ -20,12 +21,15 @@ class StackSettings:
     triton_grpc_url: str
     key_prefix: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    api_key: str = field(default_factory=new_key)
+    """The API's development key (DFREC_DEVELOPMENT_API_KEY): all scopes, no limits."""
 
     def environment(self) -> dict[str, str]:
         prefix = {"DFREC_REDIS_KEY_PREFIX": self.key_prefix} if self.key_prefix else {}
         return {
             **os.environ,
             "DFREC_REDIS_URL": self.redis_url,
+            "DFREC_DEVELOPMENT_API_KEY": self.api_key,
             **prefix,
             "DFREC_TRITON_HTTP_URL": self.triton_http_url,
             "DFREC_TRITON_GRPC_URL": self.triton_grpc_url,
@@ -76,6 +80,15 @@ class ServiceStack:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def api_key(self) -> str:
+        return self.settings.api_key
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers that authenticate as the development key."""
+        return {"Authorization": f"Bearer {self.api_key}"}
 
     def new_worker(self, name: str, **env: str) -> ManagedProcess:
         return worker_process(self.settings, name, free_port(), self.log_dir, **env)
