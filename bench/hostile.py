@@ -96,10 +96,11 @@ class RssSampler:
         self._thread.join()
 
 
-def post(api: str, data: bytes) -> httpx.Response:
+def post(stack: ServiceStack, data: bytes) -> httpx.Response:
     body = multipart(data)
     headers = {"content-type": "multipart/form-data; boundary=hostileboundary7MA4YWxk"}
-    return httpx.post(f"{api}/recover", content=body, headers=headers, timeout=120)
+    headers |= stack.auth
+    return httpx.post(f"{stack.api_url}/recover", content=body, headers=headers, timeout=120)
 
 
 def mib(kb: int) -> str:
@@ -107,11 +108,11 @@ def mib(kb: int) -> str:
 
 
 def measure_api(stack: ServiceStack, files: dict[str, bytes]) -> list[str]:
-    api, pid = stack.api_url, stack.api.pid
+    pid = stack.api.pid
     lines = [f"API at rest                       RSS {mib(RssSampler(pid).rss_kb())}"]
     for name, data in files.items():
         with RssSampler(pid) as sampler:
-            response = post(api, data)
+            response = post(stack, data)
         lines.append(
             f"one at a time: {name:36s} {response.status_code}  peak {mib(sampler.peak_kb)}"
         )
@@ -124,7 +125,7 @@ def measure_api(stack: ServiceStack, files: dict[str, bytes]) -> list[str]:
     ):
         with RssSampler(pid) as sampler, ThreadPoolExecutor(CONCURRENT) as pool:
             statuses = sorted(
-                response.status_code for response in pool.map(lambda d: post(api, d), batch)
+                response.status_code for response in pool.map(lambda d: post(stack, d), batch)
             )
         counts = {status: statuses.count(status) for status in sorted(set(statuses))}
         lines.append(f"{CONCURRENT} at once: {label:33s} {counts}  peak {mib(sampler.peak_kb)}")
@@ -132,10 +133,10 @@ def measure_api(stack: ServiceStack, files: dict[str, bytes]) -> list[str]:
     return lines
 
 
-def wait_job(api: str, job_id: str, timeout: float = 300) -> dict:
+def wait_job(stack: ServiceStack, job_id: str, timeout: float = 300) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = httpx.get(f"{api}/jobs/{job_id}").json()
+        job = httpx.get(f"{stack.api_url}/jobs/{job_id}", headers=stack.auth).json()
         if job["status"] in ("succeeded", "failed", "not_applicable"):
             return job
         time.sleep(0.1)
@@ -144,15 +145,15 @@ def wait_job(api: str, job_id: str, timeout: float = 300) -> dict:
 
 def measure_worker(stack: ServiceStack, files: dict[str, bytes]) -> list[str]:
     """Each file once, after one warm-up job (Triton's first request is slower)."""
-    warm_up = post(stack.api_url, encode(picture(size=(256, 256)), "PNG"))
-    wait_job(stack.api_url, warm_up.json()["id"])
+    warm_up = post(stack, encode(picture(size=(256, 256)), "PNG"))
+    wait_job(stack, warm_up.json()["id"])
     lines = []
     for name, data in files.items():
-        response = post(stack.api_url, data)
+        response = post(stack, data)
         if response.status_code != 202:
             lines.append(f"worker: {name:36s} not accepted ({response.status_code})")
             continue
-        job = wait_job(stack.api_url, response.json()["id"])
+        job = wait_job(stack, response.json()["id"])
         timings = (job.get("result") or {}).get("timings_ms", {})
         worked = sum(timings.get(stage, 0.0) for stage in WORKER_STAGES)
         stages = ", ".join(f"{stage} {timings.get(stage, 0):.0f}" for stage in WORKER_STAGES)

@@ -7,12 +7,13 @@ Afterwards the Triton ensemble alone is timed with direct gRPC calls on the same
 the ratio of end-to-end to ensemble latency is printed.
 
     python scripts/run_local.py &                        # the stack
-    python bench/load.py --clients 4 --duration 30
+    python bench/load.py --clients 4 --duration 30 --api-key <the key run_local.py printed>
 """
 
 import argparse
 import asyncio
 import io
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,11 @@ class Tally:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", default="http://127.0.0.1:8080")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("DFREC_API_KEY"),
+        help="an API key without limits, e.g. the development key run_local.py prints",
+    )
     parser.add_argument("--triton-grpc", default="127.0.0.1:8001")
     parser.add_argument("--model", default="dfrec")
     parser.add_argument("--clients", type=int, default=4)
@@ -83,7 +89,8 @@ async def one_job(client: httpx.AsyncClient, image: bytes, args, tally: Tally) -
 
 
 async def client_loop(image: bytes, args, tally: Tally, stop_at: float) -> None:
-    async with httpx.AsyncClient(base_url=args.api, timeout=60) as client:
+    headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+    async with httpx.AsyncClient(base_url=args.api, timeout=60, headers=headers) as client:
         while time.perf_counter() < stop_at:
             await one_job(client, image, args, tally)
 

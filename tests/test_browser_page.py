@@ -1,17 +1,18 @@
 """The moderator page in a real browser: Debian's chromium, headless, driven by selenium,
-uploads a group photo to the real stack, waits for the result, checks that every picture
-rendered and that the evidence downloads and verifies; saves a screenshot to
+enters the API key (kept in sessionStorage only), uploads a group photo to the real stack,
+waits for the result, checks that every picture rendered and that the evidence downloads and
+verifies with the published public key; saves a screenshot to
 artifacts/web_page.png (git-ignored; copy it to docs/images/ to update the README's picture)."""
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from photos import group_photo, jpeg_bytes
-from service_stack import EVIDENCE_KEY
 
-from dfrec_contract.evidence import verify
+from dfrec_contract.evidence import public_keys_from_jwks, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.slow, pytest.mark.data]
 
@@ -68,6 +69,7 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     photo.write_bytes(jpeg_bytes(group_photo(celeba_root)))
 
     browser.get(stack.api_url + "/")
+    browser.find_element(By.ID, "api-key").send_keys(stack.api_key)
     browser.find_element(By.ID, "file").send_keys(str(photo))
     WebDriverWait(browser, JOB_TIMEOUT).until(
         lambda driver: driver.execute_script("return document.body.dataset.job")
@@ -87,7 +89,10 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     assert "Fake probability" in browser.find_element(By.ID, "summary").text
     manifest = json.loads(browser.execute_async_script(FETCH_EVIDENCE))
     assert manifest["faces_detected"] == 3
-    assert verify(manifest, EVIDENCE_KEY.encode()) == []
+    published = httpx.get(f"{stack.api_url}/.well-known/dfrec-keys.json").json()
+    assert verify(manifest, public_keys=public_keys_from_jwks(published)) == []
+    stored = "return [sessionStorage.getItem('dfrec.apiKey'), localStorage.length]"
+    assert browser.execute_script(stored) == [stack.api_key, 0]
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     metrics = {"width": 1400, "height": height, "deviceScaleFactor": 1, "mobile": False}

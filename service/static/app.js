@@ -3,6 +3,28 @@
 
 const $ = (id) => document.getElementById(id);
 const FINISHED = new Set(["succeeded", "failed", "not_applicable"]);
+const KEY_ITEM = "dfrec.apiKey"; // sessionStorage only: gone when the tab closes
+
+// Every API call carries the key; pictures and evidence are fetched with it and shown from
+// blob: URLs (an <img src> cannot send a header).
+function api(url, options = {}) {
+  const headers = { ...(options.headers || {}), Authorization: `Bearer ${$("api-key").value.trim()}` };
+  return fetch(url, { ...options, headers });
+}
+
+async function blobUrl(url) {
+  const response = await api(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return URL.createObjectURL(await response.blob());
+}
+
+async function withLocalUrls(job) {
+  const entries = await Promise.all(Object.entries(job.result.artifacts)
+    .map(async ([name, artifact]) => [name, { ...artifact, url: await blobUrl(artifact.url) }]));
+  const links = { ...job.links };
+  if (links.evidence) links.evidence = await blobUrl(links.evidence);
+  return { ...job, links, result: { ...job.result, artifacts: Object.fromEntries(entries) } };
+}
 
 function element(tag, properties = {}, children = []) {
   const node = Object.assign(document.createElement(tag), properties);
@@ -22,7 +44,7 @@ function percent(value) {
 async function submit(file) {
   const form = new FormData();
   form.append("image", file);
-  const response = await fetch("recover", { method: "POST", body: form });
+  const response = await api("recover", { method: "POST", body: form });
   const body = await response.json();
   if (response.status !== 202) throw new Error(`${body.error.code}: ${body.error.message}`);
   return body;
@@ -31,7 +53,7 @@ async function submit(file) {
 async function follow(job) {
   while (!FINISHED.has(job.status)) {
     setStatus(`Job ${job.id}: ${job.status}, stage ${job.stage}`);
-    const response = await fetch(job.links.self);
+    const response = await api(job.links.self);
     const waitSeconds = Number(response.headers.get("Retry-After") || "1");
     job = await response.json();
     if (!response.ok) throw new Error(`${job.error.code}: ${job.error.message}`);
@@ -123,14 +145,15 @@ async function handle(file) {
   try {
     setStatus(`Uploading ${file.name} ...`);
     const job = await follow(await submit(file));
-    document.body.dataset.job = job.status;
     if (job.status === "failed") {
+      document.body.dataset.job = job.status;
       setStatus(`Job ${job.id} failed: ${job.error.code}: ${job.error.message}`, true);
       return;
     }
     const reason = job.result.reason ? ` (${job.result.reason})` : "";
     setStatus(`Job ${job.id}: ${job.status}${reason}`);
-    show(job);
+    show(await withLocalUrls(job));
+    document.body.dataset.job = job.status;
   } catch (error) {
     document.body.dataset.job = "error";
     setStatus(String(error.message || error), true);
@@ -139,6 +162,10 @@ async function handle(file) {
 
 function start() {
   const drop = $("drop");
+  $("api-key").value = sessionStorage.getItem(KEY_ITEM) || "";
+  $("api-key").addEventListener("input", (event) => {
+    sessionStorage.setItem(KEY_ITEM, event.target.value.trim());
+  });
   $("file").addEventListener("change", (event) => {
     if (event.target.files.length) handle(event.target.files[0]);
   });
