@@ -49,9 +49,9 @@ def make_key(
     return key, record.webhook_secret
 
 
-def post_image(api: str, key: str | None, data: bytes, **extra) -> httpx.Response:
+def post_image(api: str, key: str | None, image: bytes, **extra) -> httpx.Response:
     headers = {**(bearer(key) if key else {}), **extra.pop("headers", {})}
-    files = {"image": ("photo.png", data, "image/png")}
+    files = {"image": ("photo.png", image, "image/png")}
     return httpx.post(f"{api}/recover", files=files, headers=headers, timeout=60, **extra)
 
 
