@@ -127,7 +127,8 @@ def prepare_keys(settings: ServiceSettings, keys: KeyStore) -> ApiKeyRecord | No
         )
     print(
         f"dfrec API development key (tenant {settings.development_tenant!r}, all scopes; "
-        f"refused in production): {key}",
+        f"refused in production): {key}\n"
+        f"its webhook secret (verifies the callbacks of its jobs): {record.webhook_secret}",
         file=sys.stderr,
         flush=True,
     )
