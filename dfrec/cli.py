@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, default=DEFAULT_REPOSITORY)
     export.add_argument("--target", choices=["cpu", "gpu"], default="cpu")
     export.add_argument("--max-batch-size", type=int, default=8)
+    export.add_argument(
+        "--lre",
+        type=Path,
+        default=DEFAULT_LRE_CHECKPOINT,
+        help="LRE checkpoint served beside DFREC (default weights/lre-small.pt)",
+    )
+    export.add_argument("--no-lre", action="store_true", help="serve DFREC alone")
 
     train = commands.add_parser("train", help="train on synthetic forgeries (resumes if cut off)")
     train.add_argument("--variant", choices=variant_names(), default="small")
@@ -249,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "export":
         from dfrec.export.repository import export_repository
 
-        print(export_repository(args.checkpoint, args.out, args.target, args.max_batch_size))
+        lre = None if args.no_lre else args.lre
+        print(export_repository(args.checkpoint, args.out, args.target, args.max_batch_size, lre))
     elif args.command == "train":
         from dfrec.training.config import TrainConfig
         from dfrec.training.loop import train

@@ -137,6 +137,10 @@ class TIRMConfig:
     # the rest copied) or "mask" (inside masked patches, m_s weighs prediction against input
     # pixel by pixel, so pixels the ISM calls target stay exactly the input's).
     composite: str = "patch"
+    # A learned per-pixel logit added to every patch's prediction, zero-mean within each patch
+    # and started from the mean aligned face: the decoder then only has to find each patch's
+    # colour to draw eyes, nose and mouth where an aligned face has them.
+    pixel_prior: bool = False
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:

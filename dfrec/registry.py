@@ -59,6 +59,7 @@ def small() -> DFRECConfig:
             decoder_depth=4,
             decoder_num_heads=4,
             composite="mask",
+            pixel_prior=True,
         ),
     )
 

@@ -177,3 +177,47 @@ def test_the_source_loss_reaches_the_ism_only_when_configured(recovery_gradient:
     )
     assert (ism_gradient > 0) == recovery_gradient
     assert create_config("small").ism.recovery_gradient is False
+
+
+def tiny_tirm_inputs(config: DFRECConfig, batch: int = 2) -> tuple[torch.Tensor, ...]:
+    """image (B, 3, S, S), a full mask, f_t (B, C_t, g, g) and Algorithm 1's noise."""
+    geometry, grid = config.geometry, config.geometry.grid_size
+    image = torch.rand(batch, 3, geometry.image_size, geometry.image_size)
+    identity = torch.randn(batch, config.sirm.target_identity_channels, grid, grid)
+    return image, torch.ones_like(image[:, :1]), identity, torch.rand(batch, geometry.num_patches)
+
+
+def test_an_untrained_identity_fusion_adds_nothing() -> None:
+    """f_t's columns of the fusion start at zero: a TIRM pretrained with blank f_t must not
+    meet random projections of the SIRM's f_t at inference."""
+    config = create_config("tiny")
+    tirm = TIRM(config).eval()
+    image, mask, identity, noise = tiny_tirm_inputs(config)
+    with torch.no_grad():
+        with_identity = tirm(image, mask, identity, noise * 0.1)
+        blank = tirm(image, mask, torch.zeros_like(identity), noise * 0.1)
+    assert torch.equal(with_identity.predicted_patches, blank.predicted_patches)
+
+
+def test_the_pixel_prior_adds_the_mean_faces_detail_and_no_colour() -> None:
+    config = create_config("tiny")
+    config = dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, pixel_prior=True))
+    tirm = TIRM(config)
+    size, patch = config.geometry.image_size, config.geometry.patch_size
+    mean_face = torch.rand(3, size, size) * 0.6 + 0.2
+    tirm.set_pixel_prior(mean_face)
+    prior = unpatchify(tirm.pixel_prior.detach(), patch, config.geometry.grid_size)[0]
+    per_patch = torch.nn.functional.avg_pool2d(prior, patch)
+    assert per_patch.abs().max() < 1e-5  # zero mean in every patch and channel
+    detail = (
+        torch.logit(mean_face)
+        - torch.nn.functional.interpolate(
+            torch.nn.functional.avg_pool2d(torch.logit(mean_face)[None], patch), scale_factor=patch
+        )[0]
+    )
+    assert torch.allclose(prior, detail, atol=1e-5)
+    image, mask, identity, noise = tiny_tirm_inputs(config)
+    output = tirm(image, mask, identity, noise * 0.1)
+    assert output.predicted_patches.min() >= 0 and output.predicted_patches.max() <= 1
+    with pytest.raises(ValueError, match="pixel_prior=False"):
+        TIRM(create_config("tiny")).set_pixel_prior(mean_face)

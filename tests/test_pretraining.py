@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from dfrec.checkpoint import load_checkpoint
+from dfrec.models.dfrec import DFREC
+from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
-from dfrec.training.pretrain import pretraining_masks, soft_dice_loss
+from dfrec.training.pretrain import Pretraining, pretraining_masks, soft_dice_loss
 
 PRETRAINING_TERMS = {"mask", "dice", "real_fake", "mae_patch", "source_rebuild", "total"}
 
@@ -27,6 +29,32 @@ def test_soft_dice_is_low_for_the_true_mask_and_high_for_its_complement():
     right = soft_dice_loss((true * 2 - 1) * 20, true)
     wrong = soft_dice_loss((1 - true * 2) * 20, true)
     assert right < 0.01 and wrong > 0.9
+
+
+def test_only_the_named_networks_learn_and_run():
+    model = DFREC(create_config("tiny"))
+    size = model.config.geometry.image_size
+    image = torch.rand(2, 3, size, size)
+    batch = {
+        "fake": image,
+        "target": image,
+        "face_region": torch.ones(2, 1, size, size),
+        "mask": torch.ones(2, 1, size, size),
+        "is_fake": torch.ones(2),
+    }
+    terms = Pretraining(model, ("tirm",))(batch)
+    assert set(terms) == {"mae_patch", "total"}
+    terms["total"].backward()
+    assert all(parameter.grad is None for parameter in model.ism.parameters())
+    assert all(not parameter.requires_grad for parameter in model.sirm.parameters())
+    assert any(parameter.grad is not None for parameter in model.tirm.parameters())
+
+
+def test_the_networks_are_checked():
+    with pytest.raises(ValueError, match="non-empty subset"):
+        TrainConfig(stage="pretrain", networks=("tirm", "gan"))
+    with pytest.raises(ValueError, match="full stage trains every network"):
+        TrainConfig(stage="full", networks=("tirm",))
 
 
 def test_the_stage_is_checked():

@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from dfrec.checkpoint import CheckpointError, init_checkpoint, load_checkpoint, save_checkpoint
+from dfrec.checkpoint import (
+    FORMAT,
+    CheckpointError,
+    init_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from dfrec.cli import parse_mix
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
+from dfrec.training.runner import initial_state
 
 
 @pytest.mark.data
@@ -73,6 +80,26 @@ def test_fine_tuning_refuses_another_variant(smallest_run: dict, tmp_path: Path)
     config = TrainConfig(variant="tiny", **smallest_run, init_from=start)
     with pytest.raises(CheckpointError, match="holds variant 'small'"):
         train(config)
+
+
+def test_fine_tuning_a_newer_config_may_lack_only_the_data_initialised_parameters(
+    tmp_path: Path,
+) -> None:
+    """A checkpoint from before the pixel prior existed starts a prior config's run; any other
+    missing weight is refused."""
+    start = save_checkpoint(DFREC(create_config("tiny")), tmp_path / "start.pt", {"step": 4})
+    config = create_config("tiny")
+    newer = DFREC(
+        dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, pixel_prior=True))
+    )
+    run = TrainConfig(variant="tiny", out_dir=tmp_path / "run", init_from=start)
+    optimizer = torch.optim.AdamW(newer.parameters())
+    with pytest.raises(CheckpointError, match="tirm.pixel_prior"):
+        initial_state(run, newer, optimizer, FORMAT)
+    state = initial_state(
+        run, newer, optimizer, FORMAT, data_initialised=frozenset({"tirm.pixel_prior"})
+    )
+    assert state.step == 4
 
 
 def test_run_config_round_trips_paths_and_mix(tmp_path: Path) -> None:

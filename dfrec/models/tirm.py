@@ -48,6 +48,8 @@ class TIRM(nn.Module):
         self.encoder_norm = nn.LayerNorm(tirm.embed_dim)
 
         self.fusion_embed = nn.Linear(config.fusion_dim, tirm.decoder_embed_dim)
+        with torch.no_grad():  # f_t's columns start silent: an untrained fusion adds no noise
+            self.fusion_embed.weight[:, tirm.embed_dim :].zero_()
         self.mask_token = nn.Parameter(torch.zeros(1, 1, tirm.decoder_embed_dim))
         self.register_buffer(
             "decoder_pos_embed",
@@ -61,6 +63,25 @@ class TIRM(nn.Module):
         self.decoder_norm = nn.LayerNorm(tirm.decoder_embed_dim)
         self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
         nn.init.normal_(self.mask_token, std=0.02)
+        # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior
+        self.pixel_prior = (
+            nn.Parameter(torch.zeros(1, geometry.num_patches, geometry.patch_pixels))
+            if tirm.pixel_prior
+            else None
+        )
+
+    def set_pixel_prior(self, mean_face: torch.Tensor) -> None:
+        """Start the prior from a mean aligned face (3, H, W) in [0, 1]: its logits minus each
+        patch's mean logit per channel, so the prior adds detail and no colour."""
+        if self.pixel_prior is None:
+            raise ValueError("this TIRM config has pixel_prior=False")
+        patch_size = self.geometry.patch_size
+        logits = torch.logit(mean_face.clamp(0.02, 0.98))[None]
+        patches = patchify(logits, patch_size)  # (1, n, p*p*3), channel fastest
+        per_channel = patches.unflatten(-1, (patch_size * patch_size, 3))
+        detail = per_channel - per_channel.mean(dim=2, keepdim=True)
+        with torch.no_grad():
+            self.pixel_prior.copy_(detail.flatten(2))
 
     def forward_encoder(self, image: torch.Tensor, kept_index: torch.Tensor) -> torch.Tensor:
         """image: (B, 3, H, W), kept_index: (B, k) -> visible token features (B, k, D)."""
@@ -79,7 +100,10 @@ class TIRM(nn.Module):
         tokens = tokens + self.decoder_pos_embed
         for block in self.decoder_blocks:
             tokens = block(tokens)
-        return torch.sigmoid(self.to_pixels(self.decoder_norm(tokens)))
+        logits = self.to_pixels(self.decoder_norm(tokens))
+        if self.pixel_prior is not None:
+            logits = logits + self.pixel_prior
+        return torch.sigmoid(logits)
 
     def forward(
         self,

@@ -70,10 +70,20 @@ class TrainConfig(RunConfig):
     perceptual_size: int | None = 64  # VGG19 input side; 64 keeps CPU steps affordable
     patch_weight: float = PAPER_PATCH_WEIGHT  # lambda_3; see README for the shipped run's value
     stage: str = "full"  # "pretrain": each network on its own cheap task; "full": the paper's
+    # Pretraining only: the networks that learn; the others are frozen and not run.
+    networks: tuple[str, ...] = ("ism", "sirm", "tirm")
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {self.stage!r}")
+        unknown = set(self.networks) - set(NETWORKS)
+        if unknown or not self.networks:
+            raise ValueError(
+                f"networks must be a non-empty subset of {NETWORKS}, got {self.networks}"
+            )
+        if self.stage == "full" and set(self.networks) != set(NETWORKS):
+            raise ValueError("the full stage trains every network; --networks is for pretraining")
 
 
 STAGES = ("pretrain", "full")
+NETWORKS = ("ism", "sirm", "tirm")

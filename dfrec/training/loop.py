@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from dfrec.checkpoint import FORMAT, save_checkpoint
+from dfrec.data.faces import AlignedFaces
 from dfrec.losses import DFRECLoss, LossConfig
 from dfrec.models.dfrec import DFREC
 from dfrec.models.patches import patchify
@@ -63,6 +65,14 @@ def save_preview(model: DFREC, preview: dict, path: Path, num_patches: int) -> N
     )
 
 
+def mean_face(faces: AlignedFaces, rows: np.ndarray) -> torch.Tensor:
+    """The mean of the given aligned crops: (3, S, S) in [0, 1]."""
+    total = np.zeros(faces.crops.shape[1:], np.float64)
+    for row in rows:
+        total += faces.crops[row]
+    return torch.from_numpy(total / max(len(rows), 1) / 255.0).float().permute(2, 0, 1)
+
+
 def train(config: TrainConfig) -> Path:
     """Train (or resume) into config.out_dir; returns the path of the model checkpoint."""
     placement = distributed.setup()
@@ -72,9 +82,13 @@ def train(config: TrainConfig) -> Path:
     data = load_training_data(config, geometry.image_size, placement)
     model = DFREC(model_config)
     model.ism.load_encoder_weights()  # replaced below when resuming or fine-tuning
+    data_initialised: frozenset[str] = frozenset()
+    if model.tirm.pixel_prior is not None:
+        model.tirm.set_pixel_prior(mean_face(data.dataset.faces, data.dataset.rows))
+        data_initialised = frozenset({"tirm.pixel_prior"})
     model = model.to(placement.device)
     if config.stage == "pretrain":
-        trained: torch.nn.Module = Pretraining(model)
+        trained: torch.nn.Module = Pretraining(model, config.networks)
 
         def compute_terms(wrapped, batch):
             return wrapped(batch)
@@ -92,7 +106,9 @@ def train(config: TrainConfig) -> Path:
             return terms
 
     optimizer = torch.optim.AdamW(
-        trained.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        (parameter for parameter in trained.parameters() if parameter.requires_grad),
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     checkpoint_path = run_training(
         config,
@@ -106,6 +122,7 @@ def train(config: TrainConfig) -> Path:
         checkpoint_path=config.out_dir / f"dfrec-{config.variant}.pt",
         checkpoint_format=FORMAT,
         init_module=model,
+        data_initialised=data_initialised,
     )
     distributed.teardown(placement)
     return checkpoint_path

@@ -42,34 +42,46 @@ def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
 
 class Pretraining(nn.Module):
     """DFREC's networks, each on its pretraining task; forward returns the loss terms (so that
-    DistributedDataParallel sees one forward over every trained parameter)."""
+    DistributedDataParallel sees one forward over every trained parameter). Networks not in
+    `networks` are frozen and not run."""
 
-    def __init__(self, network: DFREC) -> None:
+    def __init__(self, network: DFREC, networks: tuple[str, ...] = ("ism", "sirm", "tirm")):
         super().__init__()
         self.network = network
+        self.networks = networks
+        for name in ("ism", "sirm", "tirm"):
+            getattr(network, name).requires_grad_(name in networks)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """batch: the dataset's tensors -> every pretraining term and their sum "total"."""
-        return pretraining_losses(self.network, batch)
+        """batch: the dataset's tensors -> the trained networks' terms and their sum "total"."""
+        return pretraining_losses(self.network, batch, self.networks)
 
 
-def pretraining_losses(model: DFREC, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Every pretraining term and their sum "total"."""
+def pretraining_losses(
+    model: DFREC,
+    batch: dict[str, torch.Tensor],
+    networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
+) -> dict[str, torch.Tensor]:
+    """The pretraining terms of the given networks and their sum "total"."""
     geometry = model.config.geometry
     fake, target, region = batch["fake"], batch["target"], batch["face_region"]
-    segmentation = model.ism(fake)
-    noise = torch.rand(target.shape[0], geometry.num_patches, device=target.device) * NOISE_HIGH
-    sirm = model.sirm(target * region)
-    blank_identity = torch.zeros_like(sirm.target_identity)
-    tirm = model.tirm(target, pretraining_masks(region), blank_identity, noise)
-    terms = {
-        "mask": mask_loss(segmentation.mask_logits, batch["mask"]),
-        "dice": soft_dice_loss(segmentation.mask_logits, batch["mask"]),
-        "real_fake": real_fake_loss(segmentation.fake_logit, batch["is_fake"]),
-        "mae_patch": masked_patch_loss(
+    terms: dict[str, torch.Tensor] = {}
+    if "ism" in networks:
+        segmentation = model.ism(fake)
+        terms["mask"] = mask_loss(segmentation.mask_logits, batch["mask"])
+        terms["dice"] = soft_dice_loss(segmentation.mask_logits, batch["mask"])
+        terms["real_fake"] = real_fake_loss(segmentation.fake_logit, batch["is_fake"])
+    if "tirm" in networks:
+        noise = torch.rand(target.shape[0], geometry.num_patches, device=target.device)
+        grid = geometry.grid_size
+        blank_identity = target.new_zeros(
+            target.shape[0], model.config.sirm.target_identity_channels, grid, grid
+        )
+        tirm = model.tirm(target, pretraining_masks(region), blank_identity, noise * NOISE_HIGH)
+        terms["mae_patch"] = masked_patch_loss(
             tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
-        ),
-        "source_rebuild": F.l1_loss(sirm.source, target),
-    }
+        )
+    if "sirm" in networks:
+        terms["source_rebuild"] = F.l1_loss(model.sirm(target * region).source, target)
     terms["total"] = sum(terms.values())
     return terms

@@ -119,10 +119,12 @@ def initial_state(
     optimizer: torch.optim.Optimizer,
     checkpoint_format: str,
     init_module: nn.Module | None = None,
+    data_initialised: frozenset[str] = frozenset(),
 ) -> TrainingState:
     """Resume from out_dir's training state; else start from config.init_from's weights (at that
     checkpoint's step, fresh optimizer) loaded into init_module (default: model); else from
-    scratch."""
+    scratch. data_initialised: parameters config.init_from may lack because the caller already
+    set them from the data (a newer config's additions)."""
     state_path = config.out_dir / STATE_FILE
     if state_path.is_file():
         return load_state(state_path, model, optimizer)
@@ -134,7 +136,16 @@ def initial_state(
             f"{config.init_from} holds variant {payload['variant']!r}, the run trains "
             f"{config.variant!r}"
         )
-    (init_module or model).load_state_dict(payload["state_dict"], strict=True)  # fp16 -> fp32
+    missing, unexpected = (init_module or model).load_state_dict(  # fp16 -> fp32
+        payload["state_dict"], strict=False
+    )
+    if unexpected or set(missing) - data_initialised:
+        raise CheckpointError(
+            f"{config.init_from} does not fit the network: missing {missing}, "
+            f"unexpected {unexpected} (only {sorted(data_initialised)} may be missing)"
+        )
+    if missing:
+        print(f"fine-tuning from {config.init_from}; started from the data: {missing}")
     return TrainingState(step=int(payload["metadata"].get("step", 0)))
 
 
@@ -150,6 +161,7 @@ def run_training(
     checkpoint_path: Path,
     checkpoint_format: str,
     init_module: nn.Module | None = None,
+    data_initialised: frozenset[str] = frozenset(),
 ) -> Path:
     """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
 
@@ -157,10 +169,12 @@ def run_training(
     wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
     metadata) writes the model checkpoint; checkpoint_format is the format config.init_from
     must have; init_module is the part of `model` that config.init_from's weights fit (default:
-    model itself).
+    model itself); data_initialised: see initial_state.
     """
     state_path = config.out_dir / STATE_FILE
-    state = initial_state(config, model, optimizer, checkpoint_format, init_module)
+    state = initial_state(
+        config, model, optimizer, checkpoint_format, init_module, data_initialised
+    )
     trained = DistributedDataParallel(model) if placement.world_size > 1 else model
     progress = tqdm(
         total=config.steps,
