@@ -3,8 +3,10 @@ mismatch fails in the worker that made it, not in `GET /jobs/{id}`. The API adds
 
 Artifact names (each served as `<name>.png`, built by worker.face_results):
     face{i}_crop, face{i}_mask, face{i}_source, face{i}_target   each processed face i
+    face{i}_heatmap                     LRE's heat map of face i (when LRE is deployed)
     mask, source, target                the largest processed face (the single-face API)
     context_target, context_source      the photo with every recovered target / source pasted in
+    context_heatmap                     the photo with every face's heat map laid over it (LRE)
 """
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,8 +44,16 @@ class FaceReport(StoredModel):
     landmarks: list[list[float]] = Field(description="5 points (x, y): eyes' corners, nose")
     detection_score: float
     fake_probability: float | None = Field(None, ge=0.0, le=1.0)
+    lre_fake_probability: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="the second detector's (LRE, local reconstruction errors) opinion; null when "
+        "LRE is not deployed or the face was not processed",
+    )
     artifacts: dict[str, str] = Field(
-        description="kind (crop, mask, source, target) -> name of an entry of result.artifacts"
+        description="kind (crop, mask, source, target, and heatmap with LRE) -> name of an entry "
+        "of result.artifacts"
     )
 
 
@@ -60,7 +70,9 @@ class JobResult(StoredModel):
     artifacts: dict[str, ArtifactFacts] = Field(
         description="by name: face{i}_{crop,mask,source,target} per processed face; mask, "
         "source, target of the largest processed face; context_target and context_source, "
-        "the photo with the recovered faces pasted back"
+        "the photo with the recovered faces pasted back; with LRE deployed also "
+        "face{i}_heatmap (where the face does not rebuild, bright = more) and context_heatmap "
+        "(the heat maps laid over the photo)"
     )
     image_size: int = Field(description="side in pixels of the square the model worked on")
     timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")

@@ -97,7 +97,7 @@ def test_model_heat_map_range_and_determinism() -> None:
     with torch.no_grad():
         first, second = model(images), model(images[:1])
     assert first.heatmap.shape == (3, 1, config.image_size, config.image_size)
-    assert 0.0 <= first.heatmap.min() and first.heatmap.max() <= 1.0
+    assert first.heatmap.min() >= 0.0 and first.heatmap.max() <= 1.0
     torch.testing.assert_close(first.heatmap[:1], second.heatmap, rtol=0, atol=1e-6)
     torch.testing.assert_close(first.fake_logit[:1], second.fake_logit, rtol=0, atol=1e-6)
 
@@ -179,3 +179,43 @@ def test_train_lre_both_stages_resume(smallest_run) -> None:
     assert metadata["step"] == 1 and metadata["stage"] == "detector"
     assert (run["out_dir"] / "samples" / "step_000001.png").is_file()
     assert train_lre(LRETrainConfig(**run, stage="detector", mae_from=mae)) == detector
+
+
+def test_serving_module_traces_and_matches_the_model() -> None:
+    """What Triton runs (TorchScript of the lre serving module) gives the model's probability
+    and the display-scaled heat map, for another batch size than it was traced with."""
+    from dfrec.export.wrappers import lre_serving_model, trace
+    from dfrec.lre.render import display_heatmap
+
+    torch.manual_seed(2)
+    model = LRE(create_lre_config("lre-tiny")).eval()
+    serving = lre_serving_model(model)
+    images = torch.rand(3, 3, model.config.image_size, model.config.image_size)
+    with torch.no_grad():
+        probability, heatmap = trace(serving)(images)
+        expected = model(images)
+    torch.testing.assert_close(probability[:, 0], expected.fake_probability)
+    torch.testing.assert_close(
+        heatmap, display_heatmap(expected.heatmap, model.config.heatmap_display_max)
+    )
+    assert [spec.name for spec in serving.outputs] == ["lre_fake_probability__0", "heatmap__1"]
+
+
+@pytest.mark.slow
+def test_onnx_export_matches_the_model(tmp_path) -> None:
+    """The GPU target's ONNX file of the lre model (dynamic batch) against the model."""
+    import onnxruntime
+
+    from dfrec.export.onnx_export import export_onnx
+    from dfrec.export.wrappers import lre_serving_model
+
+    torch.manual_seed(3)
+    serving = lre_serving_model(LRE(create_lre_config("lre-tiny")).eval())
+    path = export_onnx(serving, tmp_path / "lre.onnx", max_batch_size=4)
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        expected = serving.module(images)
+    served = onnxruntime.InferenceSession(str(path)).run(None, {"image__0": images.numpy()})
+    for array, tensor in zip(served, expected, strict=True):
+        assert array.shape == tuple(tensor.shape)
+        assert abs(array - tensor.numpy()).max() < 1e-5

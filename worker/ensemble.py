@@ -20,6 +20,7 @@ from worker.errors import InferenceFailed, TritonUnavailable
 IMAGE_INPUT = "image"
 NOISE_INPUT = "mask_noise"
 OUTPUT_NAMES = ("mask", "fake_probability", "source", "target")
+LRE_OUTPUT_NAMES = ("lre_fake_probability", "heatmap")  # present when the lre model is deployed
 UNAVAILABLE = "StatusCode.UNAVAILABLE"
 RETRYABLE_STATUSES = (UNAVAILABLE, "StatusCode.DEADLINE_EXCEEDED")
 
@@ -51,6 +52,11 @@ class EnsembleInfo:
     image_size: int
     num_patches: int
     max_batch_size: int
+    has_lre: bool = False  # the ensemble also returns LRE's score and heat map
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return OUTPUT_NAMES + (LRE_OUTPUT_NAMES if self.has_lre else ())
 
     def as_result(self) -> dict[str, str]:
         return {
@@ -63,12 +69,15 @@ class EnsembleInfo:
 
 @dataclass(frozen=True)
 class EnsembleOutputs:
-    """mask (B, 1, S, S), fake_probability (B, 1), source and target (B, 3, S, S); all float32."""
+    """mask (B, 1, S, S), fake_probability (B, 1), source and target (B, 3, S, S); with LRE
+    deployed also lre_fake_probability (B, 1) and heatmap (B, 1, S, S); all float32."""
 
     mask: np.ndarray
     fake_probability: np.ndarray
     source: np.ndarray
     target: np.ndarray
+    lre_fake_probability: np.ndarray | None = None
+    heatmap: np.ndarray | None = None
 
 
 def _failure(error: InferenceServerException, action: str) -> Exception:
@@ -156,6 +165,7 @@ class EnsembleClient:
         if height != width:
             raise InferenceFailed(f"the ensemble expects a square image, not {height} x {width}")
         (num_patches,) = _input_dims(config, NOISE_INPUT)
+        outputs = {tensor["name"] for tensor in config["output"]}
         return EnsembleInfo(
             name=self.model,
             version=max(metadata["versions"], key=int),
@@ -164,12 +174,14 @@ class EnsembleClient:
             image_size=height,
             num_patches=num_patches,
             max_batch_size=max(1, int(config.get("max_batch_size", 1))),
+            has_lre=set(LRE_OUTPUT_NAMES) <= outputs,
         )
 
     def infer(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
-        """images (B, 3, S, S) and noise (B, N), float32 -> the four outputs, for any B: sent in
+        """images (B, 3, S, S) and noise (B, N), float32 -> the outputs, for any B: sent in
         requests of at most the ensemble's max_batch_size."""
-        step = self.info().max_batch_size
+        info = self.info()
+        step = info.max_batch_size
         parts = [
             self._infer_batch(images[start : start + step], noise[start : start + step])
             for start in range(0, len(images), step)
@@ -177,7 +189,7 @@ class EnsembleClient:
         return EnsembleOutputs(
             **{
                 name: np.concatenate([getattr(part, name) for part in parts])
-                for name in OUTPUT_NAMES
+                for name in info.output_names
             }
         )
 
@@ -188,7 +200,7 @@ class EnsembleClient:
             tensor = grpcclient.InferInput(name, list(array.shape), "FP32")
             tensor.set_data_from_numpy(np.ascontiguousarray(array, dtype=np.float32))
             inputs.append(tensor)
-        outputs = [grpcclient.InferRequestedOutput(name) for name in OUTPUT_NAMES]
+        outputs = [grpcclient.InferRequestedOutput(name) for name in info.output_names]
         try:
             response = self._call(
                 "inference failed",
@@ -203,7 +215,7 @@ class EnsembleClient:
         except (TritonUnavailable, InferenceFailed):
             self._info = None  # the server may come back with another model version
             raise
-        return EnsembleOutputs(**{name: response.as_numpy(name) for name in OUTPUT_NAMES})
+        return EnsembleOutputs(**{name: response.as_numpy(name) for name in info.output_names})
 
     def close(self) -> None:
         self._client.close()

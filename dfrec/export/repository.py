@@ -1,4 +1,5 @@
-"""`dfrec export`: checkpoint -> Triton model repository (ism, sirm, tirm, dfrec ensemble)."""
+"""`dfrec export`: checkpoint(s) -> Triton model repository (ism, sirm, tirm, and lre when an
+LRE checkpoint is given; the dfrec ensemble over them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.export.onnx_export import OPSET, export_onnx
 from dfrec.export.tensorrt_shapes import PLANS_FILE, plans_text
 from dfrec.export.triton_config import ENSEMBLE_NAME, MODEL_VERSION, ensemble_config, model_config
-from dfrec.export.wrappers import ServingModel, serving_models, trace
+from dfrec.export.wrappers import ServingModel, lre_serving_model, serving_models, trace
 from dfrec_contract.hashing import file_sha256
 
 PYTHON_MODEL = Path(__file__).resolve().parents[1] / "triton" / "python_model.py"
@@ -45,9 +46,14 @@ def fresh_dir(path: Path) -> Path:
 
 
 def export_repository(
-    checkpoint: Path, out_dir: Path, target: str = "cpu", max_batch_size: int = 8
+    checkpoint: Path,
+    out_dir: Path,
+    target: str = "cpu",
+    max_batch_size: int = 8,
+    lre_checkpoint: Path | None = None,
 ) -> Path:
-    """Write `out_dir/{ism,sirm,tirm,dfrec}` and `export.json`.
+    """Write `out_dir/{ism,sirm,tirm,dfrec}` (plus `lre` for an LRE checkpoint of the same
+    image size, whose score and heat map the ensemble then also returns) and `export.json`.
 
     cpu: python-backend models running TorchScript, for the Triton binary in the nvidia-pytriton
     wheel. gpu: ONNX (opset OPSET) for the stock Triton image's onnxruntime backend, plus the
@@ -62,6 +68,29 @@ def export_repository(
         "parameters": {"variant": model.config.variant, "version_label": label},
     }
     models = serving_models(model)
+    lre_facts = None
+    if lre_checkpoint is not None:
+        from dfrec.lre.checkpoint import load_lre
+
+        lre, lre_metadata = load_lre(lre_checkpoint)
+        if lre.config.image_size != model.config.geometry.image_size:
+            raise ValueError(
+                f"LRE {lre.config.variant!r} works on {lre.config.image_size} px faces, DFREC "
+                f"{model.config.variant!r} on {model.config.geometry.image_size} px: export "
+                "checkpoints of one image size"
+            )
+        models.append(lre_serving_model(lre))
+        lre_facts = {
+            "variant": lre.config.variant,
+            "checkpoint": lre_checkpoint.name,
+            "checkpoint_sha256": file_sha256(lre_checkpoint),
+            "checkpoint_metadata": lre_metadata,
+            "config": lre.config.to_dict(),
+        }
+    else:
+        stale = out_dir / "lre"
+        if stale.exists():
+            shutil.rmtree(stale)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_model = write_gpu_model if target == "gpu" else write_cpu_model
     for serving in models:
@@ -85,6 +114,7 @@ def export_repository(
         "checkpoint_sha256": file_sha256(checkpoint),
         "checkpoint_metadata": metadata,
         "config": model.config.to_dict(),
+        "lre": lre_facts,
     }
     (out_dir / "export.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out_dir

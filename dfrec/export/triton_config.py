@@ -66,6 +66,7 @@ def model_config(
 
 
 ENSEMBLE_OUTPUTS = ("mask", "fake_probability", "source", "target")  # what a job returns
+LRE_OUTPUTS = ("lre_fake_probability", "heatmap")  # also returned when the lre model is there
 
 
 def public(spec: TensorSpec) -> str:
@@ -76,8 +77,9 @@ def public(spec: TensorSpec) -> str:
 def ensemble_config(
     models: list[ServingModel], max_batch_size: int, parameters: dict[str, str]
 ) -> str:
-    """ISM -> SIRM -> TIRM in one request: image + mask_noise in; mask, fake_probability,
-    source, target out. Tensor names without the `__<index>` suffix are the ensemble's own."""
+    """ISM -> SIRM -> TIRM (and LRE beside them) in one request: image + mask_noise in; mask,
+    fake_probability, source, target (and lre_fake_probability, heatmap) out. Tensor names
+    without the `__<index>` suffix are the ensemble's own."""
 
     produced = {public(spec): spec for serving in models for spec in serving.outputs}
     consumed = {public(spec): spec for serving in models for spec in serving.inputs}
@@ -85,7 +87,8 @@ def ensemble_config(
     ensemble_inputs = [
         TensorSpec(name, spec.dims) for name, spec in consumed.items() if name not in produced
     ]
-    ensemble_outputs = [TensorSpec(name, produced[name].dims) for name in ENSEMBLE_OUTPUTS]
+    names = [*ENSEMBLE_OUTPUTS, *(name for name in LRE_OUTPUTS if name in produced)]
+    ensemble_outputs = [TensorSpec(name, produced[name].dims) for name in names]
     steps = []
     for serving in models:
         maps = [

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 
 from dfrec.config import DFRECConfig
+from dfrec.lre.model import LRE
+from dfrec.lre.render import display_heatmap
 from dfrec.models.dfrec import DFREC, recover_source
 
 
@@ -63,6 +65,20 @@ class TIRMServing(nn.Module):
         return self.tirm(image, mask, target_identity, mask_noise).target
 
 
+class LREServing(nn.Module):
+    """image__0 -> lre_fake_probability__0 (B,1), heatmap__1 (B,1,S,S): LRE's opinion and its
+    heat map as shown (display scale of the config), with the fixed inference masking."""
+
+    def __init__(self, model: LRE) -> None:
+        super().__init__()
+        self.lre = model
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output = self.lre(image)
+        heatmap = display_heatmap(output.heatmap, self.lre.config.heatmap_display_max)
+        return output.fake_probability.unsqueeze(1), heatmap
+
+
 class ServingModel(NamedTuple):
     name: str
     module: nn.Module
@@ -103,6 +119,20 @@ def serving_models(model: DFREC) -> list[ServingModel]:
             [TensorSpec("target__0", (3, size, size))],
         ),
     ]
+
+
+def lre_serving_model(model: LRE) -> ServingModel:
+    """LRE as a fourth model of the ensemble, on the same image input."""
+    size = model.config.image_size
+    return ServingModel(
+        "lre",
+        LREServing(model),
+        [TensorSpec("image__0", (3, size, size))],
+        [
+            TensorSpec("lre_fake_probability__0", (1,)),
+            TensorSpec("heatmap__1", (1, size, size)),
+        ],
+    )
 
 
 def trace(serving: ServingModel, batch_size: int = 2) -> torch.jit.ScriptModule:

@@ -51,8 +51,10 @@ def load_lre(path: Path) -> tuple[LRE, dict[str, Any]]:
     """The LRE of a checkpoint in eval mode and its metadata; every weight loaded strictly."""
     payload = read_payload(path, FORMAT)
     model = LRE(read_config(payload, path))
-    state = {name: tensor.float() if tensor.is_floating_point() else tensor
-             for name, tensor in payload["state_dict"].items()}
+    state = {
+        name: tensor.float() if tensor.is_floating_point() else tensor
+        for name, tensor in payload["state_dict"].items()
+    }
     try:
         model.load_trained_state_dict(state)
     except RuntimeError as error:
@@ -86,7 +88,9 @@ def load_mae_weights(model: LRE, path: Path) -> str:
     try:
         model.mae.load_state_dict(state, strict=True)
     except RuntimeError as error:
-        raise CheckpointError(f"{path}: its MAE does not fit {model.config.variant!r}: {error}")
+        raise CheckpointError(
+            f"{path}: its MAE does not fit {model.config.variant!r}: {error}"
+        ) from error
     return f"{source}:{path.name}"
 
 
@@ -98,8 +102,11 @@ def ship_lre(source: Path, destination: Path) -> Path:
         name: tensor.half() if tensor.is_floating_point() else tensor
         for name, tensor in payload["state_dict"].items()
     }
-    payload["metadata"] = {**payload["metadata"], "stored_as": "float16",
-                           "shipped_from": source.name}
+    payload["metadata"] = {
+        **payload["metadata"],
+        "stored_as": "float16",
+        "shipped_from": source.name,
+    }
     destination.parent.mkdir(parents=True, exist_ok=True)
     torch.save(payload, destination)
     return destination

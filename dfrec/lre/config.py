@@ -54,6 +54,9 @@ class LREConfig:
     head_channels: int = 256
     dropout: float = 0.2
     inference_seed: int = 0  # the fixed choice of masked non-key patches at inference
+    # The heat-map value served at full brightness: one fixed scale for every face, so that
+    # faces can be compared (the served heat map is min(1, heat / heatmap_display_max)).
+    heatmap_display_max: float = 0.6
 
     def __post_init__(self) -> None:
         if self.image_size % self.patch_size:
@@ -66,8 +69,9 @@ class LREConfig:
             raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}")
         left, top, right, bottom = self.key_region
         if not 0.0 <= left < right <= 1.0 or not 0.0 <= top < bottom <= 1.0:
-            raise ValueError(f"key_region must be (left, top, right, bottom) in [0, 1], got "
-                             f"{self.key_region}")
+            raise ValueError(
+                f"key_region must be (left, top, right, bottom) in [0, 1], got {self.key_region}"
+            )
         if len(self.key_patches) > self.num_masked:
             raise ValueError(
                 f"{len(self.key_patches)} key patches but only {self.num_masked} masked ones; "

@@ -37,9 +37,7 @@ def gather_tokens(tokens: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return torch.gather(tokens, 1, index.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
 
 
-def key_region_masking(
-    is_key: torch.Tensor, noise: torch.Tensor, num_masked: int
-) -> PatchMasking:
+def key_region_masking(is_key: torch.Tensor, noise: torch.Tensor, num_masked: int) -> PatchMasking:
     """The paper's key-region masking: every key patch masked, the rest of the masked patches
     drawn at random. is_key: (n,) float 0/1; noise: (B, n) in [0, 1) -> PatchMasking."""
     priority = noise + KEY_PRIORITY * is_key
@@ -87,7 +85,8 @@ class LocalMAE(nn.Module):
         self.register_buffer("is_key", is_key, persistent=False)
         generator = torch.Generator().manual_seed(config.inference_seed)
         self.register_buffer(
-            "inference_noise", torch.rand(1, config.num_patches, generator=generator),
+            "inference_noise",
+            torch.rand(1, config.num_patches, generator=generator),
             persistent=False,
         )
 
@@ -139,7 +138,9 @@ class LocalMAE(nn.Module):
         return (error.mean(dim=-1) * weight).sum() / weight.sum().clamp(min=1.0)
 
 
-def mae_state_from_tirm(tirm_state: dict[str, torch.Tensor], embed_dim: int) -> dict[str, torch.Tensor]:
+def mae_state_from_tirm(
+    tirm_state: dict[str, torch.Tensor], embed_dim: int
+) -> dict[str, torch.Tensor]:
     """A LocalMAE state dict from a DFREC TIRM's (`tirm.` prefix stripped): the same ViT, whose
     fusion layer also reads f_t; the MAE pretraining fed f_t as zeros, so keeping the columns of
     the visible tokens' features is exact. Unknown TIRM tensors (later additions) are left out."""

@@ -70,7 +70,7 @@ def save_lre_preview(model: LRE, preview: Batch, path: Path) -> None:
         {
             "input": preview["fake"],
             "reconstruction": output.reconstruction,
-            "heat map": display_heatmap(output.heatmap),
+            "heat map": display_heatmap(output.heatmap, model.config.heatmap_display_max),
             "true mask": preview["mask"],
         },
         path,
