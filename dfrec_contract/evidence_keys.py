@@ -12,12 +12,12 @@ verify against the published set.
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from redis import Redis
 
-from dfrec_contract.evidence import public_jwk
+if TYPE_CHECKING:  # the API only serves stored JSON; it never loads `cryptography`
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 def _index_key(prefix: str) -> str:
@@ -28,8 +28,10 @@ def _jwk_key(prefix: str, kid: str) -> str:
     return f"{prefix}evidence-key:{kid}"
 
 
-def publish_public_key(redis: Redis, prefix: str, public_key: Ed25519PublicKey) -> str:
+def publish_public_key(redis: Redis, prefix: str, public_key: "Ed25519PublicKey") -> str:
     """Add the key to the published set (first publication time kept); its key id."""
+    from dfrec_contract.evidence import public_jwk
+
     jwk = public_jwk(public_key, created_at=round(time.time(), 3))
     pipe = redis.pipeline(transaction=True)
     pipe.set(_jwk_key(prefix, jwk["kid"]), json.dumps(jwk, sort_keys=True), nx=True)

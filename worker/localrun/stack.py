@@ -65,6 +65,10 @@ def worker_process(
     return ManagedProcess(name, argv, environment, log_dir / f"{name}.log")
 
 
+API_START_SECONDS = 120
+"""Its imports alone took 24-44 s at nice 19 on 2 cores shared with training (load 7-10)."""
+
+
 class ServiceStack:
     """An API and N workers; Triton and Redis are already running elsewhere."""
 
@@ -97,7 +101,7 @@ class ServiceStack:
         for worker in self.workers:
             worker.start()
         self.api.start()
-        wait_until(self._api_alive, timeout=30, what="the API answering /healthz")
+        wait_until(self._api_alive, timeout=API_START_SECONDS, what="the API answering /healthz")
         return self
 
     def _api_alive(self) -> bool:
