@@ -27,8 +27,16 @@ class Face(ApiModel):
     landmarks: list[list[float]]
     detection_score: float
     fake_probability: float | None
+    lre_fake_probability: float | None = None
+    """the second detector's opinion (LRE); None when the server does not deploy LRE"""
     artifacts: dict[str, str]
-    """kind (crop, mask, source, target) -> artifact name in JobResult.artifacts"""
+    """kind (crop, mask, source, target; heatmap with LRE) -> artifact name in
+    JobResult.artifacts"""
+
+    @property
+    def heatmap(self) -> str | None:
+        """Name of this face's LRE heat-map artifact (bright = does not rebuild), if any."""
+        return self.artifacts.get("heatmap")
 
 
 class ModelInfo(ApiModel):
@@ -47,6 +55,11 @@ class JobResult(ApiModel):
     artifacts: dict[str, Artifact]
     image_size: int
     timings_ms: dict[str, float]
+
+    @property
+    def context_heatmap(self) -> Artifact | None:
+        """The photo with every face's LRE heat map laid over it, if LRE is deployed."""
+        return self.artifacts.get("context_heatmap")
 
 
 class InputInfo(ApiModel):

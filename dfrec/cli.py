@@ -134,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--lre",
         type=Path,
-        default=DEFAULT_LRE_CHECKPOINT,
-        help="LRE checkpoint served beside DFREC (default weights/lre-small.pt)",
+        default=None,
+        help="LRE checkpoint served beside DFREC (default: weights/lre-small.pt when present)",
     )
     export.add_argument("--no-lre", action="store_true", help="serve DFREC alone")
 
@@ -198,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
+    evaluate.add_argument(
+        "--lre", type=Path, default=None, help="LRE checkpoint (adds its rows and heat maps)"
+    )
+    evaluate.add_argument("--no-judge", action="store_true", help="no dlib judge (faster)")
+    evaluate.add_argument("--no-fid", action="store_true", help="no FID (faster)")
     evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     evaluate.add_argument(
@@ -211,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     cross = commands.add_parser(
         "cross-forgery", help="per-synthesizer models tested on both synthesizers' fakes"
     )
-    cross.add_argument("--swap", type=Path, required=True, help="DFREC trained on swap fakes")
-    cross.add_argument("--blend", type=Path, required=True, help="DFREC trained on blend fakes")
+    cross.add_argument("--swap", type=Path, default=None, help="DFREC trained on swap fakes")
+    cross.add_argument("--blend", type=Path, default=None, help="DFREC trained on blend fakes")
+    cross.add_argument("--lre-swap", type=Path, default=None, help="LRE trained on swap fakes")
+    cross.add_argument("--lre-blend", type=Path, default=None, help="LRE trained on blend fakes")
     cross.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     cross.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     cross.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
@@ -257,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.export.repository import export_repository
 
         lre = None if args.no_lre else args.lre
+        if lre is None and not args.no_lre and DEFAULT_LRE_CHECKPOINT.is_file():
+            lre = DEFAULT_LRE_CHECKPOINT
         print(export_repository(args.checkpoint, args.out, args.target, args.max_batch_size, lre))
     elif args.command == "train":
         from dfrec.training.config import TrainConfig
@@ -305,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
             out_dir=args.out,
             samples=args.samples or DEFAULT_SAMPLES,
             drn_checkpoint=args.drn,
+            lre_checkpoint=args.lre,
+            judge=not args.no_judge,
+            fid=not args.no_fid,
             robustness=() if args.no_robustness else EvalOptions.robustness,
             command=command_line(argv),
         )
@@ -323,7 +335,14 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 
         cross_options = CrossOptions(
-            checkpoints={"swap": args.swap, "blend": args.blend},
+            checkpoints={
+                kind: path for kind, path in (("swap", args.swap), ("blend", args.blend)) if path
+            },
+            lre_checkpoints={
+                kind: path
+                for kind, path in (("swap", args.lre_swap), ("blend", args.lre_blend))
+                if path
+            },
             data_root=args.data,
             out_dir=args.out,
             samples=args.samples,

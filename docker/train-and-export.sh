@@ -10,4 +10,6 @@ torchrun --standalone --nproc_per_node="$GPUS" -m dfrec.cli train --variant "$VA
   --data "${DATA:-/data/celeba-id}" --out "$RUN" --steps "${STEPS:-20000}" \
   --batch-size "${BATCH_SIZE:-32}"
 dfrec ship "$RUN/dfrec-$VARIANT.pt" --out "/checkpoints/dfrec-$VARIANT.pt"
-dfrec export --checkpoint "/checkpoints/dfrec-$VARIANT.pt" --out /models --target gpu
+# LRE is trained and shipped on its own (dfrec train-lre); a trained DFREC variant is served
+# alone here, since an LRE must work at the same image size to join the ensemble.
+dfrec export --checkpoint "/checkpoints/dfrec-$VARIANT.pt" --out /models --target gpu --no-lre

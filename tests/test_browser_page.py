@@ -81,7 +81,9 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     )
 
     images = browser.execute_script(RENDERED_IMAGES)
-    assert len(images) == 3 + 2 * 5, images  # photo, 2 in context; per processed face 5
+    # photo, 3 in context (target, source, LRE heat map); per processed face 6 (with heat map)
+    assert len(images) == 4 + 2 * 6, images
+    assert "heat maps over the photo" in [alt for alt, _, _ in images]
     assert all(width > 0 for _, _, width in images), images
     assert len(browser.find_elements(By.CSS_SELECTOR, ".face-box")) == 3
     assert len(browser.find_elements(By.CSS_SELECTOR, ".face-box.skipped")) == 1

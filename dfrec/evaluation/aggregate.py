@@ -174,29 +174,71 @@ def identity_metrics(
     return row
 
 
+TOP_SHARE = 0.25  # top-k % IoU: the k of the share of pixels a map marks (~ a blend mask's area)
+
+
+def top_share_iou(scores: torch.Tensor, true_masks: torch.Tensor, share: float) -> torch.Tensor:
+    """IoU of each map's top `share` of pixels (ties at the cut included) with the true mask
+    > 0.5: how well a map ranks the blended pixels first, whatever its scale.
+    (N, 1, S, S) each -> (N,)."""
+    flat = scores.flatten(1).float()
+    cut = torch.quantile(flat, 1.0 - share, dim=1, keepdim=True)
+    top = flat >= cut
+    truth = true_masks.flatten(1) > 0.5
+    union = (top | truth).sum(dim=1).clamp(min=1)
+    return (top & truth).sum(dim=1) / union
+
+
 def segmentation_metrics(
     fake_masks: torch.Tensor, true_masks: torch.Tensor, pristine_masks: torch.Tensor
 ) -> dict[str, float]:
-    """ISM mask quality: mean IoU with the true blend mask on fakes, mean mask area (share of
-    pixels above 0.5) on pristine faces. (N, 1, S, S) each."""
+    """ISM mask quality: mean IoU with the true blend mask on fakes (mask > 0.5, and its top
+    TOP_SHARE of pixels), mean mask area (share of pixels above 0.5) on pristine faces.
+    (N, 1, S, S) each."""
     return {
         "mask_iou": _mean(mask_iou(fake_masks, true_masks)),
+        f"mask_iou_top{round(100 * TOP_SHARE)}": _mean(
+            top_share_iou(fake_masks, true_masks, TOP_SHARE)
+        ),
         "mask_area_fake": _mean(mask_area(fake_masks)),
         "mask_area_pristine": _mean(mask_area(pristine_masks)),
     }
 
 
+def heatmap_metrics(heatmaps: torch.Tensor, true_masks: torch.Tensor) -> dict[str, float]:
+    """LRE heat-map localisation: IoU of its top TOP_SHARE of pixels with the true blend mask
+    on the fakes. (N, 1, S, S) each."""
+    return {
+        f"heatmap_iou_top{round(100 * TOP_SHARE)}": _mean(
+            top_share_iou(heatmaps, true_masks, TOP_SHARE)
+        )
+    }
+
+
 def detection_metrics(
     fake_inputs: torch.Tensor,
-    fake_recovered_targets: torch.Tensor,
+    fake_recovered_targets: torch.Tensor | None,
     pristine_inputs: torch.Tensor,
-    pristine_recovered_targets: torch.Tensor,
+    pristine_recovered_targets: torch.Tensor | None,
     cache: FeatureCache,
     fake_probability: torch.Tensor | None,
     pristine_probability: torch.Tensor | None,
 ) -> dict[str, float | None]:
-    """Acc_id (FaceNet cosine of input vs recovered target, > 0.9 = real) and ROC AUC of the
-    fake probability (None without a detector), over the fakes + the pristine inputs."""
+    """Acc_id (FaceNet cosine of input vs recovered target, > 0.9 = real; None without
+    recovered targets) and ROC AUC of the fake probability (None without a detector), over the
+    fakes + the pristine inputs."""
+    labels = np.r_[np.ones(len(fake_inputs), bool), np.zeros(len(pristine_inputs), bool)]
+    auc = None
+    if fake_probability is not None and pristine_probability is not None:
+        scores = torch.cat([fake_probability, pristine_probability]).double().numpy()
+        auc = roc_auc(scores, labels)
+    if fake_recovered_targets is None or pristine_recovered_targets is None:
+        return {
+            "acc_id": None,
+            "auc": auc,
+            "input_similarity_fake": None,
+            "input_similarity_pristine": None,
+        }
     similarity = torch.cat(
         [
             (cache.embedding(fake_inputs) * cache.embedding(fake_recovered_targets)).sum(dim=1),
@@ -205,11 +247,6 @@ def detection_metrics(
             ),
         ]
     ).numpy()
-    labels = np.r_[np.ones(len(fake_inputs), bool), np.zeros(len(pristine_inputs), bool)]
-    auc = None
-    if fake_probability is not None and pristine_probability is not None:
-        scores = torch.cat([fake_probability, pristine_probability]).double().numpy()
-        auc = roc_auc(scores, labels)
     return {
         "acc_id": acc_id(similarity, labels),
         "auc": auc,

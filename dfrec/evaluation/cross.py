@@ -1,10 +1,11 @@
-"""The cross-forgery table (the paper's Table IV): one DFREC model per synthesizer, each tested
-on its own synthesizer's fakes and on the other's, on clean inputs of the test identities."""
+"""The cross-forgery table (the paper's Table IV): one DFREC model (and / or one LRE detector)
+per synthesizer, each tested on its own synthesizer's fakes and on the other's, on clean inputs
+of the test identities."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ from tqdm import tqdm
 from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import CLEAN
-from dfrec.evaluation.methods import DFRECMethod, Method, NoRecovery
-from dfrec.evaluation.report import main_columns, markdown_table, write_json
+from dfrec.evaluation.methods import DFRECMethod, LREMethod, Method, NoRecovery
+from dfrec.evaluation.report import TOP, main_columns, markdown_table, write_json
 from dfrec.evaluation.runner import method_rows
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
 from dfrec.pipeline import Recoverer
@@ -31,6 +32,7 @@ CROSS_COLUMNS = main_columns(
     "source_judge_verified",
     "acc_id",
     "auc",
+    f"heatmap_iou_{TOP}",
 )
 
 
@@ -38,6 +40,7 @@ CROSS_COLUMNS = main_columns(
 class CrossOptions:
     checkpoints: dict[str, Path]  # synthesizer trained on -> DFREC checkpoint
     data_root: Path
+    lre_checkpoints: dict[str, Path] = field(default_factory=dict)  # -> LRE checkpoint
     out_dir: Path
     samples: int = 32
     chunk_size: int = 16
@@ -49,19 +52,30 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
     """None and every per-synthesizer model on every synthesizer's test fakes; writes cross.md
     and cross.json under options.out_dir and returns the JSON payload."""
     start = time.perf_counter()
-    unknown = set(options.checkpoints) - set(SYNTHESIZERS)
+    unknown = (set(options.checkpoints) | set(options.lre_checkpoints)) - set(SYNTHESIZERS)
     if unknown:
         raise ValueError(f"models must be trained on one of {SYNTHESIZERS}, got {sorted(unknown)}")
+    if not options.checkpoints and not options.lre_checkpoints:
+        raise ValueError("give at least one DFREC or LRE checkpoint")
     models = {kind: load_checkpoint(path) for kind, path in options.checkpoints.items()}
+    detectors = [
+        LREMethod(path, options.chunk_size, name=f"LRE trained on {kind}")
+        for kind, path in options.lre_checkpoints.items()
+    ]
     sizes = {model.config.geometry.image_size for model, _ in models.values()}
+    sizes |= {detector.model.config.image_size for detector in detectors}
     if len(sizes) != 1:
         raise ValueError(f"the models must share one image size, got {sorted(sizes)}")
     data = load_test_data(options.data_root, sizes.pop(), options.samples, options.progress)
     sets = data.sets
-    methods: list[Method] = [NoRecovery()] + [
-        DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
-        for kind, (model, _) in models.items()
-    ]
+    methods: list[Method] = (
+        [NoRecovery()]
+        + [
+            DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
+            for kind, (model, _) in models.items()
+        ]
+        + detectors
+    )
     references, cache = FeatureCache(options.chunk_size), FeatureCache(options.chunk_size)
     galleries = build_galleries(
         data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
@@ -85,6 +99,16 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
             }
             for kind, path in options.checkpoints.items()
         },
+        "lre_models": {
+            kind: {
+                "checkpoint": str(path),
+                "training_step": detector.metadata.get("step"),
+                "mix": detector.metadata.get("train_config", {}).get("mix"),
+            }
+            for (kind, path), detector in zip(
+                options.lre_checkpoints.items(), detectors, strict=True
+            )
+        },
         "seconds": time.perf_counter() - start,
     }
     options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,6 +124,11 @@ def write_cross_markdown(summary: dict[str, Any], rows: list[dict[str, Any]], pa
         lines.append(
             f"- trained on {kind}: `{model['checkpoint']}` (version {model['version']}, step "
             f"{model['training_step']}, mix {model['mix']})"
+        )
+    for kind, model in summary.get("lre_models", {}).items():
+        lines.append(
+            f"- LRE trained on {kind}: `{model['checkpoint']}` (step {model['training_step']}, "
+            f"mix {model['mix']})"
         )
     lines += [
         "",

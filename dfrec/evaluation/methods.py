@@ -12,12 +12,14 @@ from dfrec.pipeline import Recoverer
 
 
 class MethodOutput(NamedTuple):
-    """Recovered faces (N, 3, S, S) in [0, 1]; source / mask / fake_probability may be None."""
+    """Recovered faces (N, 3, S, S) in [0, 1]; every field may be None (a detector such as LRE
+    recovers nothing)."""
 
-    target: torch.Tensor
+    target: torch.Tensor | None
     source: torch.Tensor | None
     mask: torch.Tensor | None
     fake_probability: torch.Tensor | None  # (N,)
+    heatmap: torch.Tensor | None = None  # (N, 1, S, S) in [0, 1]: LRE's, ranked for top-k IoU
 
 
 class Method(Protocol):
@@ -121,3 +123,25 @@ class DRNMethod:
         sources = [p[1] for p in parts]
         source = None if any(s is None for s in sources) else torch.cat(sources).float().clamp(0, 1)
         return MethodOutput(target, source, None, None)
+
+
+class LREMethod:
+    """The LRE detector of `dfrec.lre`: a fake probability and a heat map, no recovered faces.
+    Inference masking is fixed, so chunking does not change the result."""
+
+    def __init__(self, checkpoint: Path, chunk_size: int = 16, name: str = "LRE"):
+        from dfrec.lre.checkpoint import load_lre
+
+        self.model, self.metadata = load_lre(checkpoint)
+        self.chunk_size = chunk_size
+        self.name = name
+
+    def run(self, images: torch.Tensor) -> MethodOutput:
+        size = self.model.config.image_size
+        probabilities, heatmaps = [], []
+        with torch.inference_mode():
+            for chunk in images.split(self.chunk_size):
+                output = self.model(_resize(chunk, size).contiguous())
+                probabilities.append(output.fake_probability.float())
+                heatmaps.append(_resize(output.heatmap.float(), images.shape[-1]))
+        return MethodOutput(None, None, None, torch.cat(probabilities), heatmap=torch.cat(heatmaps))

@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dfrec.evaluation.aggregate import TOP_SHARE
+
 Row = dict[str, Any]
+TOP = f"top{round(100 * TOP_SHARE)}"  # the top-k % IoU keys' suffix, as aggregate writes them
 
 
 def _number(digits: int) -> Callable[[Any], str]:
@@ -44,6 +47,8 @@ MAIN_COLUMNS = (
     ("Acc_id", "acc_id", _percent),
     ("AUC", "auc", _number(3)),
     ("mask IoU", "mask_iou", _number(3)),
+    (f"mask IoU top-{round(100 * TOP_SHARE)} %", f"mask_iou_{TOP}", _number(3)),
+    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", _number(3)),
     ("mask area pristine", "mask_area_pristine", _percent),
 )
 
@@ -66,6 +71,8 @@ SUMMARY_COLUMNS = main_columns(
     "acc_id",
     "auc",
     "mask_iou",
+    f"mask_iou_{TOP}",
+    f"heatmap_iou_{TOP}",
     "mask_area_pristine",
 )
 ROBUSTNESS_COLUMNS = (
@@ -80,6 +87,7 @@ ROBUSTNESS_COLUMNS = (
     ("Acc_id", "acc_id", _percent),
     ("AUC", "auc", _number(3)),
     ("mask IoU", "mask_iou", _number(3)),
+    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", _number(3)),
 )
 
 
@@ -130,6 +138,21 @@ def notes(summary: dict[str, Any]) -> list[str]:
         "the clean true faces; FaceNet, PSNR/SSIM, Acc_id and AUC only (no dlib judge, no FID). "
         "Gaussian blur kernel k (sigma from k), JPEG quality q, Gaussian noise of variance v on "
         "0-255 pixels.",
+        *lre_notes(summary),
+    ]
+
+
+def lre_notes(summary: dict[str, Any]) -> list[str]:
+    if not summary.get("lre_checkpoint"):
+        return []
+    return [
+        f"LRE: the second detector (local reconstruction errors, `dfrec.lre`), checkpoint "
+        f"`{summary['lre_checkpoint']}` (version {summary.get('lre_version')}); it recovers no "
+        "face, so only AUC (its own fake probability) and the heat-map column apply.",
+        f"Top-{round(100 * TOP_SHARE)} % IoU: the {round(100 * TOP_SHARE)} % of pixels a map "
+        "ranks highest vs the true blend mask > 0.5, on "
+        "the fakes: for LRE's heat map (heat map IoU) and, ranked the same way, the ISM mask "
+        "(mask IoU top-25 %), so both maps are compared at one area whatever their scale.",
     ]
 
 
@@ -145,7 +168,8 @@ def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> 
         f"{summary['image_size']} px; checkpoint `{summary['checkpoint']}` "
         f"(version {summary['checkpoint_version']}, training step "
         f"{summary.get('training_step') or 'none: untrained'}); DRN: "
-        f"{summary.get('drn_checkpoint') or 'not given'}; {summary['seconds']:.0f} s.",
+        f"{summary.get('drn_checkpoint') or 'not given'}; LRE: "
+        f"{summary.get('lre_checkpoint') or 'not given'}; {summary['seconds']:.0f} s.",
         "",
     ]
     clean = [r for r in rows if r["condition"] == "clean"]

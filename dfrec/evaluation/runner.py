@@ -18,12 +18,20 @@ from dfrec.evaluation.aggregate import (
     Galleries,
     build_galleries,
     detection_metrics,
+    heatmap_metrics,
     identity_metrics,
     recovery_metrics,
     segmentation_metrics,
 )
 from dfrec.evaluation.degradations import CLEAN, ROBUSTNESS, Condition
-from dfrec.evaluation.methods import DFRECMethod, DRNMethod, Method, MethodOutput, NoRecovery
+from dfrec.evaluation.methods import (
+    DFRECMethod,
+    DRNMethod,
+    LREMethod,
+    Method,
+    MethodOutput,
+    NoRecovery,
+)
 from dfrec.evaluation.report import write_json, write_markdown
 from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, load_test_data
 from dfrec.pipeline import Recoverer
@@ -39,6 +47,7 @@ class EvalOptions:
     out_dir: Path
     samples: int = DEFAULT_SAMPLES
     drn_checkpoint: Path | None = None
+    lre_checkpoint: Path | None = None
     chunk_size: int = 16
     judge: bool = True  # the dlib judge on the main rows
     fid: bool = True  # FID on the main rows
@@ -94,6 +103,8 @@ def method_rows(
             row.update(_prefixed(prefix, metrics))
         if output.mask is not None and pristine.mask is not None:
             row.update(segmentation_metrics(output.mask, truth.mask, pristine.mask))
+        if output.heatmap is not None:
+            row.update(heatmap_metrics(output.heatmap, truth.mask))
         row.update(
             detection_metrics(
                 inputs[synthesizer],
@@ -106,6 +117,7 @@ def method_rows(
             )
         )
         rows.append(row)
+    outputs["pristine"] = pristine
     return rows, outputs
 
 
@@ -131,6 +143,44 @@ def _save_grid(sets: dict[str, SampleSet], outputs: dict[str, MethodOutput], row
     return save_recovery_grid({name: torch.cat(parts) for name, parts in columns.items()}, path)
 
 
+def lre_version(path: Path) -> str:
+    """`<variant>-<first 12 hex of the file's SHA-256>` of an LRE checkpoint."""
+    from dfrec.checkpoint import read_payload
+    from dfrec.lre.checkpoint import FORMAT
+    from dfrec_contract.hashing import file_sha256
+
+    return f"{read_payload(path, FORMAT)['variant']}-{file_sha256(path)[:12]}"
+
+
+def save_heatmap_grid(
+    sets: dict[str, SampleSet],
+    lre: dict[str, MethodOutput],
+    dfrec: dict[str, MethodOutput],
+    rows: int,
+    path: Path,
+    display_max: float,
+) -> Path:
+    """input | LRE heat map (at the served display scale) | true blend mask | ISM mask: half the
+    rows swap fakes, half blend fakes, then as many pristine faces."""
+    from dfrec.lre.render import display_heatmap
+
+    per_kind = {"swap": (rows + 1) // 2, "blend": rows // 2, "pristine": rows // 2}
+    columns: dict[str, list[torch.Tensor]] = {}
+    for kind, count in per_kind.items():
+        truth, output = sets[kind], lre[kind]
+        count = min(count, len(truth))
+        named = {
+            "input": truth.fake,
+            "LRE heat map": display_heatmap(output.heatmap, display_max),
+            "true mask": truth.mask,
+        }
+        if kind in dfrec and dfrec[kind].mask is not None:
+            named["ISM mask"] = dfrec[kind].mask
+        for name, images in named.items():
+            columns.setdefault(name, []).append(images[:count])
+    return save_recovery_grid({name: torch.cat(parts) for name, parts in columns.items()}, path)
+
+
 def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     """Evaluate None, DFREC (and DRN) on the test identities; writes results.md, results.json
     and recoveries.png under options.out_dir and returns the JSON payload."""
@@ -143,6 +193,10 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     methods: list[Method] = [NoRecovery(), DFRECMethod(recoverer, options.chunk_size)]
     if options.drn_checkpoint is not None:
         methods.append(DRNMethod(options.drn_checkpoint, options.chunk_size))
+    lre_method = None
+    if options.lre_checkpoint is not None:
+        lre_method = LREMethod(options.lre_checkpoint, options.chunk_size)
+        methods.append(lre_method)
     conditions = (CLEAN, *options.robustness)
     references = FeatureCache(options.chunk_size)
     galleries = build_galleries(
@@ -150,6 +204,7 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     )
     rows: list[dict[str, Any]] = []
     grid_outputs: dict[str, MethodOutput] = {}
+    lre_outputs: dict[str, MethodOutput] = {}
     with tqdm(
         total=len(conditions) * len(methods),
         desc="evaluate",
@@ -175,9 +230,20 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
                 rows += new_rows
                 if condition == CLEAN and method.name == "DFREC":
                     grid_outputs = outputs
+                if condition == CLEAN and method.name == "LRE":
+                    lre_outputs = outputs
                 bar.update()
     options.out_dir.mkdir(parents=True, exist_ok=True)
     _save_grid(sets, grid_outputs, options.grid_rows, options.out_dir / "recoveries.png")
+    if lre_method is not None and lre_outputs:
+        save_heatmap_grid(
+            sets,
+            lre_outputs,
+            grid_outputs,
+            options.grid_rows,
+            options.out_dir / "lre_heatmaps.png",
+            lre_method.model.config.heatmap_display_max,
+        )
     summary = {
         "command": options.command,
         "samples": options.samples,
@@ -188,6 +254,8 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         "checkpoint_version": version_label(options.checkpoint),
         "training_step": metadata.get("step"),
         "drn_checkpoint": str(options.drn_checkpoint) if options.drn_checkpoint else None,
+        "lre_checkpoint": str(options.lre_checkpoint) if options.lre_checkpoint else None,
+        "lre_version": lre_version(options.lre_checkpoint) if options.lre_checkpoint else None,
         "synthesizers": list(SYNTHESIZERS),
         "conditions": [condition.name for condition in conditions],
         "methods": [method.name for method in methods],

@@ -88,9 +88,15 @@ function picture(url, caption, extraLayer) {
   return element("figure", {}, [content, element("figcaption", { textContent: caption })]);
 }
 
+function lreText(face) {
+  return face.lre_fake_probability === null || face.lre_fake_probability === undefined
+    ? "" : `, second opinion (LRE) ${percent(face.lre_fake_probability)}`;
+}
+
 function faceCard(face, artifacts) {
   const title = `Face #${face.index}: ` + (face.status === "succeeded"
-    ? `fake probability ${percent(face.fake_probability)}` : `not applicable (${face.reason})`);
+    ? `fake probability ${percent(face.fake_probability)}${lreText(face)}`
+    : `not applicable (${face.reason})`);
   const figures = [];
   if (face.status === "succeeded") {
     const url = (kind) => artifacts[face.artifacts[kind]].url;
@@ -101,6 +107,9 @@ function faceCard(face, artifacts) {
       picture(url("source"), "Recovered source"),
       picture(url("target"), "Recovered target"),
     );
+    if (face.artifacts.heatmap) {
+      figures.push(picture(url("heatmap"), "Heat map (LRE): bright where the face does not rebuild"));
+    }
   }
   return element("div", { className: "face" }, [
     element("h2", { textContent: title }),
@@ -129,7 +138,11 @@ function show(job) {
   $("summary").replaceChildren(...summary(job));
   drawBoxes(job);
   const artifacts = result.artifacts;
-  for (const [kind, id] of [["context_target", "context-target"], ["context_source", "context-source"]]) {
+  const contexts = [
+    ["context_target", "context-target"], ["context_source", "context-source"],
+    ["context_heatmap", "context-heatmap"],
+  ];
+  for (const [kind, id] of contexts) {
     $(`${id}-figure`).hidden = !artifacts[kind];
     if (artifacts[kind]) $(id).src = artifacts[kind].url;
     else $(id).removeAttribute("src");

@@ -29,6 +29,7 @@ from worker.localrun.supervisor import supervise
 from worker.localrun.triton import LoopbackTritonServer
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "dfrec-small.pt"
+SHIPPED_LRE = SHIPPED_WEIGHTS.with_name("lre-small.pt")  # the second detector, served beside
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,7 +60,9 @@ def model_repository(args: argparse.Namespace) -> Path:
     if checkpoint is None and args.variant is None and SHIPPED_WEIGHTS.is_file():
         checkpoint = SHIPPED_WEIGHTS
     if checkpoint:
-        return build_repository(checkpoint, args.log_dir / "model-repository")
+        shipped_lre = checkpoint == SHIPPED_WEIGHTS and SHIPPED_LRE.is_file()
+        lre = SHIPPED_LRE if shipped_lre else None
+        return build_repository(checkpoint, args.log_dir / "model-repository", lre)
     variant = args.variant or "tiny"
     print(f"serving RANDOM weights of the {variant!r} variant")
     return random_weights_repository(variant)
