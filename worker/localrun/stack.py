@@ -98,10 +98,16 @@ class ServiceStack:
         return worker_process(self.settings, name, free_port(), self.log_dir, **env)
 
     def start(self) -> "ServiceStack":
-        for worker in self.workers:
-            worker.start()
-        self.api.start()
-        wait_until(self._api_alive, timeout=API_START_SECONDS, what="the API answering /healthz")
+        """Start the workers and the API; when the API does not answer, stop them all (a
+        failed `with` start would otherwise leave them running)."""
+        try:
+            for worker in self.workers:
+                worker.start()
+            self.api.start()
+            wait_until(self._api_alive, API_START_SECONDS, "the API answering /healthz")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _api_alive(self) -> bool:
