@@ -203,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--no-judge", action="store_true", help="no dlib judge (faster)")
     evaluate.add_argument("--no-fid", action="store_true", help="no FID (faster)")
+    evaluate.add_argument(
+        "--detection-only",
+        action="store_true",
+        help="detectors only: the ISM and LRE (AUC, mask and heat-map IoU), no recovery",
+    )
     evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     evaluate.add_argument(
@@ -316,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             drn_checkpoint=args.drn,
             lre_checkpoint=args.lre,
             judge=not args.no_judge,
+            recovery=not args.detection_only,
             fid=not args.no_fid,
             robustness=() if args.no_robustness else EvalOptions.robustness,
             command=command_line(argv),

@@ -92,6 +92,36 @@ def test_lre_rows_beside_the_ism(cache_128, lre_checkpoints, tmp_path) -> None:
 
 
 @pytest.mark.slow
+def test_detection_only_rows(cache_128, lre_checkpoints, tmp_path) -> None:
+    """--detection-only: the ISM alone and LRE, no None row, no recovered faces."""
+    from dfrec.checkpoint import init_checkpoint
+    from dfrec.evaluation import EvalOptions, run_evaluation
+
+    options = EvalOptions(
+        checkpoint=init_checkpoint("small", tmp_path / "small.pt"),
+        data_root=cache_128,
+        out_dir=tmp_path / "out",
+        samples=2,
+        lre_checkpoint=lre_checkpoints["blend"],
+        recovery=False,
+        robustness=(),
+        grid_rows=2,
+        progress=False,
+    )
+    rows = run_evaluation(options)["rows"]
+    assert [(r["synthesizer"], r["method"]) for r in rows] == [
+        ("swap", "DFREC"),
+        ("blend", "DFREC"),
+        ("swap", "LRE"),
+        ("blend", "LRE"),
+    ]
+    for row in rows:
+        assert 0.0 <= row["auc"] <= 1.0 and "target_idsim" not in row
+    assert "DETECTORS ONLY" in (options.out_dir / "results.md").read_text()
+    assert (options.out_dir / "lre_heatmaps.png").is_file()
+
+
+@pytest.mark.slow
 def test_cross_synthesizer_lre(cache_128, lre_checkpoints, tmp_path) -> None:
     from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 
@@ -105,12 +135,12 @@ def test_cross_synthesizer_lre(cache_128, lre_checkpoints, tmp_path) -> None:
         progress=False,
     )
     rows = run_cross_forgery(cross)["rows"]
-    methods = ("None", "LRE trained on swap", "LRE trained on blend")
+    methods = ("LRE trained on swap", "LRE trained on blend")  # no recovery: no None row
     assert [(r["synthesizer"], r["method"]) for r in rows] == [
         (synthesizer, method) for method in methods for synthesizer in ("swap", "blend")
     ]
-    for row in rows[2:]:
-        assert 0.0 <= row["auc"] <= 1.0
+    for row in rows:
+        assert 0.0 <= row["auc"] <= 1.0 and 0.0 <= row[f"heatmap_iou_{TOP}"] <= 1.0
     payload = json.loads((cross.out_dir / "cross.json").read_text())
     assert set(payload["lre_models"]) == {"swap", "blend"}
     assert "| LRE trained on blend |" in (cross.out_dir / "cross.md").read_text()

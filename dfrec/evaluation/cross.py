@@ -68,8 +68,9 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
         raise ValueError(f"the models must share one image size, got {sorted(sizes)}")
     data = load_test_data(options.data_root, sizes.pop(), options.samples, options.progress)
     sets = data.sets
+    recovery = bool(models)  # LRE alone recovers nothing: no None row, no gallery
     methods: list[Method] = (
-        [NoRecovery()]
+        [NoRecovery()] * recovery
         + [
             DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
             for kind, (model, _) in models.items()
@@ -77,9 +78,11 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
         + detectors
     )
     references, cache = FeatureCache(options.chunk_size), FeatureCache(options.chunk_size)
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
-    )
+    galleries = None
+    if recovery:
+        galleries = build_galleries(
+            data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
+        )
     inputs = {kind: sample.fake for kind, sample in sets.items()}
     rows: list[dict[str, Any]] = []
     for method in tqdm(methods, desc="cross-forgery", unit="model", disable=not options.progress):

@@ -41,12 +41,28 @@ class DFRECMethod:
     """A DFREC checkpoint, run in chunks (Recoverer's noise is seeded per image, so chunking
     does not change the result)."""
 
-    def __init__(self, recoverer: Recoverer, chunk_size: int = 16, name: str = "DFREC"):
+    def __init__(
+        self,
+        recoverer: Recoverer,
+        chunk_size: int = 16,
+        name: str = "DFREC",
+        recover: bool = True,
+    ):
         self.recoverer = recoverer
         self.chunk_size = chunk_size
         self.name = name
+        self.recover = recover  # False: the ISM alone (mask and fake probability), no faces
 
     def run(self, images: torch.Tensor) -> MethodOutput:
+        if not self.recover:
+            with torch.inference_mode():
+                parts = [self.recoverer.model.ism(chunk) for chunk in images.split(self.chunk_size)]
+            return MethodOutput(
+                None,
+                None,
+                torch.cat([p.mask for p in parts]).float(),
+                torch.sigmoid(torch.cat([p.fake_logit for p in parts])).float(),
+            )
         parts = [
             self.recoverer.recover(chunk.contiguous()) for chunk in images.split(self.chunk_size)
         ]

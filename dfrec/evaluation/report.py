@@ -143,9 +143,17 @@ def notes(summary: dict[str, Any]) -> list[str]:
 
 
 def lre_notes(summary: dict[str, Any]) -> list[str]:
+    detection_only = []
+    if summary.get("recovery") is False:
+        detection_only = [
+            "DETECTORS ONLY (--detection-only): the DFREC rows are its ISM alone (fake "
+            "probability and mask); no face was recovered, so the recovery, identity and "
+            "Acc_id columns are empty."
+        ]
     if not summary.get("lre_checkpoint"):
-        return []
+        return detection_only
     return [
+        *detection_only,
         f"LRE: the second detector (local reconstruction errors, `dfrec.lre`), checkpoint "
         f"`{summary['lre_checkpoint']}` (version {summary.get('lre_version')}); it recovers no "
         "face, so only AUC (its own fake probability) and the heat-map column apply.",

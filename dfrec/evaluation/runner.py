@@ -48,6 +48,7 @@ class EvalOptions:
     samples: int = DEFAULT_SAMPLES
     drn_checkpoint: Path | None = None
     lre_checkpoint: Path | None = None
+    recovery: bool = True  # False: detectors only (ISM and LRE: AUC, mask / heat-map IoU)
     chunk_size: int = 16
     judge: bool = True  # the dlib judge on the main rows
     fid: bool = True  # FID on the main rows
@@ -68,7 +69,7 @@ def method_rows(
     sets: dict[str, SampleSet],
     cache: FeatureCache,
     references: FeatureCache,
-    galleries: Galleries,
+    galleries: Galleries | None,
     judge: bool,
     fid: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, MethodOutput]]:
@@ -92,7 +93,7 @@ def method_rows(
             ("target", output.target, truth.target, truth.target_people),
             ("source", output.source, truth.source, truth.source_people),
         ):
-            if recovered is None:
+            if recovered is None or galleries is None:
                 continue
             metrics = recovery_metrics(
                 recovered, true, cache, references, judge=judge and clean, fid=fid and clean
@@ -190,8 +191,10 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     image_size = recoverer.geometry.image_size
     data = load_test_data(options.data_root, image_size, options.samples, options.progress)
     sets = data.sets
-    methods: list[Method] = [NoRecovery(), DFRECMethod(recoverer, options.chunk_size)]
-    if options.drn_checkpoint is not None:
+    methods: list[Method] = [DFRECMethod(recoverer, options.chunk_size, recover=options.recovery)]
+    if options.recovery:
+        methods.insert(0, NoRecovery())
+    if options.drn_checkpoint is not None and options.recovery:
         methods.append(DRNMethod(options.drn_checkpoint, options.chunk_size))
     lre_method = None
     if options.lre_checkpoint is not None:
@@ -199,9 +202,11 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         methods.append(lre_method)
     conditions = (CLEAN, *options.robustness)
     references = FeatureCache(options.chunk_size)
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, options.judge
-    )
+    galleries = None
+    if options.recovery:
+        galleries = build_galleries(
+            data.gallery_images, data.gallery_people, data.gallery_rows, references, options.judge
+        )
     rows: list[dict[str, Any]] = []
     grid_outputs: dict[str, MethodOutput] = {}
     lre_outputs: dict[str, MethodOutput] = {}
@@ -234,7 +239,8 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
                     lre_outputs = outputs
                 bar.update()
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    _save_grid(sets, grid_outputs, options.grid_rows, options.out_dir / "recoveries.png")
+    if options.recovery:
+        _save_grid(sets, grid_outputs, options.grid_rows, options.out_dir / "recoveries.png")
     if lre_method is not None and lre_outputs:
         save_heatmap_grid(
             sets,
@@ -261,7 +267,8 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         "methods": [method.name for method in methods],
         "min_fid_samples": MIN_FID_SAMPLES,
         "fid_computed": options.fid and options.samples >= MIN_FID_SAMPLES,
-        "judge_computed": options.judge,
+        "judge_computed": options.judge and options.recovery,
+        "recovery": options.recovery,
         "seconds": time.perf_counter() - start,
     }
     write_markdown(summary, rows, options.out_dir / "results.md")
