@@ -187,6 +187,8 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     and recoveries.png under options.out_dir and returns the JSON payload."""
     start = time.perf_counter()
     model, metadata = load_checkpoint(options.checkpoint)
+    checkpoint_version = version_label(options.checkpoint)  # now: the file may be replaced later
+    lre_label = lre_version(options.lre_checkpoint) if options.lre_checkpoint else None
     recoverer = Recoverer(model)
     image_size = recoverer.geometry.image_size
     data = load_test_data(options.data_root, image_size, options.samples, options.progress)
@@ -257,11 +259,11 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         "gallery_people": len(set(data.gallery_people.tolist())),
         "image_size": image_size,
         "checkpoint": str(options.checkpoint),
-        "checkpoint_version": version_label(options.checkpoint),
+        "checkpoint_version": checkpoint_version,
         "training_step": metadata.get("step"),
         "drn_checkpoint": str(options.drn_checkpoint) if options.drn_checkpoint else None,
         "lre_checkpoint": str(options.lre_checkpoint) if options.lre_checkpoint else None,
-        "lre_version": lre_version(options.lre_checkpoint) if options.lre_checkpoint else None,
+        "lre_version": lre_label,
         "synthesizers": list(SYNTHESIZERS),
         "conditions": [condition.name for condition in conditions],
         "methods": [method.name for method in methods],
