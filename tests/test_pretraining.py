@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from dfrec.checkpoint import load_checkpoint
+from dfrec.checkpoint import load_checkpoint, save_checkpoint
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
@@ -78,3 +78,23 @@ def test_one_pretraining_step_on_tiny_then_a_full_stage_starts_from_it(
     full = dataclasses.replace(full, out_dir=tmp_path / "full")
     _, metadata = load_checkpoint(train(full))
     assert metadata["step"] == 2 and metadata["train_config"]["stage"] == "full"
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_pretraining_the_mae_silences_f_t_columns_loaded_from_a_checkpoint(
+    smallest_run: dict, tmp_path: Path
+) -> None:
+    """Columns that pretraining cannot train (f_t is blank) are zeroed after fine-tuning loads
+    them, so a checkpoint's random ones do not reach inference."""
+    start_model = DFREC(create_config("tiny"))
+    with torch.no_grad():
+        start_model.tirm.fusion_embed.weight.normal_()
+    start = save_checkpoint(start_model, tmp_path / "start.pt", {"step": 0})
+    config = TrainConfig(
+        variant="tiny", stage="pretrain", networks=("tirm",), init_from=start, **smallest_run
+    )
+    model, _ = load_checkpoint(train(config))
+    width = model.config.tirm.embed_dim
+    assert model.tirm.fusion_embed.weight[:, width:].eq(0).all()
+    assert model.tirm.fusion_embed.weight[:, :width].ne(0).any()

@@ -34,6 +34,7 @@ class TIRM(nn.Module):
         geometry, tirm = config.geometry, config.tirm
         self.geometry = geometry
         self.composite = tirm.composite
+        self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
         )
@@ -48,8 +49,7 @@ class TIRM(nn.Module):
         self.encoder_norm = nn.LayerNorm(tirm.embed_dim)
 
         self.fusion_embed = nn.Linear(config.fusion_dim, tirm.decoder_embed_dim)
-        with torch.no_grad():  # f_t's columns start silent: an untrained fusion adds no noise
-            self.fusion_embed.weight[:, tirm.embed_dim :].zero_()
+        self.silence_identity_fusion()
         self.mask_token = nn.Parameter(torch.zeros(1, 1, tirm.decoder_embed_dim))
         self.register_buffer(
             "decoder_pos_embed",
@@ -69,6 +69,13 @@ class TIRM(nn.Module):
             if tirm.pixel_prior
             else None
         )
+
+    def silence_identity_fusion(self) -> None:
+        """Zero f_t's columns of the fusion: a fusion that never saw f_t (at initialisation, or
+        after pretraining with blank f_t, which gives those columns no gradient) then adds
+        nothing instead of a random projection of the SIRM's f_t at inference."""
+        with torch.no_grad():
+            self.fusion_embed.weight[:, self.encoder_width :].zero_()
 
     def set_pixel_prior(self, mean_face: torch.Tensor) -> None:
         """Start the prior from a mean aligned face (3, H, W) in [0, 1]: its logits minus each

@@ -123,6 +123,10 @@ def train(config: TrainConfig) -> Path:
         checkpoint_format=FORMAT,
         init_module=model,
         data_initialised=data_initialised,
+        # pretraining feeds the MAE blank f_t: columns it cannot train must not stay random
+        on_start=model.tirm.silence_identity_fusion
+        if config.stage == "pretrain" and "tirm" in config.networks
+        else None,
     )
     distributed.teardown(placement)
     return checkpoint_path

@@ -162,6 +162,7 @@ def run_training(
     checkpoint_format: str,
     init_module: nn.Module | None = None,
     data_initialised: frozenset[str] = frozenset(),
+    on_start: Callable[[], None] | None = None,
 ) -> Path:
     """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
 
@@ -169,12 +170,15 @@ def run_training(
     wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
     metadata) writes the model checkpoint; checkpoint_format is the format config.init_from
     must have; init_module is the part of `model` that config.init_from's weights fit (default:
-    model itself); data_initialised: see initial_state.
+    model itself); data_initialised: see initial_state; on_start runs once the weights are
+    loaded, before the first step.
     """
     state_path = config.out_dir / STATE_FILE
     state = initial_state(
         config, model, optimizer, checkpoint_format, init_module, data_initialised
     )
+    if on_start is not None:
+        on_start()
     trained = DistributedDataParallel(model) if placement.world_size > 1 else model
     progress = tqdm(
         total=config.steps,
