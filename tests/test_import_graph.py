@@ -10,7 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("dfrec_contract", "service", "worker", "client", "dfrec")
 WORKER_MODEL_MODULES = {"dfrec.data.align"}
-LOCALRUN_MODEL_MODULES = {"dfrec.checkpoint", "dfrec.export.repository", "dfrec.triton.launcher"}
+LOCALRUN_MODEL_MODULES = {
+    "dfrec.checkpoint",
+    "dfrec.export.repository",
+    "dfrec.lre.checkpoint",
+    "dfrec.triton.launcher",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from dfrec.checkpoint import CheckpointError, read_payload
-from dfrec.lre.config import LREConfig
+from dfrec.lre.config import LREConfig, create_lre_config
 from dfrec.lre.mae import mae_state_from_tirm
 from dfrec.lre.model import LRE
 
@@ -32,6 +32,12 @@ def save_lre(model: LRE, path: Path, metadata: dict[str, Any] | None = None) -> 
     }
     torch.save(payload, path)
     return path
+
+
+def init_lre_checkpoint(variant: str, path: Path, seed: int = 0) -> Path:
+    """A checkpoint of randomly initialised LRE weights (plumbing tests, random repositories)."""
+    torch.manual_seed(seed)
+    return save_lre(LRE(create_lre_config(variant)), path, {"trained": False, "seed": seed})
 
 
 def read_config(payload: dict[str, Any], path: Path) -> LREConfig:

@@ -28,15 +28,8 @@ def random_weights_repository(variant: str, cache_dir: Path = DEFAULT_CACHE) -> 
     checkpoint = init_checkpoint(variant, cache_dir / f"{variant}-random.pt")
     lre_checkpoint = None
     if variant in RANDOM_LRE_VARIANTS:
-        import torch
+        from dfrec.lre.checkpoint import init_lre_checkpoint
 
-        from dfrec.lre.checkpoint import save_lre
-        from dfrec.lre.config import create_lre_config
-        from dfrec.lre.model import LRE
-
-        torch.manual_seed(0)
         lre_variant = RANDOM_LRE_VARIANTS[variant]
-        lre_checkpoint = save_lre(
-            LRE(create_lre_config(lre_variant)), cache_dir / f"{lre_variant}-random.pt"
-        )
+        lre_checkpoint = init_lre_checkpoint(lre_variant, cache_dir / f"{lre_variant}-random.pt")
     return build_repository(checkpoint, out_dir, lre_checkpoint)
