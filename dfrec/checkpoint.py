@@ -60,6 +60,12 @@ def ship_checkpoint(source: Path, destination: Path, current_config: bool = Fals
         if config.to_dict() != payload["config"]:
             payload["metadata"] = {**payload["metadata"], "trained_config": payload["config"]}
         payload["config"] = config.to_dict()
+    return save_half(payload, source, destination)
+
+
+def save_half(payload: dict[str, Any], source: Path, destination: Path) -> Path:
+    """Write a checkpoint payload read from `source` with its floating weights as float16 (half
+    the bytes; loading casts them back to float32), noting where it was shipped from."""
     payload["state_dict"] = {
         name: tensor.half() if tensor.is_floating_point() else tensor
         for name, tensor in payload["state_dict"].items()

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from dfrec.checkpoint import CheckpointError, read_payload
+from dfrec.checkpoint import CheckpointError, read_payload, save_half
 from dfrec.lre.config import LREConfig, create_lre_config
 from dfrec.lre.mae import mae_state_from_tirm
 from dfrec.lre.model import LRE
@@ -104,15 +104,4 @@ def ship_lre(source: Path, destination: Path) -> Path:
     """Copy a trained LRE checkpoint with floating weights as float16 (loading casts back)."""
     payload = read_payload(source, FORMAT)
     read_config(payload, source)
-    payload["state_dict"] = {
-        name: tensor.half() if tensor.is_floating_point() else tensor
-        for name, tensor in payload["state_dict"].items()
-    }
-    payload["metadata"] = {
-        **payload["metadata"],
-        "stored_as": "float16",
-        "shipped_from": source.name,
-    }
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(payload, destination)
-    return destination
+    return save_half(payload, source, destination)
