@@ -40,8 +40,8 @@ CROSS_COLUMNS = main_columns(
 class CrossOptions:
     checkpoints: dict[str, Path]  # synthesizer trained on -> DFREC checkpoint
     data_root: Path
-    lre_checkpoints: dict[str, Path] = field(default_factory=dict)  # -> LRE checkpoint
     out_dir: Path
+    lre_checkpoints: dict[str, Path] = field(default_factory=dict)  # -> LRE checkpoint
     samples: int = 32
     chunk_size: int = 16
     command: str = ""

@@ -21,6 +21,8 @@ from types import TracebackType
 
 import tritonclient.http as triton_http
 
+from dfrec_contract.hashing import file_sha256
+
 DEFAULT_CACHE = Path(os.environ.get("DFREC_CACHE", Path.home() / ".cache" / "dfrec"))
 
 
@@ -58,10 +60,9 @@ def prepare_backends(cache_dir: Path = DEFAULT_CACHE) -> Path:
 def _copy_if_changed(source: Path, target: Path) -> None:
     """Copy unless an identical copy is there: a running server's stub cannot be overwritten
     ("text file busy"), and another test session may be running one."""
-    if target.is_file():
-        have, want = target.stat(), source.stat()
-        if have.st_size == want.st_size and int(have.st_mtime) == int(want.st_mtime):
-            return
+    same_size = target.is_file() and target.stat().st_size == source.stat().st_size
+    if same_size and file_sha256(target) == file_sha256(source):  # not mtime: installs differ
+        return
     shutil.copy2(source, target)
 
 
