@@ -48,9 +48,9 @@ def test_group_photo_per_face_results_context_and_evidence(
         assert result.faces[2].reason == "face_too_small" and not result.faces[2].artifacts
         for face in result.faces[:2]:
             assert 0.0 <= face.fake_probability <= 1.0 and len(face.landmarks) == 5
-            assert set(face.artifacts) == {"crop", "mask", "source", "target"}
+            assert set(face.artifacts) == {"crop", "mask", "source", "target", "heatmap"}
         assert result.fake_probability == max(face.fake_probability for face in result.faces[:2])
-        for name in ("context_target", "context_source"):
+        for name in ("context_target", "context_source", "context_heatmap"):
             context = result.artifacts[name]
             assert (context.width, context.height) == photo.size
         files = client.download(job, tmp_path / "job")
@@ -91,7 +91,8 @@ def test_same_photo_twice_gives_identical_artifacts_and_hashes(
     first, second = asyncio.run(run_twice())
     assert first.id != second.id and first.status == second.status == "succeeded"
     hashes = [{n: a.sha256 for n, a in job.result.artifacts.items()} for job in (first, second)]
-    assert hashes[0] == hashes[1] and len(hashes[0]) == 3 * 4 + 3 + 2
+    # per face crop, mask, source, target, heatmap (LRE); mask, source, target; 3 in context
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 3 * 5 + 3 + 3
     for name in hashes[0]:
         path = f"{name}.png"
         assert (tmp_path / "0" / path).read_bytes() == (tmp_path / "1" / path).read_bytes()
