@@ -110,6 +110,7 @@ def test_job_survives_its_worker_being_killed(make_stack, portrait) -> None:
         "DFREC_BROKER_RESTORE_INTERVAL_SECONDS": "1",
         "DFREC_TRITON_TIMEOUT_SECONDS": "3",
         "DFREC_TRITON_RETRY_BACKOFF_MAX_SECONDS": "2",
+        "DFREC_WEBHOOK_TIMEOUT_SECONDS": "2",  # must stay below the visibility timeout
     }
     stack = make_stack(workers=1, DFREC_TEST_STAGE_DELAY_SECONDS="30", **broker)
     api = stack.api_url
