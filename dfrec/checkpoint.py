@@ -25,16 +25,18 @@ def save_checkpoint(
     path: Path,
     metadata: dict[str, Any] | None = None,
     checkpoint_format: str = FORMAT,
+    state_dict: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write weights + config + variant (+ free-form metadata such as training step).
 
-    model: any network with a `config` that has `variant` and `to_dict()` (DFREC, DRN)."""
+    model: any network with a `config` that has `variant` and `to_dict()` (DFREC, DRN, LRE);
+    state_dict: the weights to store (default: all of model's)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": checkpoint_format,
         "variant": model.config.variant,
         "config": model.config.to_dict(),
-        "state_dict": model.state_dict(),
+        "state_dict": model.state_dict() if state_dict is None else state_dict,
         "metadata": metadata or {},
     }
     torch.save(payload, path)

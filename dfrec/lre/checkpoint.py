@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from dfrec.checkpoint import CheckpointError, read_payload, save_half
+from dfrec.checkpoint import CheckpointError, read_payload, save_checkpoint, save_half
 from dfrec.lre.config import LREConfig, create_lre_config
 from dfrec.lre.mae import mae_state_from_tirm
 from dfrec.lre.model import LRE
@@ -21,17 +21,8 @@ FORMAT = "lre-checkpoint/1"
 
 
 def save_lre(model: LRE, path: Path, metadata: dict[str, Any] | None = None) -> Path:
-    """Write trained weights + config + variant (+ free-form metadata such as the step)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": FORMAT,
-        "variant": model.config.variant,
-        "config": model.config.to_dict(),
-        "state_dict": model.trained_state_dict(),
-        "metadata": metadata or {},
-    }
-    torch.save(payload, path)
-    return path
+    """Write trained weights (not the frozen extractor) + config + variant (+ metadata)."""
+    return save_checkpoint(model, path, metadata, FORMAT, model.trained_state_dict())
 
 
 def init_lre_checkpoint(variant: str, path: Path, seed: int = 0) -> Path:
