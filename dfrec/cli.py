@@ -188,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="MAE weights: the mae stage's LRE checkpoint (detector stage), or a DFREC "
         "checkpoint whose TIRM was pretrained as an MAE on real faces (mae stage)",
     )
+    train_lre.add_argument(
+        "--detector-from",
+        type=Path,
+        default=None,
+        help="detector stage: continue the trained detector of this LRE checkpoint",
+    )
     train_lre.add_argument("--learning-rate", type=float, default=1e-4)
     train_lre.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG")
 
@@ -301,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             **options,
             stage=args.stage,
             mae_from=args.mae_from,
+            detector_from=args.detector_from,
             learning_rate=args.learning_rate,
             augment=not args.no_augment,
         )

@@ -8,7 +8,13 @@ import torch
 
 from dfrec.checkpoint import CheckpointError
 from dfrec.lre.attention import difference_attention, heat_map
-from dfrec.lre.checkpoint import load_lre, load_mae_weights, save_lre, ship_lre
+from dfrec.lre.checkpoint import (
+    init_lre_checkpoint,
+    load_lre,
+    load_mae_weights,
+    save_lre,
+    ship_lre,
+)
 from dfrec.lre.config import LREConfig, create_lre_config, lre_variant_names
 from dfrec.lre.mae import key_region_masking
 from dfrec.lre.model import EXTRACTOR_PREFIX, LRE
@@ -179,6 +185,25 @@ def test_train_lre_both_stages_resume(smallest_run) -> None:
     assert metadata["step"] == 1 and metadata["stage"] == "detector"
     assert (run["out_dir"] / "samples" / "step_000001.png").is_file()
     assert train_lre(LRETrainConfig(**run, stage="detector", mae_from=mae)) == detector
+
+
+def test_detector_stage_continues_a_trained_detector(tmp_path) -> None:
+    """load_detector_weights copies exactly the checkpoint's detector; the MAE stays as loaded,
+    and a checkpoint of another variant is refused."""
+    from dfrec.lre.checkpoint import load_detector_weights
+
+    torch.manual_seed(3)
+    path = init_lre_checkpoint("lre-tiny", tmp_path / "lre.pt", seed=5)
+    saved, _ = load_lre(path)
+    model = LRE(create_lre_config("lre-tiny"))
+    mae_before = {name: t.clone() for name, t in model.mae.state_dict().items()}
+    assert load_detector_weights(model, path) == "lre:lre.pt"
+    for name, tensor in saved.detector.state_dict().items():
+        torch.testing.assert_close(model.detector.state_dict()[name], tensor)
+    for name, tensor in mae_before.items():
+        torch.testing.assert_close(model.mae.state_dict()[name], tensor)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        load_detector_weights(LRE(create_lre_config("lre-small")), path)
 
 
 def test_serving_module_traces_and_matches_the_model() -> None:

@@ -91,6 +91,24 @@ def load_mae_weights(model: LRE, path: Path) -> str:
     return f"{source}:{path.name}"
 
 
+def load_detector_weights(model: LRE, path: Path) -> str:
+    """Copy the trained detector of an LRE checkpoint into model.detector, strictly (a detector
+    stage that continues an earlier one). Returns what the weights came from."""
+    payload = read_payload(path, FORMAT)
+    state = {
+        name.removeprefix("detector."): tensor.float()
+        for name, tensor in payload["state_dict"].items()
+        if name.startswith("detector.")
+    }
+    try:
+        model.detector.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(
+            f"{path}: its detector does not fit {model.config.variant!r}: {error}"
+        ) from error
+    return f"lre:{path.name}"
+
+
 def ship_lre(source: Path, destination: Path) -> Path:
     """Copy a trained LRE checkpoint with floating weights as float16 (loading casts back)."""
     payload = read_payload(source, FORMAT)

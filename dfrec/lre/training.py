@@ -5,7 +5,9 @@ log, curves, sample grids).
   key region masked, the other masked patches drawn at random; Eq. 1 on the masked patches.
   `mae_from` may name a DFREC checkpoint: its TIRM was pretrained as an MAE on real faces.
 - stage "detector": the MAE and the extractor frozen, the detector trained with BCE on real vs
-  fake (the forgery mix of the run); `mae_from` names the MAE stage's LRE checkpoint.
+  fake (the forgery mix of the run); `mae_from` names the MAE stage's LRE checkpoint;
+  `detector_from` (optional) an LRE checkpoint whose trained detector this run continues
+  (instead of the extractor's ImageNet start).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from dfrec.lre.checkpoint import FORMAT, load_mae_weights, save_lre
+from dfrec.lre.checkpoint import FORMAT, load_detector_weights, load_mae_weights, save_lre
 from dfrec.lre.config import create_lre_config
 from dfrec.lre.model import LRE
 from dfrec.training import distributed
@@ -36,12 +38,15 @@ class LRETrainConfig(RunConfig):
     learning_rate: float = 1e-4
     stage: str = "detector"
     mae_from: Path | None = None  # weights of the MAE: an LRE or a DFREC checkpoint
+    detector_from: Path | None = None  # detector weights to continue from: an LRE checkpoint
 
     def __post_init__(self) -> None:
         if self.stage not in LRE_STAGES:
             raise ValueError(f"stage must be one of {LRE_STAGES}, got {self.stage!r}")
         if self.stage == "detector" and self.mae_from is None:
             raise ValueError("the detector stage needs mae_from: the MAE stage's checkpoint")
+        if self.stage == "mae" and self.detector_from is not None:
+            raise ValueError("detector_from is for the detector stage")
 
 
 def mae_terms(model: LRE, batch: Batch) -> dict[str, torch.Tensor]:
@@ -84,7 +89,11 @@ def train_lre(config: LRETrainConfig) -> Path:
     model_config = create_lre_config(config.variant)
     data = load_training_data(config, model_config.image_size, placement)
     model = LRE(model_config)
-    model.load_detector_start()
+    if config.detector_from is None:
+        model.load_detector_start()
+        detector_source = "extractor-start"
+    else:
+        detector_source = load_detector_weights(model, config.detector_from)
     source = load_mae_weights(model, config.mae_from) if config.mae_from else "random"
     model = model.to(placement.device)
     if config.stage == "mae":
@@ -110,7 +119,12 @@ def train_lre(config: LRETrainConfig) -> Path:
         compute_terms=compute_terms,
         save_preview=lambda path: save_lre_preview(model, data.preview, path),
         save_model=lambda path, metadata: save_lre(
-            model, path, {**metadata, "stage": config.stage, "mae_from": source}
+            model, path, {
+                **metadata,
+                "stage": config.stage,
+                "mae_from": source,
+                "detector_from": detector_source,
+            }
         ),
         checkpoint_path=config.out_dir / f"{config.variant}.pt",
         checkpoint_format=FORMAT,
