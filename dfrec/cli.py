@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--stage",
         choices=STAGES,
         default=default(TrainConfig, "stage"),
-        help="pretrain: ISM segmentation, MAE on real faces, SIRM rebuild (no FaceNet/VGG); "
+        help="pretrain: ISM segmentation, MAE on real faces, SIRM rebuild (no VGG; FaceNet only "
+        "with --mae-identity-weight); "
         "full: the paper's losses",
     )
     train.add_argument("--learning-rate", type=float, default=default(TrainConfig, "learning_rate"))
@@ -161,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda text: tuple(name.strip() for name in text.split(",")),
         default=default(TrainConfig, "networks"),
         help="pretraining only: comma-separated networks that learn (default ism,sirm,tirm)",
+    )
+    train.add_argument(
+        "--mae-identity-weight",
+        type=float,
+        default=default(TrainConfig, "mae_identity_weight"),
+        help="pretraining only: weight of a FaceNet identity term on the MAE's hidden faces",
     )
     train.add_argument(
         "--source-only",
@@ -287,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             patch_weight=args.patch_weight,
             stage=args.stage,
             networks=args.networks,
+            mae_identity_weight=args.mae_identity_weight,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,

@@ -50,6 +50,29 @@ def test_only_the_named_networks_learn_and_run():
     assert any(parameter.grad is not None for parameter in model.tirm.parameters())
 
 
+def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
+    """With a weight, the MAE gets FaceNet's identity term on its face-region rows; FaceNet
+    itself stays frozen, and a zero weight loads no FaceNet."""
+    torch.manual_seed(4)
+    model = DFREC(create_config("tiny"))
+    size = model.config.geometry.image_size
+    region = torch.zeros(4, 1, size, size)
+    region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
+    batch = {"fake": torch.rand(4, 3, size, size), "face_region": region}
+    batch["target"] = batch["fake"]
+    assert Pretraining(model, ("tirm",)).facenet is None
+    pretraining = Pretraining(model, ("tirm",), mae_identity_weight=0.5)
+    terms = pretraining(batch)
+    assert set(terms) == {"mae_patch", "mae_identity", "total"}
+    assert terms["mae_identity"] > 0
+    torch.testing.assert_close(terms["total"], terms["mae_patch"] + terms["mae_identity"])
+    terms["mae_identity"].backward()
+    assert any(parameter.grad is not None for parameter in model.tirm.parameters())
+    assert all(parameter.grad is None for parameter in pretraining.facenet.parameters())
+    with pytest.raises(ValueError, match="non-negative pretraining weight"):
+        TrainConfig(stage="full", mae_identity_weight=1.0)
+
+
 def test_the_networks_are_checked():
     with pytest.raises(ValueError, match="non-empty subset"):
         TrainConfig(stage="pretrain", networks=("tirm", "gan"))

@@ -72,6 +72,8 @@ class TrainConfig(RunConfig):
     stage: str = "full"  # "pretrain": each network on its own cheap task; "full": the paper's
     # Pretraining only: the networks that learn; the others are frozen and not run.
     networks: tuple[str, ...] = ("ism", "sirm", "tirm")
+    # Pretraining only: weight of FaceNet's identity term on the MAE's face-region rows (0: off).
+    mae_identity_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -83,6 +85,10 @@ class TrainConfig(RunConfig):
             )
         if self.stage == "full" and set(self.networks) != set(NETWORKS):
             raise ValueError("the full stage trains every network; --networks is for pretraining")
+        if self.mae_identity_weight < 0 or (
+            self.mae_identity_weight > 0 and self.stage != "pretrain"
+        ):
+            raise ValueError("mae_identity_weight is a non-negative pretraining weight")
 
 
 STAGES = ("pretrain", "full")

@@ -1,11 +1,15 @@
-"""The pretraining stage: each network learns its own task cheaply, without FaceNet or VGG, so
-that the full DFREC stage starts from networks that already segment, rebuild and inpaint.
+"""The pretraining stage: each network learns its own task cheaply (no VGG; FaceNet only when
+asked for), so that the full DFREC stage starts from networks that already segment, rebuild and
+inpaint.
 
 - ISM: BCE + soft Dice of m_s against the known blend mask, BCE of the real/fake logit, on the
   forgeries (its encoder starts from ImageNet weights when the config names them).
 - TIRM: a masked autoencoder on real faces only (the true target photo of every sample, never a
   forgery): half the rows masked at random, half with the inner face hidden (face-region
-  masking through Algorithm 1), f_t all zeros; MSE on the masked patches.
+  masking through Algorithm 1), f_t all zeros; MSE on the masked patches. With
+  `mae_identity_weight` > 0, also FaceNet's identity term (tight crop, `identity_losses`)
+  between the face-region rows' composite and the true face: the hidden inner face has to
+  carry the person that the visible context shows, not only the mean pixels.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
 """
@@ -16,10 +20,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dfrec.losses import mask_loss, masked_patch_loss, real_fake_loss
+from dfrec.losses import (
+    LossConfig,
+    identity_losses,
+    mask_loss,
+    masked_patch_loss,
+    real_fake_loss,
+)
 from dfrec.models.dfrec import DFREC
 from dfrec.models.patches import patchify
 from dfrec.noise import NOISE_HIGH
+from dfrec.pretrained.facenet import FaceNet, load_facenet
 
 
 def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.Tensor:
@@ -43,26 +54,39 @@ def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
 class Pretraining(nn.Module):
     """DFREC's networks, each on its pretraining task; forward returns the loss terms (so that
     DistributedDataParallel sees one forward over every trained parameter). Networks not in
-    `networks` are frozen and not run."""
+    `networks` are frozen and not run. FaceNet (frozen) is loaded only for an MAE identity
+    term (`mae_identity_weight` > 0)."""
 
-    def __init__(self, network: DFREC, networks: tuple[str, ...] = ("ism", "sirm", "tirm")):
+    def __init__(
+        self,
+        network: DFREC,
+        networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
+        mae_identity_weight: float = 0.0,
+    ):
         super().__init__()
         self.network = network
         self.networks = networks
+        self.mae_identity_weight = mae_identity_weight
+        self.facenet = load_facenet() if mae_identity_weight > 0 and "tirm" in networks else None
         for name in ("ism", "sirm", "tirm"):
             getattr(network, name).requires_grad_(name in networks)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """batch: the dataset's tensors -> the trained networks' terms and their sum "total"."""
-        return pretraining_losses(self.network, batch, self.networks)
+        return pretraining_losses(
+            self.network, batch, self.networks, self.facenet, self.mae_identity_weight
+        )
 
 
 def pretraining_losses(
     model: DFREC,
     batch: dict[str, torch.Tensor],
     networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
+    facenet: FaceNet | None = None,
+    mae_identity_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
-    """The pretraining terms of the given networks and their sum "total"."""
+    """The pretraining terms of the given networks and their sum "total" (the MAE identity term
+    is stored weighted)."""
     geometry = model.config.geometry
     fake, target, region = batch["fake"], batch["target"], batch["face_region"]
     terms: dict[str, torch.Tensor] = {}
@@ -81,6 +105,16 @@ def pretraining_losses(
         terms["mae_patch"] = masked_patch_loss(
             tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
         )
+        if facenet is not None and mae_identity_weight > 0:
+            identity_config = LossConfig()
+            (identity,) = identity_losses(
+                facenet,
+                [tirm.target[::2]],  # the face-region rows of pretraining_masks
+                [target[::2]],
+                identity_config.identity_crop,
+                identity_config.identity_size,
+            )
+            terms["mae_identity"] = mae_identity_weight * identity
     if "sirm" in networks:
         terms["source_rebuild"] = F.l1_loss(model.sirm(target * region).source, target)
     terms["total"] = sum(terms.values())
