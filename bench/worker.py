@@ -97,7 +97,7 @@ def run_job(upload: bytes, recoverer: Recoverer, settings: WorkerSettings) -> di
         size,
         settings.max_faces,
         settings.min_face_size,
-        settings.detect_max_pixels,
+        settings.detection_budget,
     )
     outputs, infer_ms = timed(infer, recoverer, model_input(search.processable()))
     feather = feather_pixels(size, settings.paste_feather_fraction)

@@ -23,12 +23,13 @@ from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo, EnsembleOutputs
 from worker.evidence import evidence_manifest, signed_evidence
 from worker.face_results import face_outcome
+from worker.detection import DetectionBudget
 from worker.faces import find_faces, model_input
 
 pytestmark = pytest.mark.data
 
 SIZE = 64
-MAX_PIXELS = 2_000_000
+BUDGET = DetectionBudget(first_pixels=500_000, max_pixels=2_000_000)
 INFO = EnsembleInfo("dfrec", "1", "test", "tiny", SIZE, 16, 8)
 
 
@@ -49,7 +50,7 @@ def fake_outputs(count: int) -> EnsembleOutputs:
 
 
 def test_every_face_is_found_largest_first_and_aligned(photo: np.ndarray) -> None:
-    search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, max_pixels=MAX_PIXELS)
+    search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, budget=BUDGET)
     assert search.detected_count == 3 and len(search.faces) == 3
     widths = [face.detected.box[2] - face.detected.box[0] for face in search.faces]
     assert widths == sorted(widths, reverse=True)
@@ -61,16 +62,16 @@ def test_every_face_is_found_largest_first_and_aligned(photo: np.ndarray) -> Non
 
 
 def test_cap_and_minimum_size(photo: np.ndarray) -> None:
-    capped = find_faces(photo, SIZE, max_faces=2, min_face_size=40, max_pixels=MAX_PIXELS)
+    capped = find_faces(photo, SIZE, max_faces=2, min_face_size=40, budget=BUDGET)
     assert capped.detected_count == 3 and len(capped.faces) == 2
     smallest = min(face.detected.box[2] - face.detected.box[0] for face in capped.faces)
-    sized = find_faces(photo, SIZE, max_faces=8, min_face_size=smallest + 1, max_pixels=MAX_PIXELS)
+    sized = find_faces(photo, SIZE, max_faces=8, min_face_size=smallest + 1, budget=BUDGET)
     assert [face.aligned is not None for face in sized.faces] == [True, False, False]
 
 
 def test_no_face_in_a_gradient() -> None:
     search = find_faces(
-        np.asarray(gradient_photo()), SIZE, max_faces=8, min_face_size=40, max_pixels=MAX_PIXELS
+        np.asarray(gradient_photo()), SIZE, max_faces=8, min_face_size=40, budget=BUDGET
     )
     assert search.detected_count == 0
     outcome = face_outcome(np.asarray(gradient_photo()), search, None, 4)
@@ -79,7 +80,7 @@ def test_no_face_in_a_gradient() -> None:
 
 
 def test_reports_images_and_context(photo: np.ndarray) -> None:
-    search = find_faces(photo, SIZE, max_faces=8, min_face_size=110, max_pixels=MAX_PIXELS)
+    search = find_faces(photo, SIZE, max_faces=8, min_face_size=110, budget=BUDGET)
     processed = search.processable()
     outcome = face_outcome(photo, search, fake_outputs(len(processed)), 4)
     assert outcome.status is JobStatus.SUCCEEDED and outcome.reason is None
@@ -103,7 +104,7 @@ def test_reports_images_and_context(photo: np.ndarray) -> None:
 def test_outcome_is_byte_identical_when_repeated(photo: np.ndarray) -> None:
     runs = []
     for _ in range(2):
-        search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, max_pixels=MAX_PIXELS)
+        search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, budget=BUDGET)
         outcome = face_outcome(photo, search, fake_outputs(3), 4)
         runs.append({name: artifact.data for name, artifact in outcome.artifacts.items()})
     assert runs[0] == runs[1]
@@ -113,7 +114,7 @@ def test_manifest_of_a_job_verifies_against_its_files(photo: np.ndarray, tmp_pat
     settings = WorkerSettings(
         evidence_algorithm="hmac-sha256", evidence_key="k" * 40, model_repository=None
     )
-    search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, max_pixels=MAX_PIXELS)
+    search = find_faces(photo, SIZE, max_faces=8, min_face_size=40, budget=BUDGET)
     outcome = face_outcome(photo, search, fake_outputs(3), 4)
     facts = InputFacts("ab" * 32, "PNG", photo.shape[1], photo.shape[0], 1234)
     record = JobRecord(

@@ -28,6 +28,16 @@ def test_load_rgb_is_upright_rgb_uint8_and_deterministic() -> None:
     assert first.tobytes() == second.tobytes()
 
 
+def test_the_fast_png_path_gives_pil_s_pixels() -> None:
+    """An RGB PNG (what the API stores) decodes to exactly PIL's pixels; a PNG with an alpha
+    channel (not the fast path) to its RGB part."""
+    picture = sample_image()
+    assert np.array_equal(load_rgb(png_bytes(picture)), np.asarray(picture))
+    rgba = picture.copy()
+    rgba.putalpha(128)
+    assert np.array_equal(load_rgb(png_bytes(rgba)), np.asarray(picture))
+
+
 def test_grayscale_input_becomes_three_channels() -> None:
     assert load_rgb(png_bytes(sample_image().convert("L"))).shape == (70, 90, 3)
 

@@ -17,6 +17,7 @@ from dfrec_contract.evidence import DEVELOPMENT_KEY, ED25519, load_signing_key
 from dfrec_contract.production import key_problems
 from dfrec_contract.settings import SharedSettings
 from dfrec_contract.status import JobStage
+from worker.detection import DetectionBudget
 
 
 class WorkerSettings(SharedSettings):
@@ -39,9 +40,18 @@ class WorkerSettings(SharedSettings):
     overdue_sweep_seconds: float = Field(5.0, gt=0)
     """How often a worker fails the unfinished jobs past their deadline (`timeout`)."""
 
+    detect_first_pixels: int = Field(500_000, ge=10_000)
+    """Face detection first searches a copy of the photo of at most this many pixels (on a
+    12-megapixel upload, faces above ~10 % of the photo's width are found there)."""
     detect_max_pixels: int = Field(2_000_000, ge=10_000)
-    """Face detection runs on a copy of the photo of at most this many pixels; the upsampled
-    retry (4x the pixels) only when it stays within the same budget. Bounds time per job."""
+    """When the first copy holds no face, detection searches a copy of at most this many
+    pixels; the upsampled retry (4x the pixels) only when it stays within the same budget.
+    Bounds time per job."""
+
+    @property
+    def detection_budget(self) -> DetectionBudget:
+        return DetectionBudget(self.detect_first_pixels, self.detect_max_pixels)
+
     max_faces: int = Field(8, ge=1)
     """Faces processed per photo, largest first; the rest are counted, not processed."""
     min_face_size: int = Field(40, ge=1)

@@ -45,8 +45,10 @@ def pipeline_parameters(settings: WorkerSettings, info: EnsembleInfo, feather: i
     return {
         "upload": "API: first frame, converted to 8-bit RGB, box-reduced to the working size, "
         "EXIF orientation applied, stored as PNG",
-        "detector": "dlib HOG frontal faces on a copy of at most detect_max_pixels, 5-point "
-        "landmarks on the photo, largest first (worker.detection)",
+        "detector": "dlib HOG frontal faces on a copy of at most detect_first_pixels, then "
+        "(none found) of at most detect_max_pixels, 5-point landmarks on the photo, largest "
+        "first (worker.detection)",
+        "detect_first_pixels": settings.detect_first_pixels,
         "detect_max_pixels": settings.detect_max_pixels,
         "alignment": "similarity onto dfrec.data.align.TEMPLATE_5, bilinear, S x S",
         "image_size": info.image_size,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dfrec.data.align import AlignedFace, DetectedFace, align_face
-from worker.detection import detect_faces_within
+from worker.detection import DetectionBudget, detect_faces_within
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,15 @@ class FaceSearch:
 
 
 def find_faces(
-    photo_rgb: np.ndarray, image_size: int, max_faces: int, min_face_size: int, max_pixels: int
+    photo_rgb: np.ndarray,
+    image_size: int,
+    max_faces: int,
+    min_face_size: int,
+    budget: DetectionBudget,
 ) -> FaceSearch:
-    """Detect (on at most max_pixels), keep the `max_faces` largest and align those big
-    enough at image_size."""
-    detected = detect_faces_within(photo_rgb, max_pixels)
+    """Detect (within the budget), keep the `max_faces` largest and align those big enough at
+    image_size."""
+    detected = detect_faces_within(photo_rgb, budget)
     faces = []
     for index, face in enumerate(detected[:max_faces]):
         left, top, right, bottom = face.box

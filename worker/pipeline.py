@@ -101,7 +101,7 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
             info.image_size,
             settings.max_faces,
             settings.min_face_size,
-            settings.detect_max_pixels,
+            settings.detection_budget,
         )
     with clock.stage(JobStage.INFER):
         outputs = _infer_faces(context, search.processable())
