@@ -241,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     cross.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "eval")
     cross.add_argument("--samples", type=int, default=32, help="fakes per synthesizer")
+    cross.add_argument(
+        "--detection-only",
+        action="store_true",
+        help="the models' ISMs (and LREs) only: AUC and mask / heat-map IoU, no recovery",
+    )
 
     ablation = commands.add_parser("ablation", help="one table from several evaluations' JSON")
     ablation.add_argument("runs", nargs="+", help='"name=path/to/results.json", in recipe order')
@@ -367,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             data_root=args.data,
             out_dir=args.out,
             samples=args.samples,
+            recovery=not args.detection_only,
             command=command_line(argv),
         )
         seconds = run_cross_forgery(cross_options)["seconds"]

@@ -241,6 +241,32 @@ def test_cross_forgery_tests_each_model_on_both_synthesizers(evaluation, tmp_pat
         assert "target_fid" not in row or row["target_fid"] is None
 
 
+def test_cross_forgery_detection_only_runs_the_isms_alone(evaluation, tmp_path):
+    """--detection-only: one ISM row per model and synthesizer (AUC and mask IoU, no faces,
+    no None row)."""
+    from dfrec.checkpoint import init_checkpoint
+    from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
+
+    options, _ = evaluation
+    cross = CrossOptions(
+        checkpoints={"swap": init_checkpoint("tiny", tmp_path / "swap.pt", seed=3)},
+        data_root=options.data_root,
+        out_dir=tmp_path / "cross",
+        samples=SAMPLES,
+        recovery=False,
+        progress=False,
+    )
+    rows = run_cross_forgery(cross)["rows"]
+    assert [(r["synthesizer"], r["method"]) for r in rows] == [
+        ("swap", "ISM trained on swap"),
+        ("blend", "ISM trained on swap"),
+    ]
+    for row in rows:
+        assert 0.0 <= row["auc"] <= 1.0 and 0.0 <= row["mask_iou"] <= 1.0
+        assert row.get("target_idsim") is None
+    assert "| ISM trained on swap |" in (cross.out_dir / "cross.md").read_text()
+
+
 def test_cross_forgery_refuses_an_unknown_synthesizer(tmp_path):
     from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 

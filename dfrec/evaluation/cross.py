@@ -32,6 +32,7 @@ CROSS_COLUMNS = main_columns(
     "source_judge_verified",
     "acc_id",
     "auc",
+    f"mask_iou_{TOP}",
     f"heatmap_iou_{TOP}",
 )
 
@@ -43,6 +44,7 @@ class CrossOptions:
     out_dir: Path
     lre_checkpoints: dict[str, Path] = field(default_factory=dict)  # -> LRE checkpoint
     samples: int = 32
+    recovery: bool = True  # False: detectors only (the ISMs and LREs: AUC, mask / heat-map IoU)
     chunk_size: int = 16
     command: str = ""
     progress: bool = True
@@ -68,11 +70,17 @@ def run_cross_forgery(options: CrossOptions) -> dict[str, Any]:
         raise ValueError(f"the models must share one image size, got {sorted(sizes)}")
     data = load_test_data(options.data_root, sizes.pop(), options.samples, options.progress)
     sets = data.sets
-    recovery = bool(models)  # LRE alone recovers nothing: no None row, no gallery
+    # LRE alone (or detection only) recovers nothing: no None row, no gallery
+    recovery = bool(models) and options.recovery
     methods: list[Method] = (
         [NoRecovery()] * recovery
         + [
-            DFRECMethod(Recoverer(model), options.chunk_size, name=f"DFREC trained on {kind}")
+            DFRECMethod(
+                Recoverer(model),
+                options.chunk_size,
+                name=f"DFREC trained on {kind}" if recovery else f"ISM trained on {kind}",
+                recover=recovery,
+            )
             for kind, (model, _) in models.items()
         ]
         + detectors
