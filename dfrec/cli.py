@@ -170,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pretraining only: weight of a FaceNet identity term on the MAE's hidden faces",
     )
     train.add_argument(
+        "--mae-identity-downscale",
+        type=int,
+        default=default(TrainConfig, "mae_identity_downscale"),
+        help="shrink both faces by this factor before the MAE identity term (a low-pass)",
+    )
+    train.add_argument(
         "--source-only",
         type=Path,
         default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
@@ -300,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             stage=args.stage,
             networks=args.networks,
             mae_identity_weight=args.mae_identity_weight,
+            mae_identity_downscale=args.mae_identity_downscale,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,

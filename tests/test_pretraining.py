@@ -69,8 +69,12 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
     terms["mae_identity"].backward()
     assert any(parameter.grad is not None for parameter in model.tirm.parameters())
     assert all(parameter.grad is None for parameter in pretraining.facenet.parameters())
+    shrunk = Pretraining(model, ("tirm",), 0.5, mae_identity_downscale=2).forward(batch)
+    assert shrunk["mae_identity"] > 0 and shrunk["mae_identity"] != terms["mae_identity"]
     with pytest.raises(ValueError, match="non-negative pretraining weight"):
         TrainConfig(stage="full", mae_identity_weight=1.0)
+    with pytest.raises(ValueError, match="factor of at least 1"):
+        TrainConfig(stage="pretrain", mae_identity_downscale=0)
 
 
 def test_the_networks_are_checked():

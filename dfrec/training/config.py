@@ -74,6 +74,8 @@ class TrainConfig(RunConfig):
     networks: tuple[str, ...] = ("ism", "sirm", "tirm")
     # Pretraining only: weight of FaceNet's identity term on the MAE's face-region rows (0: off).
     mae_identity_weight: float = 0.0
+    # ... and the factor both faces shrink by before FaceNet sees them (1: full resolution).
+    mae_identity_downscale: int = 1
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -89,6 +91,8 @@ class TrainConfig(RunConfig):
             self.mae_identity_weight > 0 and self.stage != "pretrain"
         ):
             raise ValueError("mae_identity_weight is a non-negative pretraining weight")
+        if self.mae_identity_downscale < 1:
+            raise ValueError("mae_identity_downscale is a factor of at least 1")
 
 
 STAGES = ("pretrain", "full")

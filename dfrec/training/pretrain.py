@@ -9,7 +9,10 @@ inpaint.
   masking through Algorithm 1), f_t all zeros; MSE on the masked patches. With
   `mae_identity_weight` > 0, also FaceNet's identity term (tight crop, `identity_losses`)
   between the face-region rows' composite and the true face: the hidden inner face has to
-  carry the person that the visible context shows, not only the mean pixels.
+  carry the person that the visible context shows, not only the mean pixels. At full
+  resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
+  `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (antialiased),
+  so only what survives the low-pass can lower the term.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
 """
@@ -43,6 +46,13 @@ def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.
     return (1.0 - (2.0 * overlap + 1.0) / (total + 1.0)).mean()
 
 
+def shrink(images: torch.Tensor, side: int) -> torch.Tensor:
+    """(B, C, S, S) -> (B, C, side, side), antialiased; unchanged when side == S."""
+    if images.shape[-1] == side:
+        return images
+    return F.interpolate(images, size=(side, side), mode="bilinear", antialias=True)
+
+
 def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
     """The m_s each MAE row is masked with: the face region for even rows, nothing (random
     masking through Algorithm 1's noise) for odd rows. (B, 1, H, W) -> (B, 1, H, W)."""
@@ -62,11 +72,13 @@ class Pretraining(nn.Module):
         network: DFREC,
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
         mae_identity_weight: float = 0.0,
+        mae_identity_downscale: int = 1,
     ):
         super().__init__()
         self.network = network
         self.networks = networks
         self.mae_identity_weight = mae_identity_weight
+        self.mae_identity_downscale = mae_identity_downscale
         self.facenet = load_facenet() if mae_identity_weight > 0 and "tirm" in networks else None
         for name in ("ism", "sirm", "tirm"):
             getattr(network, name).requires_grad_(name in networks)
@@ -74,7 +86,12 @@ class Pretraining(nn.Module):
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """batch: the dataset's tensors -> the trained networks' terms and their sum "total"."""
         return pretraining_losses(
-            self.network, batch, self.networks, self.facenet, self.mae_identity_weight
+            self.network,
+            batch,
+            self.networks,
+            self.facenet,
+            self.mae_identity_weight,
+            self.mae_identity_downscale,
         )
 
 
@@ -84,6 +101,7 @@ def pretraining_losses(
     networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
     facenet: FaceNet | None = None,
     mae_identity_weight: float = 0.0,
+    mae_identity_downscale: int = 1,
 ) -> dict[str, torch.Tensor]:
     """The pretraining terms of the given networks and their sum "total" (the MAE identity term
     is stored weighted)."""
@@ -107,10 +125,11 @@ def pretraining_losses(
         )
         if facenet is not None and mae_identity_weight > 0:
             identity_config = LossConfig()
+            side = geometry.image_size // mae_identity_downscale
             (identity,) = identity_losses(
                 facenet,
-                [tirm.target[::2]],  # the face-region rows of pretraining_masks
-                [target[::2]],
+                [shrink(tirm.target[::2], side)],  # the face-region rows of pretraining_masks
+                [shrink(target[::2], side)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
