@@ -20,10 +20,10 @@ from dfrec_contract.evidence import (
 from dfrec_contract.record import InputFacts, JobRecord
 from dfrec_contract.status import JobStatus
 from worker.config import WorkerSettings
+from worker.detection import DetectionBudget
 from worker.ensemble import EnsembleInfo, EnsembleOutputs
 from worker.evidence import evidence_manifest, signed_evidence
 from worker.face_results import face_outcome
-from worker.detection import DetectionBudget
 from worker.faces import find_faces, model_input
 
 pytestmark = pytest.mark.data

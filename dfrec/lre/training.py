@@ -119,12 +119,14 @@ def train_lre(config: LRETrainConfig) -> Path:
         compute_terms=compute_terms,
         save_preview=lambda path: save_lre_preview(model, data.preview, path),
         save_model=lambda path, metadata: save_lre(
-            model, path, {
+            model,
+            path,
+            {
                 **metadata,
                 "stage": config.stage,
                 "mae_from": source,
                 "detector_from": detector_source,
-            }
+            },
         ),
         checkpoint_path=config.out_dir / f"{config.variant}.pt",
         checkpoint_format=FORMAT,

@@ -11,7 +11,7 @@ inpaint.
   between the face-region rows' composite and the true face: the hidden inner face has to
   carry the person that the visible context shows, not only the mean pixels. At full
   resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
-  `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (antialiased),
+  `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
   so only what survives the low-pass can lower the term.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
@@ -46,11 +46,10 @@ def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.
     return (1.0 - (2.0 * overlap + 1.0) / (total + 1.0)).mean()
 
 
-def shrink(images: torch.Tensor, side: int) -> torch.Tensor:
-    """(B, C, S, S) -> (B, C, side, side), antialiased; unchanged when side == S."""
-    if images.shape[-1] == side:
-        return images
-    return F.interpolate(images, size=(side, side), mode="bilinear", antialias=True)
+def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
+    """(B, C, S, S) -> (B, C, S / factor, S / factor): the mean of each factor x factor block (a
+    box low-pass; cheap backward, unlike an antialiased resize)."""
+    return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
 def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
@@ -125,11 +124,11 @@ def pretraining_losses(
         )
         if facenet is not None and mae_identity_weight > 0:
             identity_config = LossConfig()
-            side = geometry.image_size // mae_identity_downscale
+            rows = slice(0, None, 2)  # the face-region rows of pretraining_masks
             (identity,) = identity_losses(
                 facenet,
-                [shrink(tirm.target[::2], side)],  # the face-region rows of pretraining_masks
-                [shrink(target[::2], side)],
+                [shrink(tirm.target[rows], mae_identity_downscale)],
+                [shrink(target[rows], mae_identity_downscale)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
