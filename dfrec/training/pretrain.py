@@ -48,7 +48,7 @@ def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.
 
 def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
     """(B, C, S, S) -> (B, C, S / factor, S / factor): the mean of each factor x factor block (a
-    box low-pass; cheap backward, unlike an antialiased resize)."""
+    box low-pass)."""
     return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
