@@ -61,6 +61,22 @@ def load_lre(path: Path) -> tuple[LRE, dict[str, Any]]:
     return model.eval(), payload["metadata"]
 
 
+def _part(payload: dict[str, Any], prefix: str) -> dict[str, torch.Tensor]:
+    """The float tensors of a checkpoint's state dict under prefix, without it."""
+    return {
+        name.removeprefix(prefix): tensor.float()
+        for name, tensor in payload["state_dict"].items()
+        if name.startswith(prefix)
+    }
+
+
+def _load_strictly(module: torch.nn.Module, state: dict, path: Path, what: str, variant: str):
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: its {what} does not fit {variant!r}: {error}") from error
+
+
 def load_mae_weights(model: LRE, path: Path) -> str:
     """Copy a trained MAE into model.mae, strictly: from an LRE checkpoint (its `mae.`
     tensors) or from a DFREC checkpoint (its TIRM, pretrained as an MAE on real faces).
@@ -68,44 +84,21 @@ def load_mae_weights(model: LRE, path: Path) -> str:
     from dfrec.checkpoint import FORMAT as DFREC_FORMAT
 
     try:
-        payload = read_payload(path, FORMAT)
-        prefix, source = "mae.", "lre"
+        state, source = _part(read_payload(path, FORMAT), "mae."), "lre"
     except CheckpointError:
-        payload = read_payload(path, DFREC_FORMAT)
-        prefix, source = "tirm.", "dfrec-tirm"
-    state = {
-        name.removeprefix(prefix): tensor.float()
-        for name, tensor in payload["state_dict"].items()
-        if name.startswith(prefix)
-    }
-    if source == "dfrec-tirm":
+        state, source = _part(read_payload(path, DFREC_FORMAT), "tirm."), "dfrec-tirm"
         state = mae_state_from_tirm(state, model.config.embed_dim)
         wanted = model.mae.state_dict()
         state = {name: tensor for name, tensor in state.items() if name in wanted}
-    try:
-        model.mae.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(
-            f"{path}: its MAE does not fit {model.config.variant!r}: {error}"
-        ) from error
+    _load_strictly(model.mae, state, path, "MAE", model.config.variant)
     return f"{source}:{path.name}"
 
 
 def load_detector_weights(model: LRE, path: Path) -> str:
     """Copy the trained detector of an LRE checkpoint into model.detector, strictly (a detector
     stage that continues an earlier one). Returns what the weights came from."""
-    payload = read_payload(path, FORMAT)
-    state = {
-        name.removeprefix("detector."): tensor.float()
-        for name, tensor in payload["state_dict"].items()
-        if name.startswith("detector.")
-    }
-    try:
-        model.detector.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(
-            f"{path}: its detector does not fit {model.config.variant!r}: {error}"
-        ) from error
+    state = _part(read_payload(path, FORMAT), "detector.")
+    _load_strictly(model.detector, state, path, "detector", model.config.variant)
     return f"lre:{path.name}"
 
 
