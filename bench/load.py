@@ -15,16 +15,20 @@ import asyncio
 import io
 import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-import numpy as np
-from PIL import Image
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script, bench/worker.py would shadow the worker package
 
-from dfrec.noise import batch_masking_noise
-from worker.ensemble import EnsembleClient
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from dfrec.noise import batch_masking_noise  # noqa: E402
+from worker.ensemble import EnsembleClient  # noqa: E402
 
 
 @dataclass

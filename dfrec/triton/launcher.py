@@ -80,8 +80,13 @@ def free_ports(count: int) -> list[int]:
 def server_environment() -> dict[str, str]:
     """LD_LIBRARY_PATH for the wheel's bundled libraries, and this interpreter's folder first on
     PATH: the backend stub's embedded Python ignores PYTHONPATH and finds its prefix (and so this
-    virtual environment's site-packages, with torch and numpy) from the `python3` on PATH."""
+    virtual environment's site-packages, with torch and numpy) from the `python3` on PATH.
+
+    OpenMP threads wait passively (unless OMP_WAIT_POLICY is set): the ensemble runs the `lre`
+    stub beside the ism -> sirm -> tirm chain, and two torch processes whose idle threads spin
+    on the same 2 cores took 1.7 s per ensemble call instead of 0.09 s (`bench/load.py`)."""
     environment = dict(os.environ)
+    environment.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     libraries = pytriton_root().parent.parent / "nvidia_pytriton.libs"
     environment["LD_LIBRARY_PATH"] = os.pathsep.join(
         filter(None, [str(libraries), environment.get("LD_LIBRARY_PATH")])
