@@ -10,14 +10,13 @@ small copy are not searched for. Boxes come back in photo pixels; landmarks are 
 photo itself, as in dfrec.data.align.detect_faces (same detector, same order: largest first).
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from dfrec.data.align import DetectedFace, landmarks
+from dfrec.data.align import DetectedFace, hog_face_detector, landmarks
 
 UPSAMPLE_PIXEL_FACTOR = 4
 
@@ -33,16 +32,9 @@ class DetectionBudget:
     def passes(self, photo_pixels: int) -> list[int]:
         """The copies' pixel budgets, smallest first, without a pass that would repeat the
         previous copy's size (a photo already within first_pixels is searched once)."""
-        budgets = [min(self.first_pixels, self.max_pixels), self.max_pixels]
-        sizes = [min(budget, photo_pixels) for budget in budgets]
-        return [budget for index, budget in enumerate(budgets) if sizes[index] not in sizes[:index]]
-
-
-@functools.cache
-def _hog():  # dlib loads on first use: the settings import DetectionBudget without it
-    import dlib
-
-    return dlib.get_frontal_face_detector()
+        first = min(self.first_pixels, self.max_pixels)
+        larger_copy = min(self.max_pixels, photo_pixels) > min(first, photo_pixels)
+        return [first, self.max_pixels] if larger_copy else [first]
 
 
 def working_copy(photo_rgb: np.ndarray, max_pixels: int) -> tuple[np.ndarray, float]:
@@ -64,7 +56,7 @@ def _search(photo_rgb: np.ndarray, budget: DetectionBudget) -> tuple[list, list,
         last = pixel_budget == passes[-1]
         upsample_fits = pixels * UPSAMPLE_PIXEL_FACTOR <= budget.max_pixels
         for upsample in (0, 1) if last and upsample_fits else (0,):
-            rectangles, scores, _ = _hog().run(copy, upsample, 0.0)
+            rectangles, scores, _ = hog_face_detector().run(copy, upsample, 0.0)
             if rectangles:
                 return rectangles, scores, scale
     return [], [], 1.0

@@ -39,7 +39,9 @@ class AlignedFace:
 
 
 @functools.cache
-def _detector():  # dlib loads on first use: training on an aligned cache needs no dlib
+def hog_face_detector():
+    """dlib's HOG frontal face detector, one per process. dlib loads on first use: training on
+    an aligned cache, and the worker's settings, need no dlib."""
     import dlib
 
     return dlib.get_frontal_face_detector()
@@ -78,7 +80,7 @@ def detect_faces(image_rgb: np.ndarray) -> list[DetectedFace]:
     """
     image_rgb = np.ascontiguousarray(image_rgb)
     for upsample in (0, 1):
-        rectangles, scores, _ = _detector().run(image_rgb, upsample, 0.0)
+        rectangles, scores, _ = hog_face_detector().run(image_rgb, upsample, 0.0)
         if rectangles:
             break
     faces = []

@@ -52,11 +52,15 @@ def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
     return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
+FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
+
+
 def pretraining_masks(face_region: torch.Tensor) -> torch.Tensor:
-    """The m_s each MAE row is masked with: the face region for even rows, nothing (random
-    masking through Algorithm 1's noise) for odd rows. (B, 1, H, W) -> (B, 1, H, W)."""
+    """The m_s each MAE row is masked with: the face region for FACE_REGION_ROWS (the even
+    rows), nothing (random masking through Algorithm 1's noise) for the others.
+    (B, 1, H, W) -> (B, 1, H, W)."""
     keep = torch.zeros(face_region.shape[0], 1, 1, 1, device=face_region.device)
-    keep[::2] = 1.0
+    keep[FACE_REGION_ROWS] = 1.0
     return face_region * keep
 
 
@@ -124,11 +128,10 @@ def pretraining_losses(
         )
         if facenet is not None and mae_identity_weight > 0:
             identity_config = LossConfig()
-            rows = slice(0, None, 2)  # the face-region rows of pretraining_masks
             (identity,) = identity_losses(
                 facenet,
-                [shrink(tirm.target[rows], mae_identity_downscale)],
-                [shrink(target[rows], mae_identity_downscale)],
+                [shrink(tirm.target[FACE_REGION_ROWS], mae_identity_downscale)],
+                [shrink(target[FACE_REGION_ROWS], mae_identity_downscale)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
