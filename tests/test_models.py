@@ -221,3 +221,44 @@ def test_the_pixel_prior_adds_the_mean_faces_detail_and_no_colour() -> None:
     assert output.predicted_patches.min() >= 0 and output.predicted_patches.max() <= 1
     with pytest.raises(ValueError, match="pixel_prior=False"):
         TIRM(create_config("tiny")).set_pixel_prior(mean_face)
+
+
+def with_hint(config: DFRECConfig, cells: int) -> DFRECConfig:
+    return dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, hint_cells=cells))
+
+
+def test_the_coarse_view_reaches_hidden_patches_only_once_trained() -> None:
+    """Without a hint the MAE cannot see what lies under its hidden patches; an untrained hint
+    (zero) changes nothing; a trained one makes the hidden patches' prediction follow the
+    input's coarse content there, and the visible patches stay the input's."""
+    config = with_hint(create_config("tiny"), 4)
+    torch.manual_seed(1)
+    tirm = TIRM(config).eval()
+    image, mask, identity, noise = tiny_tirm_inputs(config)
+    top, bottom = (
+        slice(None, config.geometry.image_size // 2),
+        slice(config.geometry.image_size // 2, None),
+    )
+    mask = torch.zeros_like(mask)
+    mask[..., top, :] = 1.0  # the top half is hidden
+    changed = image.clone()
+    changed[..., top, :] = 1.0 - image[..., top, :]
+
+    def run(picture):
+        with torch.no_grad():
+            return tirm(picture, mask, identity, noise * 0.1)
+
+    assert torch.equal(run(image).predicted_patches, run(changed).predicted_patches)
+    with torch.no_grad():
+        tirm.hint_embed.weight.normal_()
+    before, after = run(image), run(changed)
+    hidden = before.masked[0]
+    assert not torch.allclose(
+        before.predicted_patches[:, hidden], after.predicted_patches[:, hidden]
+    )
+    assert torch.equal(after.target[..., bottom, :], changed[..., bottom, :])
+
+
+def test_the_hint_cells_must_divide_the_patch() -> None:
+    with pytest.raises(ValueError, match="must divide patch_size"):
+        with_hint(create_config("tiny"), 3)
