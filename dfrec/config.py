@@ -141,16 +141,10 @@ class TIRMConfig:
     # and started from the mean aligned face: the decoder then only has to find each patch's
     # colour to draw eyes, nose and mouth where an aligned face has them.
     pixel_prior: bool = False
-    # Cells per patch side of the coarse view of each hidden patch that its mask token carries
-    # (block means of the input; 0: none, the paper's plain mask token). The input's colour,
-    # lighting and layout at the hidden face then reach the decoder, not its fine texture.
-    hint_cells: int = 0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
             raise ValueError(f"composite must be one of {COMPOSITES}, got {self.composite!r}")
-        if self.hint_cells < 0:
-            raise ValueError(f"hint_cells must be >= 0, got {self.hint_cells}")
 
 
 @dataclass(frozen=True)
@@ -173,21 +167,11 @@ class DFRECConfig:
             )
         if self.sirm.bottleneck_channels % 2:
             raise ValueError("SIRM bottleneck channels must be even to split into f_s and f_t")
-        if self.tirm.hint_cells and self.geometry.patch_size % self.tirm.hint_cells:
-            raise ValueError(
-                f"hint_cells {self.tirm.hint_cells} must divide patch_size "
-                f"{self.geometry.patch_size}"
-            )
 
     @property
     def fusion_dim(self) -> int:
         """Width of a visible token after concatenating f_t: the fusion decoder's input."""
         return self.tirm.embed_dim + self.sirm.target_identity_channels
-
-    @property
-    def hint_pixels(self) -> int:
-        """Values in one hidden patch's coarse view (hint_cells^2 RGB block means)."""
-        return self.tirm.hint_cells**2 * 3
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -8,10 +8,7 @@ import pytest
 import torch
 
 from dfrec.checkpoint import load_checkpoint, save_checkpoint
-from dfrec.losses import masked_patch_loss
 from dfrec.models.dfrec import DFREC
-from dfrec.models.patches import patch_means, patchify
-from dfrec.noise import NOISE_HIGH
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
@@ -78,45 +75,6 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
         TrainConfig(stage="full", mae_identity_weight=1.0)
     with pytest.raises(ValueError, match="factor of at least 1"):
         TrainConfig(stage="pretrain", mae_identity_downscale=0)
-
-
-def test_the_mae_on_forgeries_rebuilds_the_true_target_under_the_known_mask():
-    """The MAE's input is the forgery and its masking the known blend mask; its loss is against
-    the true target; the identity term covers only forged rows (none: no term)."""
-    model = DFREC(create_config("tiny"))
-    size, geometry = model.config.geometry.image_size, model.config.geometry
-    mask = torch.zeros(2, 1, size, size)
-    mask[0, :, : size // 2] = 1.0
-    batch = {
-        "fake": torch.rand(2, 3, size, size),
-        "target": torch.rand(2, 3, size, size),
-        "face_region": torch.ones(2, 1, size, size),
-        "mask": mask,
-        "is_fake": torch.tensor([1.0, 0.0]),
-    }
-    pretraining = Pretraining(model, ("tirm",), 0.5, mae_on_forgeries=True)
-    torch.manual_seed(7)
-    terms = pretraining(batch)
-    torch.manual_seed(7)
-    noise = torch.rand(2, geometry.num_patches) * NOISE_HIGH
-    blank = torch.zeros(
-        2, model.config.sirm.target_identity_channels, geometry.grid_size, geometry.grid_size
-    )
-    expected = model.tirm(batch["fake"], mask, blank, noise)
-    assert expected.masked[0].eq(patch_means(mask, geometry.patch_size)[0] > 0.5).all()
-    torch.testing.assert_close(
-        terms["mae_patch"],
-        masked_patch_loss(
-            expected.predicted_patches,
-            patchify(batch["target"], geometry.patch_size),
-            expected.masked,
-        ),
-    )
-    assert terms["mae_identity"] > 0
-    no_forgery = pretraining(batch | {"is_fake": torch.zeros(2)})
-    assert set(no_forgery) == {"mae_patch", "total"}
-    with pytest.raises(ValueError, match="mae_on_forgeries is a pretraining option"):
-        TrainConfig(stage="full", mae_on_forgeries=True)
 
 
 def test_the_networks_are_checked():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from timm.layers import PatchEmbed, build_sincos2d_pos_embed
 from timm.models.vision_transformer import Block
 from torch import nn
@@ -63,15 +62,6 @@ class TIRM(nn.Module):
         )
         self.decoder_norm = nn.LayerNorm(tirm.decoder_embed_dim)
         self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
-        # (p/c)^2 block means of a hidden patch -> its mask token's addition; zero at the start,
-        # so a network fine-tuned from one without it begins exactly where that one was
-        self.hint_cells = tirm.hint_cells
-        self.hint_embed = (
-            nn.Linear(config.hint_pixels, tirm.decoder_embed_dim) if tirm.hint_cells else None
-        )
-        if self.hint_embed is not None:
-            nn.init.zeros_(self.hint_embed.weight)
-            nn.init.zeros_(self.hint_embed.bias)
         nn.init.normal_(self.mask_token, std=0.02)
         # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior
         self.pixel_prior = (
@@ -107,30 +97,14 @@ class TIRM(nn.Module):
             tokens = block(tokens)
         return self.encoder_norm(tokens)
 
-    def hint_tokens(self, image: torch.Tensor, masked: torch.Tensor) -> torch.Tensor | None:
-        """The coarse view of each hidden patch, embedded: image (B, 3, H, W), masked (B, n)
-        bool -> (B, n, D_dec), zero at visible patches; None without hint_cells."""
-        if self.hint_embed is None:
-            return None
-        coarse = F.avg_pool2d(image, self.geometry.patch_size // self.hint_cells)
-        return self.hint_embed(patchify(coarse, self.hint_cells)) * masked.unsqueeze(-1)
-
-    def forward_decoder(
-        self,
-        fused: torch.Tensor,
-        restore_index: torch.Tensor,
-        hint: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """fused: (B, k, D + C_t) visible tokens with f_t, restore_index: (B, n), hint: (B, n,
-        D_dec) added to the tokens (see hint_tokens) or None.
+    def forward_decoder(self, fused: torch.Tensor, restore_index: torch.Tensor) -> torch.Tensor:
+        """fused: (B, k, D + C_t) visible tokens with f_t, restore_index: (B, n).
         -> predicted pixels of every patch (B, n, p*p*3)."""
         visible = self.fusion_embed(fused)
         batch, num_patches = restore_index.shape
         masked = self.mask_token.expand(batch, num_patches - visible.shape[1], -1)
         tokens = gather_tokens(torch.cat([masked, visible], dim=1), restore_index)
         tokens = tokens + self.decoder_pos_embed
-        if hint is not None:
-            tokens = tokens + hint
         for block in self.decoder_blocks:
             tokens = block(tokens)
         logits = self.to_pixels(self.decoder_norm(tokens))
@@ -154,9 +128,7 @@ class TIRM(nn.Module):
         visible = self.forward_encoder(image, selection.kept_index)
         identity = gather_tokens(target_identity.flatten(2).transpose(1, 2), selection.kept_index)
         predicted = self.forward_decoder(
-            torch.cat([visible, identity], dim=-1),
-            selection.restore_index,
-            self.hint_tokens(image, selection.masked),
+            torch.cat([visible, identity], dim=-1), selection.restore_index
         )
         input_patches = patchify(image, patch_size)
         weight = selection.masked.unsqueeze(-1).to(image.dtype)  # (B, n, 1)

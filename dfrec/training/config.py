@@ -76,9 +76,6 @@ class TrainConfig(RunConfig):
     mae_identity_weight: float = 0.0
     # ... and the factor both faces shrink by before FaceNet sees them (1: full resolution).
     mae_identity_downscale: int = 1
-    # Pretraining only: the MAE rebuilds the true target from the forgery, masked by the known
-    # blend mask (False: from the real face, masked at random or by the face region).
-    mae_on_forgeries: bool = False
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -94,8 +91,6 @@ class TrainConfig(RunConfig):
             self.mae_identity_weight > 0 and self.stage != "pretrain"
         ):
             raise ValueError("mae_identity_weight is a non-negative pretraining weight")
-        if self.mae_on_forgeries and self.stage != "pretrain":
-            raise ValueError("mae_on_forgeries is a pretraining option")
         if self.mae_identity_downscale < 1:
             raise ValueError("mae_identity_downscale is a factor of at least 1")
 

@@ -86,16 +86,10 @@ def train(config: TrainConfig) -> Path:
     if model.tirm.pixel_prior is not None:
         model.tirm.set_pixel_prior(mean_face(data.dataset.faces, data.dataset.rows))
         data_initialised = frozenset({"tirm.pixel_prior"})
-    if model.tirm.hint_embed is not None:  # starts at zero: adds nothing until trained
-        data_initialised |= {"tirm.hint_embed.weight", "tirm.hint_embed.bias"}
     model = model.to(placement.device)
     if config.stage == "pretrain":
         trained: torch.nn.Module = Pretraining(
-            model,
-            config.networks,
-            config.mae_identity_weight,
-            config.mae_identity_downscale,
-            config.mae_on_forgeries,
+            model, config.networks, config.mae_identity_weight, config.mae_identity_downscale
         )
 
         def compute_terms(wrapped, batch):

@@ -13,11 +13,6 @@ inpaint.
   resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
   `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
   so only what survives the low-pass can lower the term.
-  With `mae_on_forgeries`, the MAE sees the forgery instead, masked by its known blend mask
-  (pristine rows: random masking), and rebuilds the true target: what the fake's hidden face
-  still shows of the target (colour, lighting, layout, through the mask tokens' coarse view
-  when the config has `hint_cells`) is then learnt apart from the source's texture; the
-  identity term covers the forged rows.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
 """
@@ -81,10 +76,8 @@ class Pretraining(nn.Module):
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
         mae_identity_weight: float = 0.0,
         mae_identity_downscale: int = 1,
-        mae_on_forgeries: bool = False,
     ):
         super().__init__()
-        self.mae_on_forgeries = mae_on_forgeries
         self.network = network
         self.networks = networks
         self.mae_identity_weight = mae_identity_weight
@@ -102,7 +95,6 @@ class Pretraining(nn.Module):
             self.facenet,
             self.mae_identity_weight,
             self.mae_identity_downscale,
-            self.mae_on_forgeries,
         )
 
 
@@ -113,7 +105,6 @@ def pretraining_losses(
     facenet: FaceNet | None = None,
     mae_identity_weight: float = 0.0,
     mae_identity_downscale: int = 1,
-    mae_on_forgeries: bool = False,
 ) -> dict[str, torch.Tensor]:
     """The pretraining terms of the given networks and their sum "total" (the MAE identity term
     is stored weighted)."""
@@ -131,20 +122,16 @@ def pretraining_losses(
         blank_identity = target.new_zeros(
             target.shape[0], model.config.sirm.target_identity_channels, grid, grid
         )
-        if mae_on_forgeries:
-            image, masks, identity_rows = fake, batch["mask"], batch["is_fake"] > 0.5
-        else:
-            image, masks, identity_rows = target, pretraining_masks(region), FACE_REGION_ROWS
-        tirm = model.tirm(image, masks, blank_identity, noise * NOISE_HIGH)
+        tirm = model.tirm(target, pretraining_masks(region), blank_identity, noise * NOISE_HIGH)
         terms["mae_patch"] = masked_patch_loss(
             tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
         )
-        if facenet is not None and mae_identity_weight > 0 and tirm.target[identity_rows].numel():
+        if facenet is not None and mae_identity_weight > 0:
             identity_config = LossConfig()
             (identity,) = identity_losses(
                 facenet,
-                [shrink(tirm.target[identity_rows], mae_identity_downscale)],
-                [shrink(target[identity_rows], mae_identity_downscale)],
+                [shrink(tirm.target[FACE_REGION_ROWS], mae_identity_downscale)],
+                [shrink(target[FACE_REGION_ROWS], mae_identity_downscale)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
