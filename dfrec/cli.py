@@ -176,11 +176,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="shrink both faces by this factor before the MAE identity term (a low-pass)",
     )
     train.add_argument(
-        "--mae-identity-jitter",
-        action="store_true",
-        help="shift both faces by one random offset and blur them before the MAE identity term",
-    )
-    train.add_argument(
         "--source-only",
         type=Path,
         default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
@@ -312,7 +307,6 @@ def main(argv: list[str] | None = None) -> int:
             networks=args.networks,
             mae_identity_weight=args.mae_identity_weight,
             mae_identity_downscale=args.mae_identity_downscale,
-            mae_identity_jitter=args.mae_identity_jitter,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,

@@ -12,7 +12,7 @@ from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
-from dfrec.training.pretrain import Pretraining, jitter_pair, pretraining_masks, soft_dice_loss
+from dfrec.training.pretrain import Pretraining, pretraining_masks, soft_dice_loss
 
 PRETRAINING_TERMS = {"mask", "dice", "real_fake", "mae_patch", "source_rebuild", "total"}
 
@@ -71,25 +71,10 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
     assert all(parameter.grad is None for parameter in pretraining.facenet.parameters())
     shrunk = Pretraining(model, ("tirm",), 0.5, mae_identity_downscale=2).forward(batch)
     assert shrunk["mae_identity"] > 0 and shrunk["mae_identity"] != terms["mae_identity"]
-    jittered = Pretraining(model, ("tirm",), 0.5, 2, mae_identity_jitter=True).forward(batch)
-    assert jittered["mae_identity"] > 0 and jittered["mae_identity"] != shrunk["mae_identity"]
     with pytest.raises(ValueError, match="non-negative pretraining weight"):
         TrainConfig(stage="full", mae_identity_weight=1.0)
     with pytest.raises(ValueError, match="factor of at least 1"):
         TrainConfig(stage="pretrain", mae_identity_downscale=0)
-
-
-def test_the_identity_jitter_moves_and_blurs_both_faces_alike():
-    """One shift and one blur for both batches: equal faces stay equal, and a single-pixel dot
-    (the kind of pattern FaceNet can be fooled with) is spread out."""
-    torch.manual_seed(3)
-    faces = torch.rand(2, 3, 32, 32)
-    first, second = jitter_pair(faces, faces.clone())
-    assert torch.equal(first, second) and first.shape == faces.shape
-    dot = torch.zeros(1, 3, 32, 32)
-    dot[..., 16, 16] = 1.0
-    jittered, _ = jitter_pair(dot, dot)
-    assert jittered.max() < 0.25 and abs(float(jittered.sum()) - 3.0) < 0.01
 
 
 def test_the_networks_are_checked():

@@ -76,8 +76,6 @@ class TrainConfig(RunConfig):
     mae_identity_weight: float = 0.0
     # ... and the factor both faces shrink by before FaceNet sees them (1: full resolution).
     mae_identity_downscale: int = 1
-    # ... and whether both faces first move by one random shift and are blurred (see pretrain).
-    mae_identity_jitter: bool = False
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:

@@ -89,11 +89,7 @@ def train(config: TrainConfig) -> Path:
     model = model.to(placement.device)
     if config.stage == "pretrain":
         trained: torch.nn.Module = Pretraining(
-            model,
-            config.networks,
-            config.mae_identity_weight,
-            config.mae_identity_downscale,
-            config.mae_identity_jitter,
+            model, config.networks, config.mae_identity_weight, config.mae_identity_downscale
         )
 
         def compute_terms(wrapped, batch):

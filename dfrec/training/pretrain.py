@@ -12,21 +12,16 @@ inpaint.
   carry the person that the visible context shows, not only the mean pixels. At full
   resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
   `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
-  so only what survives the low-pass can lower the term. With `mae_identity_jitter`, both faces
-  also move by the same random shift and are blurred first (an expectation over transformations):
-  a pattern tuned to FaceNet's exact pixel grid then stops paying.
+  so only what survives the low-pass can lower the term.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.transforms.functional import gaussian_blur
 
 from dfrec.losses import (
     LossConfig,
@@ -57,23 +52,6 @@ def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
     return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
-JITTER_MAX_SHIFT = 3  # px each way: the identity term's random shift of both faces
-JITTER_BLUR_SIGMA = 1.0  # px: the identity term's Gaussian blur of both faces
-
-
-def jitter_pair(recovered: torch.Tensor, true: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both batches rolled by one random shift of up to JITTER_MAX_SHIFT px and blurred with
-    sigma JITTER_BLUR_SIGMA. (B, 3, S, S) x 2 -> (B, 3, S, S) x 2."""
-    shift = tuple(torch.randint(-JITTER_MAX_SHIFT, JITTER_MAX_SHIFT + 1, (2,)).tolist())
-    kernel = 2 * math.ceil(3 * JITTER_BLUR_SIGMA) + 1
-
-    def transform(images: torch.Tensor) -> torch.Tensor:
-        rolled = torch.roll(images, shifts=shift, dims=(-2, -1))
-        return gaussian_blur(rolled, [kernel, kernel], [JITTER_BLUR_SIGMA, JITTER_BLUR_SIGMA])
-
-    return transform(recovered), transform(true)
-
-
 FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
 
 
@@ -98,10 +76,8 @@ class Pretraining(nn.Module):
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
         mae_identity_weight: float = 0.0,
         mae_identity_downscale: int = 1,
-        mae_identity_jitter: bool = False,
     ):
         super().__init__()
-        self.mae_identity_jitter = mae_identity_jitter
         self.network = network
         self.networks = networks
         self.mae_identity_weight = mae_identity_weight
@@ -119,7 +95,6 @@ class Pretraining(nn.Module):
             self.facenet,
             self.mae_identity_weight,
             self.mae_identity_downscale,
-            self.mae_identity_jitter,
         )
 
 
@@ -130,7 +105,6 @@ def pretraining_losses(
     facenet: FaceNet | None = None,
     mae_identity_weight: float = 0.0,
     mae_identity_downscale: int = 1,
-    mae_identity_jitter: bool = False,
 ) -> dict[str, torch.Tensor]:
     """The pretraining terms of the given networks and their sum "total" (the MAE identity term
     is stored weighted)."""
@@ -154,13 +128,10 @@ def pretraining_losses(
         )
         if facenet is not None and mae_identity_weight > 0:
             identity_config = LossConfig()
-            recovered, true = tirm.target[FACE_REGION_ROWS], target[FACE_REGION_ROWS]
-            if mae_identity_jitter:
-                recovered, true = jitter_pair(recovered, true)
             (identity,) = identity_losses(
                 facenet,
-                [shrink(recovered, mae_identity_downscale)],
-                [shrink(true, mae_identity_downscale)],
+                [shrink(tirm.target[FACE_REGION_ROWS], mae_identity_downscale)],
+                [shrink(target[FACE_REGION_ROWS], mae_identity_downscale)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
