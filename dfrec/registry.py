@@ -60,6 +60,7 @@ def small() -> DFRECConfig:
             decoder_num_heads=4,
             composite="mask",
             pixel_prior=True,
+            seamless=True,
         ),
     )
 

@@ -221,3 +221,40 @@ def test_the_pixel_prior_adds_the_mean_faces_detail_and_no_colour() -> None:
     assert output.predicted_patches.min() >= 0 and output.predicted_patches.max() <= 1
     with pytest.raises(ValueError, match="pixel_prior=False"):
         TIRM(create_config("tiny")).set_pixel_prior(mean_face)
+
+
+def seamless_tiny() -> DFRECConfig:
+    config = create_config("tiny")
+    tirm = dataclasses.replace(config.tirm, composite="mask", seamless=True)
+    return dataclasses.replace(config, tirm=tirm)
+
+
+def test_the_seamless_windows_add_up_to_one_and_fade_at_each_pass_patch_border() -> None:
+    geometry = create_config("tiny").geometry
+    windows = TIRM.tile_windows(geometry)
+    half = geometry.patch_size // 2
+    torch.testing.assert_close(windows[0] + windows[half], torch.ones(geometry.image_size))
+    borders = torch.arange(0, geometry.image_size, geometry.patch_size)
+    assert windows[0][borders].max() < 0.1 and windows[half][borders].min() > 0.9
+
+
+def test_the_seamless_target_keeps_what_the_ism_calls_target_and_trains_in_one_pass() -> None:
+    """In eval mode the four passes' blend leaves pixels with m_s = 0 exactly the input's and
+    changes the hidden ones; in training mode the target is the single pass's."""
+    config = seamless_tiny()
+    torch.manual_seed(5)
+    tirm = TIRM(config)
+    image, mask, identity, noise = tiny_tirm_inputs(config)
+    size = config.geometry.image_size
+    mask = torch.zeros_like(mask)
+    mask[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
+    with torch.no_grad():
+        single = tirm.single_pass(image, mask, identity, noise * 0.1)
+        trained = tirm.train()(image, mask, identity, noise * 0.1)
+        served = tirm.eval()(image, mask, identity, noise * 0.1)
+        pristine = tirm(image, torch.zeros_like(mask), identity, noise * 0.1)
+    assert torch.equal(trained.target, single.target)
+    outside = mask.expand_as(image) == 0
+    assert torch.equal(served.target[outside], image[outside])
+    assert not torch.allclose(served.target, single.target)
+    assert torch.equal(pristine.target, image)
