@@ -141,10 +141,6 @@ class TIRMConfig:
     # and started from the mean aligned face: the decoder then only has to find each patch's
     # colour to draw eyes, nose and mouth where an aligned face has them.
     pixel_prior: bool = False
-    # At inference, the recovered target as the window-weighted mean of four passes over the
-    # input rolled by (0 | p/2, 0 | p/2) px, each pixel weighted by its closeness to its patch's
-    # centre in each pass: no pass's patch borders show (no tile seams). Training runs one pass.
-    seamless: bool = False
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:

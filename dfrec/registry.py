@@ -60,7 +60,6 @@ def small() -> DFRECConfig:
             decoder_num_heads=4,
             composite="mask",
             pixel_prior=True,
-            seamless=True,
         ),
     )
 

@@ -64,24 +64,11 @@ class TIRM(nn.Module):
         self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
         nn.init.normal_(self.mask_token, std=0.02)
         # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior
-        self.seamless = tirm.seamless
-        for shift, window in self.tile_windows(geometry).items():
-            self.register_buffer(f"tile_window_{shift}", window, persistent=False)
         self.pixel_prior = (
             nn.Parameter(torch.zeros(1, geometry.num_patches, geometry.patch_pixels))
             if tirm.pixel_prior
             else None
         )
-
-    @staticmethod
-    def tile_windows(geometry) -> dict[int, torch.Tensor]:
-        """Shift s (0 or p/2) -> (S,) weight of each pixel column (or row) in the pass rolled by
-        s: a triangle peaking at the centre of the pixel's patch in that pass. The two shifts'
-        weights add up to 1 at every pixel."""
-        patch = geometry.patch_size
-        offsets = (torch.arange(patch, dtype=torch.float32) + 0.5) / patch
-        triangle = (1.0 - (2.0 * offsets - 1.0).abs()).repeat(geometry.grid_size)  # (S,)
-        return {shift: torch.roll(triangle, -shift) for shift in (0, patch // 2)}
 
     def silence_identity_fusion(self) -> None:
         """Zero f_t's columns of the fusion: a fusion that never saw f_t (at initialisation, or
@@ -133,53 +120,7 @@ class TIRM(nn.Module):
         noise: torch.Tensor,
     ) -> TIRMOutput:
         """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
-        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1.
-        With `seamless` and in eval mode, the target is the four shifted passes' blend
-        (predicted_patches and masked stay the unshifted pass's)."""
-        output = self.single_pass(image, mask, target_identity, noise)
-        if self.training or not self.seamless:
-            return output
-        return output._replace(
-            target=self.seamless_target(image, mask, target_identity, noise, output.target)
-        )
-
-    def seamless_target(
-        self,
-        image: torch.Tensor,
-        mask: torch.Tensor,
-        target_identity: torch.Tensor,
-        noise: torch.Tensor,
-        unshifted: torch.Tensor,
-    ) -> torch.Tensor:
-        """The unshifted pass's target (B, 3, H, W) blended with three passes over the input
-        rolled by half a patch down, right, and both; f_t and the noise stay as they are (f_t
-        is half a cell off in the shifted passes). -> (B, 3, H, W)."""
-        half = self.geometry.patch_size // 2
-        blended = unshifted  # + each other pass's weighted difference: the weights add up to 1,
-        # and a pixel every pass keeps from the input stays exactly the input's
-        for shift_y, shift_x in ((0, half), (half, 0), (half, half)):
-            shift, dims = (shift_y, shift_x), (-2, -1)
-            rolled = self.single_pass(
-                torch.roll(image, shift, dims),
-                torch.roll(mask, shift, dims),
-                target_identity,
-                noise,
-            )
-            target = torch.roll(rolled.target, (-shift_y, -shift_x), dims)
-            rows = getattr(self, f"tile_window_{shift_y}")[:, None]
-            columns = getattr(self, f"tile_window_{shift_x}")[None, :]
-            blended = blended + rows * columns * (target - unshifted)
-        return blended
-
-    def single_pass(
-        self,
-        image: torch.Tensor,
-        mask: torch.Tensor,
-        target_identity: torch.Tensor,
-        noise: torch.Tensor,
-    ) -> TIRMOutput:
-        """One pass of the MAE on the patch grid (Algorithm 1, encoder, fusion, decoder,
-        composite); arguments as in forward."""
+        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1."""
         patch_size = self.geometry.patch_size
         selection = semantic_guided_masking(
             patch_means(mask, patch_size), noise, self.geometry.num_masked
