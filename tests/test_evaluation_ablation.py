@@ -21,7 +21,7 @@ def payload(target_top1: float) -> dict:
         rows.append(
             {"synthesizer": synthesizer, "condition": "JPEG q50", "method": "DFREC", "x": 0}
         )
-    return {"synthesizers": ["swap", "blend"], "rows": rows}
+    return {"synthesizers": ["swap", "blend"], "rows": rows, "samples": 128}
 
 
 def test_rows_keep_none_once_then_each_run_in_order(tmp_path: Path):
@@ -41,3 +41,4 @@ def test_rows_keep_none_once_then_each_run_in_order(tmp_path: Path):
     assert [row["target_judge_top1"] for row in rows[:3]] == [0.1, 0.2, 0.4]
     table = write_ablation(runs, tmp_path / "ablation.md", "dfrec ablation (test)").read_text()
     assert "| swap | second | 40.0 % |" in table and "dfrec ablation (test)" in table
+    assert "with 128 fakes per synthesizer" in table and "10% [6%, 17%]" in table

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scipy.stats import binomtest
+
 from dfrec.evaluation.report import main_columns, markdown_table
 
 ABLATION_COLUMNS = main_columns(
@@ -20,6 +22,8 @@ ABLATION_COLUMNS = main_columns(
     "source_facenet_top1",
     "target_idsim_tight",
     "source_idsim_tight",
+    "target_judge_verified",
+    "target_fid",
     "acc_id",
     "auc",
     "mask_iou",
@@ -45,9 +49,26 @@ def ablation_rows(runs: dict[str, Path], baseline: str = "None") -> list[dict[st
     return rows
 
 
+def sampling_noise_note(samples: int, rates: tuple[float, ...] = (0.1, 0.3, 0.7)) -> str:
+    """A sentence giving the 95 % Wilson interval of a retrieval rate at each of `rates` with
+    `samples` fakes: how far apart two rows must be before the difference means anything."""
+    spans = []
+    for rate in rates:
+        interval = binomtest(round(rate * samples), samples).proportion_ci(0.95, "wilson")
+        spans.append(f"{rate:.0%} [{interval.low:.0%}, {interval.high:.0%}]")
+    return (
+        f"Sampling noise: with {samples} fakes per synthesizer, the 95 % (Wilson) interval of a "
+        f"retrieval rate is {', '.join(spans)}; rows that differ by less than about half that "
+        "width are within noise of each other (the rows share their fakes, so this is a loose "
+        "bound, not a paired test)."
+    )
+
+
 def write_ablation(runs: dict[str, Path], path: Path, command: str) -> Path:
-    """Markdown table of ablation_rows under a header naming the command and the files."""
+    """Markdown table of ablation_rows under a header naming the command and the files, and
+    the sampling noise of its rates."""
     rows = ablation_rows(runs)
+    samples = {json.loads(file.read_text())["samples"] for file in runs.values()}
     lines = [
         "# Ablation: each recipe change, evaluated with the same protocol",
         "",
@@ -56,6 +77,8 @@ def write_ablation(runs: dict[str, Path], path: Path, command: str) -> Path:
         *(f"- {name}: `{file}`" for name, file in runs.items()),
         "",
         markdown_table(rows, ["synthesizer", "step"], ABLATION_COLUMNS),
+        "",
+        *(sampling_noise_note(count) for count in sorted(samples)),
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
