@@ -176,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="shrink both faces by this factor before the MAE identity term (a low-pass)",
     )
     train.add_argument(
+        "--mae-gradient-weight",
+        type=float,
+        default=default(TrainConfig, "mae_gradient_weight"),
+        help="pretraining only: weight of an L1 term on the pixel differences of the MAE's "
+        "hidden faces (against tile seams and dots)",
+    )
+    train.add_argument(
         "--source-only",
         type=Path,
         default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
@@ -307,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             networks=args.networks,
             mae_identity_weight=args.mae_identity_weight,
             mae_identity_downscale=args.mae_identity_downscale,
+            mae_gradient_weight=args.mae_gradient_weight,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,

@@ -12,7 +12,12 @@ from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
-from dfrec.training.pretrain import Pretraining, pretraining_masks, soft_dice_loss
+from dfrec.training.pretrain import (
+    Pretraining,
+    gradient_loss,
+    pretraining_masks,
+    soft_dice_loss,
+)
 
 PRETRAINING_TERMS = {"mask", "dice", "real_fake", "mae_patch", "source_rebuild", "total"}
 
@@ -75,6 +80,26 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
         TrainConfig(stage="full", mae_identity_weight=1.0)
     with pytest.raises(ValueError, match="factor of at least 1"):
         TrainConfig(stage="pretrain", mae_identity_downscale=0)
+
+
+def test_the_gradient_term_costs_a_seam_the_true_face_does_not_have():
+    """Equal faces cost nothing; a step in colour along a patch border that the true face
+    lacks costs; the term reaches the MAE when weighted, and is refused outside pretraining."""
+    true = torch.linspace(0, 1, 32).repeat(1, 3, 32, 1)  # a smooth horizontal ramp
+    seamed = true.clone()
+    seamed[..., 16:] += 0.2
+    assert gradient_loss(true, true) == 0
+    assert gradient_loss(seamed, true) > 0
+    model = DFREC(create_config("tiny"))
+    size = model.config.geometry.image_size
+    region = torch.zeros(2, 1, size, size)
+    region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
+    batch = {"fake": torch.rand(2, 3, size, size), "face_region": region}
+    batch["target"] = batch["fake"]
+    terms = Pretraining(model, ("tirm",), mae_gradient_weight=1.0)(batch)
+    assert set(terms) == {"mae_patch", "mae_gradient", "total"} and terms["mae_gradient"] > 0
+    with pytest.raises(ValueError, match="mae_gradient_weight is a non-negative"):
+        TrainConfig(stage="full", mae_gradient_weight=1.0)
 
 
 def test_the_networks_are_checked():

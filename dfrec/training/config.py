@@ -76,6 +76,8 @@ class TrainConfig(RunConfig):
     mae_identity_weight: float = 0.0
     # ... and the factor both faces shrink by before FaceNet sees them (1: full resolution).
     mae_identity_downscale: int = 1
+    # Pretraining only: weight of the pixel-difference term on the MAE's hidden faces (0: off).
+    mae_gradient_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -91,6 +93,10 @@ class TrainConfig(RunConfig):
             self.mae_identity_weight > 0 and self.stage != "pretrain"
         ):
             raise ValueError("mae_identity_weight is a non-negative pretraining weight")
+        if self.mae_gradient_weight < 0 or (
+            self.mae_gradient_weight > 0 and self.stage != "pretrain"
+        ):
+            raise ValueError("mae_gradient_weight is a non-negative pretraining weight")
         if self.mae_identity_downscale < 1:
             raise ValueError("mae_identity_downscale is a factor of at least 1")
 

@@ -89,7 +89,11 @@ def train(config: TrainConfig) -> Path:
     model = model.to(placement.device)
     if config.stage == "pretrain":
         trained: torch.nn.Module = Pretraining(
-            model, config.networks, config.mae_identity_weight, config.mae_identity_downscale
+            model,
+            config.networks,
+            config.mae_identity_weight,
+            config.mae_identity_downscale,
+            config.mae_gradient_weight,
         )
 
         def compute_terms(wrapped, batch):

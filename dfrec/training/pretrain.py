@@ -13,6 +13,10 @@ inpaint.
   resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
   `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
   so only what survives the low-pass can lower the term.
+  With `mae_gradient_weight` > 0, also the L1 distance between the horizontal and vertical
+  pixel differences of the face-region rows' composite and of the true face: a step in colour
+  at a patch border that the true face does not have (a tile seam), or a dot it does not have,
+  costs.
 - SIRM: rebuilds a real face from its inner face alone (target * face region -> target), L1;
   on a pristine face this is exactly its job.
 """
@@ -52,6 +56,15 @@ def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
     return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
+def gradient_loss(recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
+    """Mean L1 distance of the horizontal and vertical neighbour differences of two image
+    batches (B, C, H, W) -> scalar."""
+    loss = recovered.new_zeros(())
+    for dim in (-1, -2):
+        loss = loss + F.l1_loss(torch.diff(recovered, dim=dim), torch.diff(true, dim=dim))
+    return loss / 2
+
+
 FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
 
 
@@ -76,8 +89,10 @@ class Pretraining(nn.Module):
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
         mae_identity_weight: float = 0.0,
         mae_identity_downscale: int = 1,
+        mae_gradient_weight: float = 0.0,
     ):
         super().__init__()
+        self.mae_gradient_weight = mae_gradient_weight
         self.network = network
         self.networks = networks
         self.mae_identity_weight = mae_identity_weight
@@ -95,6 +110,7 @@ class Pretraining(nn.Module):
             self.facenet,
             self.mae_identity_weight,
             self.mae_identity_downscale,
+            self.mae_gradient_weight,
         )
 
 
@@ -105,6 +121,7 @@ def pretraining_losses(
     facenet: FaceNet | None = None,
     mae_identity_weight: float = 0.0,
     mae_identity_downscale: int = 1,
+    mae_gradient_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """The pretraining terms of the given networks and their sum "total" (the MAE identity term
     is stored weighted)."""
@@ -136,6 +153,10 @@ def pretraining_losses(
                 identity_config.identity_size,
             )
             terms["mae_identity"] = mae_identity_weight * identity
+        if mae_gradient_weight > 0:
+            terms["mae_gradient"] = mae_gradient_weight * gradient_loss(
+                tirm.target[FACE_REGION_ROWS], target[FACE_REGION_ROWS]
+            )
     if "sirm" in networks:
         terms["source_rebuild"] = F.l1_loss(model.sirm(target * region).source, target)
     terms["total"] = sum(terms.values())
