@@ -55,16 +55,21 @@ def test_only_the_named_networks_learn_and_run():
     assert any(parameter.grad is not None for parameter in model.tirm.parameters())
 
 
+def real_faces_batch(model: DFREC, rows: int) -> dict[str, torch.Tensor]:
+    """Random "real faces" (fake = target) with a square face region in the middle."""
+    size = model.config.geometry.image_size
+    region = torch.zeros(rows, 1, size, size)
+    region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
+    faces = torch.rand(rows, 3, size, size)
+    return {"fake": faces, "target": faces, "face_region": region}
+
+
 def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
     """With a weight, the MAE gets FaceNet's identity term on its face-region rows; FaceNet
     itself stays frozen, and a zero weight loads no FaceNet."""
     torch.manual_seed(4)
     model = DFREC(create_config("tiny"))
-    size = model.config.geometry.image_size
-    region = torch.zeros(4, 1, size, size)
-    region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
-    batch = {"fake": torch.rand(4, 3, size, size), "face_region": region}
-    batch["target"] = batch["fake"]
+    batch = real_faces_batch(model, 4)
     assert Pretraining(model, ("tirm",)).facenet is None
     pretraining = Pretraining(model, ("tirm",), mae_identity_weight=0.5)
     terms = pretraining(batch)
@@ -91,12 +96,7 @@ def test_the_gradient_term_costs_a_seam_the_true_face_does_not_have():
     assert gradient_loss(true, true) == 0
     assert gradient_loss(seamed, true) > 0
     model = DFREC(create_config("tiny"))
-    size = model.config.geometry.image_size
-    region = torch.zeros(2, 1, size, size)
-    region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
-    batch = {"fake": torch.rand(2, 3, size, size), "face_region": region}
-    batch["target"] = batch["fake"]
-    terms = Pretraining(model, ("tirm",), mae_gradient_weight=1.0)(batch)
+    terms = Pretraining(model, ("tirm",), mae_gradient_weight=1.0)(real_faces_batch(model, 2))
     assert set(terms) == {"mae_patch", "mae_gradient", "total"} and terms["mae_gradient"] > 0
     with pytest.raises(ValueError, match="mae_gradient_weight is a non-negative"):
         TrainConfig(stage="full", mae_gradient_weight=1.0)
