@@ -31,10 +31,19 @@ ABLATION_COLUMNS = main_columns(
 )
 
 
+def read_runs(runs: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Run name -> its results.json payload."""
+    return {name: json.loads(path.read_text()) for name, path in runs.items()}
+
+
 def ablation_rows(runs: dict[str, Path], baseline: str = "None") -> list[dict[str, Any]]:
     """For every synthesizer: the baseline method's row once (from the first run), then each
     run's DFREC row on clean inputs, labelled with the run's name."""
-    payloads = {name: json.loads(path.read_text()) for name, path in runs.items()}
+    return rows_of(read_runs(runs), baseline)
+
+
+def rows_of(payloads: dict[str, dict[str, Any]], baseline: str = "None") -> list[dict[str, Any]]:
+    """ablation_rows on payloads already read."""
     first = next(iter(payloads.values()))
     rows = []
     for synthesizer in first["synthesizers"]:
@@ -67,8 +76,9 @@ def sampling_noise_note(samples: int, rates: tuple[float, ...] = (0.1, 0.3, 0.7)
 def write_ablation(runs: dict[str, Path], path: Path, command: str) -> Path:
     """Markdown table of ablation_rows under a header naming the command and the files, and
     the sampling noise of its rates."""
-    rows = ablation_rows(runs)
-    samples = {json.loads(file.read_text())["samples"] for file in runs.values()}
+    payloads = read_runs(runs)
+    rows = rows_of(payloads)
+    samples = {payload["samples"] for payload in payloads.values()}
     lines = [
         "# Ablation: each recipe change, evaluated with the same protocol",
         "",

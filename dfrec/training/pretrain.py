@@ -59,10 +59,10 @@ def shrink(images: torch.Tensor, factor: int) -> torch.Tensor:
 def gradient_loss(recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
     """Mean L1 distance of the horizontal and vertical neighbour differences of two image
     batches (B, C, H, W) -> scalar."""
-    loss = recovered.new_zeros(())
-    for dim in (-1, -2):
-        loss = loss + F.l1_loss(torch.diff(recovered, dim=dim), torch.diff(true, dim=dim))
-    return loss / 2
+    horizontal, vertical = (
+        F.l1_loss(torch.diff(recovered, dim=dim), torch.diff(true, dim=dim)) for dim in (-1, -2)
+    )
+    return (horizontal + vertical) / 2
 
 
 FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
@@ -92,11 +92,11 @@ class Pretraining(nn.Module):
         mae_gradient_weight: float = 0.0,
     ):
         super().__init__()
-        self.mae_gradient_weight = mae_gradient_weight
         self.network = network
         self.networks = networks
         self.mae_identity_weight = mae_identity_weight
         self.mae_identity_downscale = mae_identity_downscale
+        self.mae_gradient_weight = mae_gradient_weight
         self.facenet = load_facenet() if mae_identity_weight > 0 and "tirm" in networks else None
         for name in ("ism", "sirm", "tirm"):
             getattr(network, name).requires_grad_(name in networks)
