@@ -10,7 +10,7 @@ import torch
 from dfrec.checkpoint import load_checkpoint, save_checkpoint
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
-from dfrec.training.config import TrainConfig
+from dfrec.training.config import MAETerms, TrainConfig
 from dfrec.training.loop import train
 from dfrec.training.pretrain import (
     Pretraining,
@@ -71,7 +71,7 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
     model = DFREC(create_config("tiny"))
     batch = real_faces_batch(model, 4)
     assert Pretraining(model, ("tirm",)).facenet is None
-    pretraining = Pretraining(model, ("tirm",), mae_identity_weight=0.5)
+    pretraining = Pretraining(model, ("tirm",), MAETerms(identity_weight=0.5))
     terms = pretraining(batch)
     assert set(terms) == {"mae_patch", "mae_identity", "total"}
     assert terms["mae_identity"] > 0
@@ -79,7 +79,7 @@ def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():
     terms["mae_identity"].backward()
     assert any(parameter.grad is not None for parameter in model.tirm.parameters())
     assert all(parameter.grad is None for parameter in pretraining.facenet.parameters())
-    shrunk = Pretraining(model, ("tirm",), 0.5, mae_identity_downscale=2).forward(batch)
+    shrunk = Pretraining(model, ("tirm",), MAETerms(0.5, identity_downscale=2)).forward(batch)
     assert shrunk["mae_identity"] > 0 and shrunk["mae_identity"] != terms["mae_identity"]
     with pytest.raises(ValueError, match="non-negative pretraining weight"):
         TrainConfig(stage="full", mae_identity_weight=1.0)
@@ -96,7 +96,7 @@ def test_the_gradient_term_costs_a_seam_the_true_face_does_not_have():
     assert gradient_loss(true, true) == 0
     assert gradient_loss(seamed, true) > 0
     model = DFREC(create_config("tiny"))
-    terms = Pretraining(model, ("tirm",), mae_gradient_weight=1.0)(real_faces_batch(model, 2))
+    terms = Pretraining(model, ("tirm",), MAETerms(gradient_weight=1.0))(real_faces_batch(model, 2))
     assert set(terms) == {"mae_patch", "mae_gradient", "total"} and terms["mae_gradient"] > 0
     with pytest.raises(ValueError, match="mae_gradient_weight is a non-negative"):
         TrainConfig(stage="full", mae_gradient_weight=1.0)

@@ -60,6 +60,16 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class MAETerms:
+    """The MAE's optional pretraining terms (0: off): FaceNet's identity term on the hidden
+    faces (shown to FaceNet shrunk by `identity_downscale`), and the pixel-difference term."""
+
+    identity_weight: float = 0.0
+    identity_downscale: int = 1
+    gradient_weight: float = 0.0
+
+
+@dataclass(frozen=True)
 class TrainConfig(RunConfig):
     """A DFREC run."""
 
@@ -78,6 +88,12 @@ class TrainConfig(RunConfig):
     mae_identity_downscale: int = 1
     # Pretraining only: weight of the pixel-difference term on the MAE's hidden faces (0: off).
     mae_gradient_weight: float = 0.0
+
+    def mae_terms(self) -> MAETerms:
+        """The MAE's optional pretraining terms as the pretraining stage takes them."""
+        return MAETerms(
+            self.mae_identity_weight, self.mae_identity_downscale, self.mae_gradient_weight
+        )
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:

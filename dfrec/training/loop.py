@@ -88,13 +88,7 @@ def train(config: TrainConfig) -> Path:
         data_initialised = frozenset({"tirm.pixel_prior"})
     model = model.to(placement.device)
     if config.stage == "pretrain":
-        trained: torch.nn.Module = Pretraining(
-            model,
-            config.networks,
-            config.mae_identity_weight,
-            config.mae_identity_downscale,
-            config.mae_gradient_weight,
-        )
+        trained: torch.nn.Module = Pretraining(model, config.networks, config.mae_terms())
 
         def compute_terms(wrapped, batch):
             return wrapped(batch)

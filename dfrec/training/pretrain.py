@@ -7,13 +7,13 @@ inpaint.
 - TIRM: a masked autoencoder on real faces only (the true target photo of every sample, never a
   forgery): half the rows masked at random, half with the inner face hidden (face-region
   masking through Algorithm 1), f_t all zeros; MSE on the masked patches. With
-  `mae_identity_weight` > 0, also FaceNet's identity term (tight crop, `identity_losses`)
+  `MAETerms.identity_weight` > 0, also FaceNet's identity term (tight crop, `identity_losses`)
   between the face-region rows' composite and the true face: the hidden inner face has to
   carry the person that the visible context shows, not only the mean pixels. At full
   resolution the MAE learns a periodic dot texture that moves FaceNet (an adversarial pattern);
-  `mae_identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
+  `identity_downscale` > 1 shows FaceNet both faces shrunk by that factor first (block means),
   so only what survives the low-pass can lower the term.
-  With `mae_gradient_weight` > 0, also the L1 distance between the horizontal and vertical
+  With `gradient_weight` > 0, also the L1 distance between the horizontal and vertical
   pixel differences of the face-region rows' composite and of the true face: a step in colour
   at a patch border that the true face does not have (a tile seam), or a dot it does not have,
   costs.
@@ -38,6 +38,7 @@ from dfrec.models.dfrec import DFREC
 from dfrec.models.patches import patchify
 from dfrec.noise import NOISE_HIGH
 from dfrec.pretrained.facenet import FaceNet, load_facenet
+from dfrec.training.config import MAETerms
 
 
 def soft_dice_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.Tensor:
@@ -65,6 +66,7 @@ def gradient_loss(recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
     return (horizontal + vertical) / 2
 
 
+NO_MAE_TERMS = MAETerms()  # the MAE patch loss alone
 FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
 
 
@@ -81,37 +83,26 @@ class Pretraining(nn.Module):
     """DFREC's networks, each on its pretraining task; forward returns the loss terms (so that
     DistributedDataParallel sees one forward over every trained parameter). Networks not in
     `networks` are frozen and not run. FaceNet (frozen) is loaded only for an MAE identity
-    term (`mae_identity_weight` > 0)."""
+    term (`mae_terms.identity_weight` > 0)."""
 
     def __init__(
         self,
         network: DFREC,
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
-        mae_identity_weight: float = 0.0,
-        mae_identity_downscale: int = 1,
-        mae_gradient_weight: float = 0.0,
+        mae_terms: MAETerms = NO_MAE_TERMS,
     ):
         super().__init__()
         self.network = network
         self.networks = networks
-        self.mae_identity_weight = mae_identity_weight
-        self.mae_identity_downscale = mae_identity_downscale
-        self.mae_gradient_weight = mae_gradient_weight
-        self.facenet = load_facenet() if mae_identity_weight > 0 and "tirm" in networks else None
+        self.mae_terms = mae_terms
+        uses_facenet = mae_terms.identity_weight > 0 and "tirm" in networks
+        self.facenet = load_facenet() if uses_facenet else None
         for name in ("ism", "sirm", "tirm"):
             getattr(network, name).requires_grad_(name in networks)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """batch: the dataset's tensors -> the trained networks' terms and their sum "total"."""
-        return pretraining_losses(
-            self.network,
-            batch,
-            self.networks,
-            self.facenet,
-            self.mae_identity_weight,
-            self.mae_identity_downscale,
-            self.mae_gradient_weight,
-        )
+        return pretraining_losses(self.network, batch, self.networks, self.facenet, self.mae_terms)
 
 
 def pretraining_losses(
@@ -119,12 +110,10 @@ def pretraining_losses(
     batch: dict[str, torch.Tensor],
     networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
     facenet: FaceNet | None = None,
-    mae_identity_weight: float = 0.0,
-    mae_identity_downscale: int = 1,
-    mae_gradient_weight: float = 0.0,
+    mae_terms: MAETerms = NO_MAE_TERMS,
 ) -> dict[str, torch.Tensor]:
-    """The pretraining terms of the given networks and their sum "total" (the MAE identity term
-    is stored weighted)."""
+    """The pretraining terms of the given networks and their sum "total" (the MAE's optional
+    terms are stored weighted)."""
     geometry = model.config.geometry
     fake, target, region = batch["fake"], batch["target"], batch["face_region"]
     terms: dict[str, torch.Tensor] = {}
@@ -143,20 +132,19 @@ def pretraining_losses(
         terms["mae_patch"] = masked_patch_loss(
             tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
         )
-        if facenet is not None and mae_identity_weight > 0:
+        hidden, true = tirm.target[FACE_REGION_ROWS], target[FACE_REGION_ROWS]
+        if facenet is not None and mae_terms.identity_weight > 0:
             identity_config = LossConfig()
             (identity,) = identity_losses(
                 facenet,
-                [shrink(tirm.target[FACE_REGION_ROWS], mae_identity_downscale)],
-                [shrink(target[FACE_REGION_ROWS], mae_identity_downscale)],
+                [shrink(hidden, mae_terms.identity_downscale)],
+                [shrink(true, mae_terms.identity_downscale)],
                 identity_config.identity_crop,
                 identity_config.identity_size,
             )
-            terms["mae_identity"] = mae_identity_weight * identity
-        if mae_gradient_weight > 0:
-            terms["mae_gradient"] = mae_gradient_weight * gradient_loss(
-                tirm.target[FACE_REGION_ROWS], target[FACE_REGION_ROWS]
-            )
+            terms["mae_identity"] = mae_terms.identity_weight * identity
+        if mae_terms.gradient_weight > 0:
+            terms["mae_gradient"] = mae_terms.gradient_weight * gradient_loss(hidden, true)
     if "sirm" in networks:
         terms["source_rebuild"] = F.l1_loss(model.sirm(target * region).source, target)
     terms["total"] = sum(terms.values())
