@@ -141,10 +141,15 @@ class TIRMConfig:
     # and started from the mean aligned face: the decoder then only has to find each patch's
     # colour to draw eyes, nose and mouth where an aligned face has them.
     pixel_prior: bool = False
+    # Pixels either side of an inner patch border that the deblocking filter smooths where the
+    # target was changed (0: off; see dfrec/models/deblock.py).
+    deblock_width: int = 0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
             raise ValueError(f"composite must be one of {COMPOSITES}, got {self.composite!r}")
+        if self.deblock_width < 0:
+            raise ValueError(f"deblock_width is a pixel count >= 0, got {self.deblock_width}")
 
 
 @dataclass(frozen=True)

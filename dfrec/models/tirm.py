@@ -10,6 +10,7 @@ from timm.models.vision_transformer import Block
 from torch import nn
 
 from dfrec.config import DFRECConfig
+from dfrec.models.deblock import border_band, deblock
 from dfrec.models.masking import semantic_guided_masking
 from dfrec.models.patches import patch_means, patchify, unpatchify
 
@@ -34,6 +35,10 @@ class TIRM(nn.Module):
         geometry, tirm = config.geometry, config.tirm
         self.geometry = geometry
         self.composite = tirm.composite
+        self.deblock_width = tirm.deblock_width
+        if self.deblock_width > 0:
+            band = border_band(geometry.image_size, geometry.patch_size, tirm.deblock_width)
+            self.register_buffer("deblock_band", band, persistent=False)
         self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
@@ -135,6 +140,8 @@ class TIRM(nn.Module):
         if self.composite == "mask":  # m_s per pixel, repeated for the 3 channels of a pixel
             weight = weight * patchify(mask.detach(), patch_size).repeat_interleave(3, dim=-1)
         merged = input_patches + weight * (predicted - input_patches)
-        return TIRMOutput(
-            unpatchify(merged, patch_size, self.geometry.grid_size), predicted, selection.masked
-        )
+        target = unpatchify(merged, patch_size, self.geometry.grid_size)
+        if self.deblock_width > 0:
+            changed = unpatchify(weight.expand_as(merged), patch_size, self.geometry.grid_size)
+            target = deblock(target, changed[:, :1], self.deblock_band, self.deblock_width)
+        return TIRMOutput(target, predicted, selection.masked)
