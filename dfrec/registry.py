@@ -60,6 +60,7 @@ def small() -> DFRECConfig:
             decoder_num_heads=4,
             composite="mask",
             pixel_prior=True,
+            deblock_width=3,
         ),
     )
 
@@ -79,6 +80,7 @@ def tiny() -> DFRECConfig:
             decoder_embed_dim=32,
             decoder_depth=1,
             decoder_num_heads=2,
+            deblock_width=3,  # as small: the served chains in the tests run the filter too
         ),
     )
 

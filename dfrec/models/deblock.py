@@ -1,8 +1,8 @@
 """A deblocking filter for the MAE's patch grid (as block-based video codecs smooth their block
 edges): where the recovered target was changed, the pixels within `width` of an inner patch
 border are pulled towards a Gaussian blur of the image: fully at the border, not at all from
-`width` pixels away. Pixels the composite left alone, and everything farther than `width` from a changed
-pixel, stay exactly the input's.
+`width` pixels away. Pixels the composite left alone, and everything farther than `width` from
+a changed pixel, stay exactly the input's.
 """
 
 from __future__ import annotations
