@@ -7,6 +7,7 @@ import torch
 
 from dfrec.models.deblock import border_band, deblock
 from dfrec.models.dfrec import DFREC
+from dfrec.models.tirm import TIRM
 from dfrec.registry import create_config
 
 PATCH, SIZE, WIDTH = 8, 32, 2
@@ -58,5 +59,12 @@ def test_the_tirm_deblocks_when_its_config_says_so():
     with torch.no_grad():
         before, after = plain(face, noise).target, smoothed(face, noise).target
     assert not torch.equal(before, after)
+    grid = config.geometry.grid_size
+    blank_identity = torch.zeros(1, config.sirm.target_identity_channels, grid, grid)
+    mask_composite = dataclasses.replace(config.tirm, composite="mask")
+    tirm = TIRM(dataclasses.replace(config, tirm=mask_composite)).eval()
+    with torch.no_grad():  # m_s = 0: nothing changed, so nothing is smoothed either
+        untouched = tirm(face, torch.zeros_like(face[:, :1]), blank_identity, noise)
+    assert torch.equal(untouched.target, face)
     with pytest.raises(ValueError, match="deblock_width"):
         dataclasses.replace(config.tirm, deblock_width=-1)
