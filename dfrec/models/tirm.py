@@ -142,6 +142,7 @@ class TIRM(nn.Module):
         merged = input_patches + weight * (predicted - input_patches)
         target = unpatchify(merged, patch_size, self.geometry.grid_size)
         if self.deblock_width > 0:
-            changed = unpatchify(weight.expand_as(merged), patch_size, self.geometry.grid_size)
-            target = deblock(target, changed[:, :1], self.deblock_band, self.deblock_width)
+            first_channel = weight.expand_as(merged)[..., ::3]  # (B, n, p*p): one per pixel
+            changed = unpatchify(first_channel, patch_size, self.geometry.grid_size, channels=1)
+            target = deblock(target, changed, self.deblock_band, self.deblock_width)
         return TIRMOutput(target, predicted, selection.masked)
