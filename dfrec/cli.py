@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "hidden faces (against tile seams and dots)",
     )
     train.add_argument(
+        "--ism-lovasz-weight",
+        type=float,
+        default=default(TrainConfig, "ism_lovasz_weight"),
+        help="pretraining only: weight of a Lovasz hinge (an IoU surrogate) on the ISM's mask",
+    )
+    train.add_argument(
         "--source-only",
         type=Path,
         default=DEFAULT_SOURCE_ONLY_ROOT if DEFAULT_SOURCE_ONLY_ROOT.is_dir() else None,
@@ -315,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             mae_identity_weight=args.mae_identity_weight,
             mae_identity_downscale=args.mae_identity_downscale,
             mae_gradient_weight=args.mae_gradient_weight,
+            ism_lovasz_weight=args.ism_lovasz_weight,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             augment=not args.no_augment,

@@ -15,6 +15,7 @@ from dfrec.training.loop import train
 from dfrec.training.pretrain import (
     Pretraining,
     gradient_loss,
+    lovasz_mask_loss,
     pretraining_masks,
     soft_dice_loss,
 )
@@ -34,6 +35,38 @@ def test_soft_dice_is_low_for_the_true_mask_and_high_for_its_complement():
     right = soft_dice_loss((true * 2 - 1) * 20, true)
     wrong = soft_dice_loss((1 - true * 2) * 20, true)
     assert right < 0.01 and wrong > 0.9
+
+
+def test_lovasz_term_pays_only_for_pixels_on_the_wrong_side_of_the_cut():
+    """A feathered true mask (0.3 outside, 0.7 inside the top half): logits on the right side
+    of the 0.5 cut cost nothing however soft the truth is; one wrong row costs."""
+    true = torch.full((2, 1, 8, 8), 0.3)
+    true[..., :4, :] = 0.7
+    right = (true > 0.5).float() * 20 - 10
+    wrong_row = right.clone()
+    wrong_row[..., 4, :] = 10.0
+    assert lovasz_mask_loss(right, true) == 0
+    assert lovasz_mask_loss(wrong_row, true) > 1.0
+
+
+def test_lovasz_term_joins_the_ism_terms_weighted_and_only_when_asked():
+    model = DFREC(create_config("tiny"))
+    size = model.config.geometry.image_size
+    batch = {
+        "fake": torch.rand(2, 3, size, size),
+        "target": torch.rand(2, 3, size, size),
+        "face_region": torch.ones(2, 1, size, size),
+        "mask": torch.ones(2, 1, size, size),
+        "is_fake": torch.ones(2),
+    }
+    assert "lovasz" not in Pretraining(model, ("ism",))(batch)
+    torch.manual_seed(0)
+    once = Pretraining(model, ("ism",), ism_lovasz_weight=1.0)(batch)["lovasz"]
+    torch.manual_seed(0)
+    twice = Pretraining(model, ("ism",), ism_lovasz_weight=2.0)(batch)["lovasz"]
+    assert once > 0 and torch.allclose(twice, 2 * once)
+    with pytest.raises(ValueError, match="ism_lovasz_weight"):
+        TrainConfig(stage="full", ism_lovasz_weight=1.0)
 
 
 def test_only_the_named_networks_learn_and_run():

@@ -88,6 +88,8 @@ class TrainConfig(RunConfig):
     mae_identity_downscale: int = 1
     # Pretraining only: weight of the pixel-difference term on the MAE's hidden faces (0: off).
     mae_gradient_weight: float = 0.0
+    # Pretraining only: weight of the ISM's Lovasz hinge on the mask cut at 0.5 (0: off).
+    ism_lovasz_weight: float = 0.0
 
     def mae_terms(self) -> MAETerms:
         """The MAE's optional pretraining terms as the pretraining stage takes them."""
@@ -113,6 +115,8 @@ class TrainConfig(RunConfig):
             self.mae_gradient_weight > 0 and self.stage != "pretrain"
         ):
             raise ValueError("mae_gradient_weight is a non-negative pretraining weight")
+        if self.ism_lovasz_weight < 0 or (self.ism_lovasz_weight > 0 and self.stage != "pretrain"):
+            raise ValueError("ism_lovasz_weight is a non-negative pretraining weight")
         if self.mae_identity_downscale < 1:
             raise ValueError("mae_identity_downscale is a factor of at least 1")
 

@@ -88,7 +88,9 @@ def train(config: TrainConfig) -> Path:
         data_initialised = frozenset({"tirm.pixel_prior"})
     model = model.to(placement.device)
     if config.stage == "pretrain":
-        trained: torch.nn.Module = Pretraining(model, config.networks, config.mae_terms())
+        trained: torch.nn.Module = Pretraining(
+            model, config.networks, config.mae_terms(), config.ism_lovasz_weight
+        )
 
         def compute_terms(wrapped, batch):
             return wrapped(batch)

@@ -3,7 +3,10 @@ asked for), so that the full DFREC stage starts from networks that already segme
 inpaint.
 
 - ISM: BCE + soft Dice of m_s against the known blend mask, BCE of the real/fake logit, on the
-  forgeries (its encoder starts from ImageNet weights when the config names them).
+  forgeries (its encoder starts from ImageNet weights when the config names them). With
+  `ism_lovasz_weight` > 0, also the Lovasz hinge of m_s against the blend mask cut at 0.5 (a
+  convex surrogate of that mask's IoU, the evaluation's mask metric): BCE on a feathered edge is
+  content with 0.5 there, the Lovasz term pays for each pixel on the wrong side of the cut.
 - TIRM: a masked autoencoder on real faces only (the true target photo of every sample, never a
   forgery): half the rows masked at random, half with the inner face hidden (face-region
   masking through Algorithm 1), f_t all zeros; MSE on the masked patches. With
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from segmentation_models_pytorch.losses import LovaszLoss
 from torch import nn
 
 from dfrec.losses import (
@@ -67,6 +71,16 @@ def gradient_loss(recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
 
 
 NO_MAE_TERMS = MAETerms()  # the MAE patch loss alone
+MASK_CUT = 0.5  # where the evaluation cuts the soft blend mask into fake / real pixels
+LOVASZ_HINGE = LovaszLoss("binary", per_image=True)  # on logits; (B, 1, H, W) x 2 -> scalar
+
+
+def lovasz_mask_loss(mask_logits: torch.Tensor, true_mask: torch.Tensor) -> torch.Tensor:
+    """Lovasz hinge of the ISM's mask logits against the true mask cut at MASK_CUT, per image.
+    (B, 1, H, W) logits, [0, 1] -> scalar."""
+    return LOVASZ_HINGE(mask_logits, (true_mask > MASK_CUT).to(mask_logits.dtype))
+
+
 FACE_REGION_ROWS = slice(0, None, 2)  # the MAE rows whose inner face is hidden
 
 
@@ -90,11 +104,13 @@ class Pretraining(nn.Module):
         network: DFREC,
         networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
         mae_terms: MAETerms = NO_MAE_TERMS,
+        ism_lovasz_weight: float = 0.0,
     ):
         super().__init__()
         self.network = network
         self.networks = networks
         self.mae_terms = mae_terms
+        self.ism_lovasz_weight = ism_lovasz_weight
         uses_facenet = mae_terms.identity_weight > 0 and "tirm" in networks
         self.facenet = load_facenet() if uses_facenet else None
         for name in ("ism", "sirm", "tirm"):
@@ -102,7 +118,14 @@ class Pretraining(nn.Module):
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """batch: the dataset's tensors -> the trained networks' terms and their sum "total"."""
-        return pretraining_losses(self.network, batch, self.networks, self.facenet, self.mae_terms)
+        return pretraining_losses(
+            self.network,
+            batch,
+            self.networks,
+            self.facenet,
+            self.mae_terms,
+            self.ism_lovasz_weight,
+        )
 
 
 def pretraining_losses(
@@ -111,9 +134,10 @@ def pretraining_losses(
     networks: tuple[str, ...] = ("ism", "sirm", "tirm"),
     facenet: FaceNet | None = None,
     mae_terms: MAETerms = NO_MAE_TERMS,
+    ism_lovasz_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
-    """The pretraining terms of the given networks and their sum "total" (the MAE's optional
-    terms are stored weighted)."""
+    """The pretraining terms of the given networks and their sum "total" (the optional terms,
+    the MAE's and the ISM's Lovasz term, are stored weighted)."""
     geometry = model.config.geometry
     fake, target, region = batch["fake"], batch["target"], batch["face_region"]
     terms: dict[str, torch.Tensor] = {}
@@ -122,6 +146,10 @@ def pretraining_losses(
         terms["mask"] = mask_loss(segmentation.mask_logits, batch["mask"])
         terms["dice"] = soft_dice_loss(segmentation.mask_logits, batch["mask"])
         terms["real_fake"] = real_fake_loss(segmentation.fake_logit, batch["is_fake"])
+        if ism_lovasz_weight > 0:
+            terms["lovasz"] = ism_lovasz_weight * lovasz_mask_loss(
+                segmentation.mask_logits, batch["mask"]
+            )
     if "tirm" in networks:
         noise = torch.rand(target.shape[0], geometry.num_patches, device=target.device)
         grid = geometry.grid_size
