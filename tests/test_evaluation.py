@@ -112,6 +112,16 @@ def test_evaluation_writes_table_json_and_grid(evaluation):
         assert f"## Robustness, {synthesizer} fakes" in markdown
     assert "| None |" in markdown and "| DFREC |" in markdown and "| JPEG q50 | DFREC |" in markdown
     assert "FID SKIPPED" in markdown  # N = 4 is below the minimum
+    assert "## Paired retrieval against None (dlib top-1, the same queries)" in markdown
+
+
+def test_evaluation_compares_dfrec_with_none_query_by_query(evaluation):
+    _, result = evaluation
+    compared = {(e["synthesizer"], e["recovered"], e["method"]) for e in result["paired"]}
+    assert compared == {(s, r, "DFREC") for s in ("swap", "blend") for r in ("target", "source")}
+    for entry in result["paired"]:
+        assert entry["queries"] == SAMPLES and 0.0 <= entry["p_value"] <= 1.0
+        assert entry["method_only"] + entry["baseline_only"] <= SAMPLES
 
 
 def test_evaluation_numbers_are_finite_and_in_range(evaluation):
@@ -135,9 +145,14 @@ def test_evaluation_numbers_are_finite_and_in_range(evaluation):
                 assert -1.0 <= row[f"{part}_judge_cosine"] <= 1.0
                 assert 0.0 <= row[f"{part}_judge_verified"] <= 1.0
                 assert 0.0 <= row[f"{part}_judge_top1"] <= row[f"{part}_judge_top5"] <= 1.0
+                ranks = row[f"{part}_judge_ranks"]
+                assert len(ranks) == SAMPLES and all(rank >= 1 for rank in ranks)
+                top1 = sum(rank == 1 for rank in ranks) / SAMPLES
+                assert row[f"{part}_judge_top1"] == pytest.approx(top1)
             else:
                 assert row[f"{part}_judge_cosine"] is None
                 assert row[f"{part}_judge_top1"] is None
+                assert row[f"{part}_judge_ranks"] is None
         assert 0.0 <= row["acc_id"] <= 1.0
         if row["method"] == "DFREC":
             assert 0.0 <= row["auc"] <= 1.0

@@ -151,13 +151,15 @@ def identity_metrics(
     judge: bool,
 ) -> dict[str, float | None]:
     """Tight-crop IDSIM and retrieval of the true person: {idsim_tight, facenet_top1,
-    facenet_top5, judge_top1, judge_top5}; judge entries None unless asked for.
+    facenet_top5, judge_top1, judge_top5, judge_ranks}; judge entries None unless asked for
+    (judge_ranks: the true person's rank per query, for the paired comparison).
 
     recovered, true: (N, 3, S, S); true_people: (N,); excluded_rows: (N, K) gallery rows to leave
     out per query (the photos the forgery was made from)."""
     tight_r = recovered_cache.tight_embedding(recovered)
     row: dict[str, float | None] = {
-        "idsim_tight": _mean((tight_r * true_cache.tight_embedding(true)).sum(dim=1))
+        "idsim_tight": _mean((tight_r * true_cache.tight_embedding(true)).sum(dim=1)),
+        "judge_ranks": None,
     }
     named = {"facenet": (galleries.facenet, tight_r.numpy())}
     if judge and galleries.judge is not None:
@@ -171,6 +173,8 @@ def identity_metrics(
         ranks = identity_ranks(queries, true_people, excluded_rows, gallery)
         for k in RETRIEVAL_K:
             row[f"{name}_top{k}"] = top_k_rate(ranks, k)
+        if name == "judge":
+            row["judge_ranks"] = ranks.tolist()
     return row
 
 

@@ -32,6 +32,7 @@ from dfrec.evaluation.methods import (
     MethodOutput,
     NoRecovery,
 )
+from dfrec.evaluation.paired import paired_retrieval
 from dfrec.evaluation.report import write_json, write_markdown
 from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, load_test_data
 from dfrec.pipeline import Recoverer
@@ -271,6 +272,7 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         "fid_computed": options.fid and options.samples >= MIN_FID_SAMPLES,
         "judge_computed": options.judge and options.recovery,
         "recovery": options.recovery,
+        "paired": paired_retrieval(rows),
         "seconds": time.perf_counter() - start,
     }
     write_markdown(summary, rows, options.out_dir / "results.md")
