@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest
 
-BASELINE = "None"
+from dfrec.evaluation.methods import NoRecovery
+
+BASELINE = NoRecovery.name  # the fake itself
 RANK_KEYS = {"target": "target_judge_ranks", "source": "source_judge_ranks"}  # dlib, per query
 
 
