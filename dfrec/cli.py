@@ -52,6 +52,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
         "swap=0.4,blend=0.4,pristine=0.2)",
     )
     parser.add_argument(
+        "--cpu-bf16",
+        action="store_true",
+        help="bf16 autocast on the CPU too (AMX / AVX512-BF16 CPUs; CUDA always uses it)",
+    )
+    parser.add_argument(
         "--init-from",
         type=Path,
         default=None,
@@ -97,6 +102,7 @@ def run_options(args: argparse.Namespace) -> dict[str, object]:
         "checkpoint_every": args.checkpoint_every,
         "num_workers": default_workers() if args.num_workers is None else args.num_workers,
         "init_from": args.init_from,
+        "cpu_bf16": args.cpu_bf16,
     } | ({"mix": args.mix} if args.mix else {})
 
 

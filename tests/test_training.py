@@ -15,10 +15,11 @@ from dfrec.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from dfrec.cli import parse_mix
+from dfrec.cli import build_parser, parse_mix, run_options
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import TrainConfig
+from dfrec.training import loop
 from dfrec.training.loop import train
 from dfrec.training.runner import initial_state
 
@@ -44,6 +45,34 @@ def test_one_step_training_smoke_and_resume(smallest_run: dict, tmp_path: Path) 
         for record in state["history"]
         for value in record.values()
     )
+
+
+@pytest.mark.data
+@pytest.mark.slow
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_cpu_bf16_runs_the_step_under_autocast_and_keeps_float32_weights(
+    cpu_bf16: bool, smallest_run: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    autocast_seen = []
+    compute_losses = loop.compute_losses
+
+    def losses_recording_autocast(*args, **kwargs):
+        autocast_seen.append(torch.is_autocast_enabled("cpu"))
+        return compute_losses(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "compute_losses", losses_recording_autocast)
+    config = TrainConfig(variant="tiny", **smallest_run, cpu_bf16=cpu_bf16)
+    model, _ = load_checkpoint(train(config))
+    assert autocast_seen == [cpu_bf16]
+    assert all(
+        parameter.dtype == torch.float32 and torch.isfinite(parameter).all()
+        for parameter in model.parameters()
+    )
+
+
+def test_cpu_bf16_option_reaches_the_run_config() -> None:
+    for argv, expected in ((["train"], False), (["train", "--cpu-bf16"], True)):
+        assert run_options(build_parser().parse_args(argv))["cpu_bf16"] is expected
 
 
 @pytest.mark.data

@@ -41,6 +41,8 @@ class RunConfig:
     # sources; they are never targets, so every target keeps a real photo's context.
     source_only_root: Path | None = None
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
+    # bf16 autocast on the CPU as well (CPUs with AMX or AVX512-BF16); CUDA always uses it.
+    cpu_bf16: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -188,13 +188,14 @@ def run_training(
         mininterval=10.0,
         dynamic_ncols=True,
     )
+    autocast = placement.device.type == "cuda" or config.cpu_bf16
     running: dict[str, float] = {}  # loss sums since the last record
     running_steps = 0
     model.train()
     for batch in batches_from(dataset, config, state.step, placement):
         if state.step >= config.steps:
             break
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=placement.device.type == "cuda"):
+        with torch.autocast(placement.device.type, torch.bfloat16, enabled=autocast):
             terms = compute_terms(trained, to_device(batch, placement.device))
         values = finite_values(terms, state.step)
         optimizer.zero_grad(set_to_none=True)
