@@ -1,5 +1,5 @@
 """DFREC training: one step on the tiny variant writes everything, a resume continues, and a
-fine-tune starts from a checkpoint's weights and step."""
+fine-tune starts from a checkpoint's weights and step; --cpu-bf16 runs the step under autocast."""
 
 import argparse
 import dataclasses
@@ -18,8 +18,8 @@ from dfrec.checkpoint import (
 from dfrec.cli import build_parser, parse_mix, run_options
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
-from dfrec.training.config import TrainConfig
 from dfrec.training import loop
+from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
 from dfrec.training.runner import initial_state
 
