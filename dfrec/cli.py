@@ -201,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="unlabelled face crops pasted as extra sources (default ../shared/data/utkface)",
     )
     train.add_argument("--no-source-only", action="store_true", help="CelebA sources only")
+    train.add_argument(
+        "--source-only-pristine",
+        action="store_true",
+        help="half the pristine faces come from the --source-only crops",
+    )
     train.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG / noise")
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
@@ -330,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             ism_lovasz_weight=args.ism_lovasz_weight,
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
+            source_only_pristine=args.source_only_pristine,
             augment=not args.no_augment,
         )
         print(train(config))

@@ -1,5 +1,6 @@
 """Unlabelled face crops (UTKFace) as extra swap sources: one identity per photo, never a
-target; augmentations reproducible; the ImageNet ISM start loads every encoder tensor."""
+target, pristine items only when asked; augmentations reproducible; the ImageNet ISM start
+loads every encoder tensor."""
 
 from pathlib import Path
 
@@ -55,6 +56,36 @@ def test_source_only_faces_are_sources_never_targets(celeba_faces, utk_faces):
     assert targets <= set(people)
     assert any(source.startswith("utkface/") for source in sources)
     assert all(faces.identities[source] != faces.identities[target] for _, source, target in pairs)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("source_only_pristine", [False, True])
+def test_source_only_faces_are_pristine_items_only_when_asked(
+    celeba_faces, utk_faces, source_only_pristine
+):
+    faces = AlignedFaces.concatenate(celeba_faces, utk_faces)
+    people = tuple(sorted(set(celeba_faces.identities)))
+    dataset = SyntheticForgeries(
+        faces,
+        people,
+        60,
+        mix={"pristine": 1.0},
+        source_only=tuple(utk_faces.identities),
+        source_only_pristine=source_only_pristine,
+    )
+    pairs = [dataset.pair(index) for index in range(60)]
+    assert all(kind == "pristine" and source == target for kind, source, target in pairs)
+    from_utk = sum(faces.identities[target].startswith("utkface/") for _, _, target in pairs)
+    if source_only_pristine:
+        assert 15 <= from_utk <= 45  # half in expectation
+        assert (
+            SyntheticForgeries(
+                faces, people, 1, mix={"pristine": 1.0}, source_only_pristine=True
+            ).pair(0)[2]
+            in dataset.rows
+        )  # nothing to draw from: CelebA faces only
+    else:
+        assert from_utk == 0
 
 
 @pytest.mark.data

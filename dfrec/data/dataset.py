@@ -50,6 +50,8 @@ class SyntheticForgeries(Dataset):
     drawn inside the item. The source is a different person whose landmarks are the closest to
     the target's among `candidates` random faces, as in Face X-ray. `source_only` people (e.g.
     unlabelled UTKFace crops) are never targets; when given, half the candidates are theirs.
+    With source_only_pristine, half the pristine items are their untouched faces, so a face
+    like theirs is not evidence of a forgery.
     """
 
     def __init__(
@@ -62,10 +64,12 @@ class SyntheticForgeries(Dataset):
         candidates: int = 16,
         source_only: Sequence[str] = (),
         augment: bool = False,
+        source_only_pristine: bool = False,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
         self.source_only_rows = faces.indices_of(list(source_only))
+        self.source_only_pristine = source_only_pristine and len(self.source_only_rows) > 0
         if len(set(faces.identities[self.rows])) < 2:
             raise ValueError("a forgery needs faces of at least two different people")
         self.length = length
@@ -108,9 +112,14 @@ class SyntheticForgeries(Dataset):
 
     def _draw_pair(self, index: int, rng: np.random.Generator) -> tuple[str, int, int]:
         kind = self.schedule[index % len(self.schedule)]
+        if kind == "pristine":
+            rows = self.rows
+            if self.source_only_pristine and rng.random() < 0.5:
+                rows = self.source_only_rows
+            row = int(rows[rng.integers(len(rows))])
+            return kind, row, row
         target_row = int(self.rows[rng.integers(len(self.rows))])
-        source_row = target_row if kind == "pristine" else self._pick_source(target_row, rng)
-        return kind, source_row, target_row
+        return kind, self._pick_source(target_row, rng), target_row
 
     def pair(self, index: int) -> tuple[str, int, int]:
         """(kind, source row, target row) of item `index`; rows index self.faces."""

@@ -67,6 +67,7 @@ def load_training_data(
         seed=config.seed,
         source_only=source_only,
         augment=config.augment,
+        source_only_pristine=config.source_only_pristine,
     )
     preview_set = SyntheticForgeries(faces, split.test, PREVIEW_ROWS, seed=config.seed + 1)
     preview = to_device(

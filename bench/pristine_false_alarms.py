@@ -1,0 +1,74 @@
+"""How often does the ISM call an untouched photo forged, on people it trained on and on people
+it never saw? Every aligned pristine photo of the train and the test identities (the training's
+identity split) goes through the ISM; a photo is a false alarm when its fake probability is above
+0.5, the service's reading of "forged".
+
+    python bench/pristine_false_alarms.py [--checkpoint weights/dfrec-small.pt]
+
+The evaluation's AUC ranks fakes against pristine faces; this is the error at the operating point
+a moderator sees, over all photos rather than a sample. Not a test: a measurement, printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dfrec.checkpoint import load_checkpoint
+from dfrec.cli import DEFAULT_CHECKPOINT
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
+from dfrec.data.splits import folder_split
+from dfrec.evaluation.samples import SPLIT_SEED, TEST_FRACTION
+from dfrec.training.config import DEFAULT_DATA_ROOT
+
+FORGED_ABOVE = 0.5
+BATCH = 64
+WORST_PEOPLE = 5
+
+
+def fake_probabilities(model: torch.nn.Module, crops: np.ndarray) -> np.ndarray:
+    """(N, S, S, 3) uint8 aligned crops -> (N,) the ISM's fake probability."""
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(crops), BATCH):
+            images = torch.from_numpy(crops[start : start + BATCH]).permute(0, 3, 1, 2) / 255.0
+            chunks.append(torch.sigmoid(model.ism(images.float()).fake_logit))
+    return torch.cat(chunks).numpy()
+
+
+def report(name: str, probabilities: np.ndarray, identities: np.ndarray) -> None:
+    """One line: photos, false alarms, their rate, and the people with the highest rates."""
+    alarms = probabilities > FORGED_ABOVE
+    per_person: dict[str, list[bool]] = defaultdict(list)
+    for identity, alarm in zip(identities, alarms, strict=True):
+        per_person[str(identity)].append(bool(alarm))
+    worst = sorted(per_person.items(), key=lambda item: -np.mean(item[1]))[:WORST_PEOPLE]
+    people_with_alarms = sum(any(flags) for flags in per_person.values())
+    print(
+        f"{name:14s} {len(alarms):5d} photos of {len(per_person):3d} people: "
+        f"{alarms.sum():4d} false alarms ({alarms.mean():.1%}), in {people_with_alarms} people; "
+        "worst: " + ", ".join(f"{person} {sum(flags)}/{len(flags)}" for person, flags in worst)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
+    args = parser.parse_args()
+    model, metadata = load_checkpoint(args.checkpoint)
+    faces = AlignedFaces.load(prepare_cache(args.data, model.config.geometry.image_size))
+    split = folder_split(args.data, TEST_FRACTION, SPLIT_SEED)
+    print(f"{args.checkpoint} (step {metadata.get('step')}), fake probability > {FORGED_ABOVE}")
+    for name, people in (("train people", split.train), ("test people", split.test)):
+        rows = faces.indices_of(list(people))
+        report(name, fake_probabilities(model, faces.crops[rows]), faces.identities[rows])
+
+
+if __name__ == "__main__":
+    main()
