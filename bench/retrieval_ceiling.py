@@ -26,9 +26,10 @@ import torch
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries, identity_metrics
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
+from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
-IMAGE_SIZE = 128  # the small variant's
+IMAGE_SIZE = create_config("small").geometry.image_size
 
 
 def low_pass(images: torch.Tensor, sigma: float) -> torch.Tensor:

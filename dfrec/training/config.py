@@ -40,7 +40,7 @@ class RunConfig:
     # Unlabelled face crops (e.g. ../shared/data/utkface) whose inner faces are pasted as
     # sources; they are never targets, so every target keeps a real photo's context.
     source_only_root: Path | None = None
-    # Half the pristine items are source_only_root's faces (they stay out of every target).
+    # Half the pristine items are source_only_root's untouched faces (ablation row 23: worse).
     source_only_pristine: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
     # bf16 autocast on the CPU as well (CPUs with AMX or AVX512-BF16); CUDA always uses it.
