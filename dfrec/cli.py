@@ -54,7 +54,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
     parser.add_argument(
         "--cpu-bf16",
         action="store_true",
-        help="bf16 autocast on the CPU too (AMX / AVX512-BF16 CPUs; CUDA always uses it)",
+        help="bf16 autocast on the CPU too (refused without AMX / AVX512-BF16; CUDA always has it)",
     )
     parser.add_argument(
         "--init-from",
@@ -295,6 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "cpu_bf16", False):
+        import torch
+
+        from dfrec.training.runner import cpu_bf16_refusal
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if refusal := cpu_bf16_refusal(device):
+            print(f"error: {refusal}", file=sys.stderr)
+            return 2
     if args.command == "recover":
         from dfrec.checkpoint import CheckpointError
         from dfrec.recover_cli import run_recover

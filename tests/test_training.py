@@ -1,5 +1,6 @@
 """DFREC training: one step on the tiny variant writes everything, a resume continues, and a
-fine-tune starts from a checkpoint's weights and step; --cpu-bf16 runs the step under autocast."""
+fine-tune starts from a checkpoint's weights and step; --cpu-bf16 runs the step under autocast
+and is refused on a CPU without native bfloat16."""
 
 import argparse
 import dataclasses
@@ -15,10 +16,10 @@ from dfrec.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from dfrec.cli import build_parser, parse_mix, run_options
+from dfrec.cli import build_parser, main, parse_mix, run_options
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
-from dfrec.training import loop
+from dfrec.training import loop, runner
 from dfrec.training.config import TrainConfig
 from dfrec.training.loop import train
 from dfrec.training.runner import initial_state
@@ -61,6 +62,7 @@ def test_cpu_bf16_runs_the_step_under_autocast_and_keeps_float32_weights(
         return compute_losses(*args, **kwargs)
 
     monkeypatch.setattr(loop, "compute_losses", losses_recording_autocast)
+    monkeypatch.setattr(runner, "native_cpu_bf16", lambda: True)  # any CPU runs the path
     config = TrainConfig(variant="tiny", **smallest_run, cpu_bf16=cpu_bf16)
     model, _ = load_checkpoint(train(config))
     assert autocast_seen == [cpu_bf16]
@@ -68,6 +70,21 @@ def test_cpu_bf16_runs_the_step_under_autocast_and_keeps_float32_weights(
         parameter.dtype == torch.float32 and torch.isfinite(parameter).all()
         for parameter in model.parameters()
     )
+
+
+@pytest.mark.data
+def test_cpu_bf16_is_refused_without_native_bf16_before_training(
+    smallest_run: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(runner, "native_cpu_bf16", lambda: False)
+    config = TrainConfig(variant="tiny", **smallest_run, cpu_bf16=True)
+    with pytest.raises(ValueError, match="native bfloat16"):
+        train(config)
+    assert not (smallest_run["out_dir"] / "dfrec-tiny.pt").exists()
+    argv = ["train", "--variant", "tiny", "--cpu-bf16", "--out", str(smallest_run["out_dir"])]
+    assert main(argv) == 2
+    assert "Train without --cpu-bf16" in capsys.readouterr().err
+    assert runner.cpu_bf16_refusal(torch.device("cuda")) is None  # CUDA autocasts anyway
 
 
 def test_cpu_bf16_option_reaches_the_run_config() -> None:

@@ -43,7 +43,8 @@ class RunConfig:
     # Half the pristine items are source_only_root's untouched faces (ablation row 23: worse).
     source_only_pristine: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
-    # bf16 autocast on the CPU as well (CPUs with AMX or AVX512-BF16); CUDA always uses it.
+    # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
+    # always uses it.
     cpu_bf16: bool = False
 
     def to_dict(self) -> dict[str, Any]:
