@@ -83,3 +83,25 @@ def test_mask_iou_and_area():
     assert mask_iou(predicted, true).tolist() == [1.0, 0.0, 0.0]
     assert mask_iou(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4)).tolist() == [1.0]
     assert mask_area(predicted).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_a_gallery_is_described_once_per_process_and_again_when_its_photos_change():
+    from dfrec.evaluation.aggregate import FeatureCache, build_galleries
+
+    class CountingCache(FeatureCache):
+        calls = 0
+
+        def tight_embedding(self, images):
+            CountingCache.calls += 1
+            return super().tight_embedding(images)
+
+    images = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(11))
+    people, rows = np.array(["a", "b", "c"]), np.array([0, 1, 2])
+    first = build_galleries(images, people, rows, CountingCache(), judge=False)
+    again = build_galleries(images.clone(), people, rows.copy(), CountingCache(), judge=False)
+    assert again is first and CountingCache.calls == 1
+    changed = images.clone()
+    changed[0, :, 24:40, 24:40] = 0.0  # inside the tight face box
+    other = build_galleries(changed, people, rows, CountingCache(), judge=False)
+    assert CountingCache.calls == 2 and other.facenet.descriptors.shape == (3, 512)
+    assert not np.array_equal(other.facenet.descriptors, first.facenet.descriptors)

@@ -3,6 +3,7 @@ and ROC AUC, computed from features that are cached so that every image set is e
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -130,14 +131,32 @@ class Galleries(NamedTuple):
     judge: Gallery | None
 
 
+# Galleries already described in this process, by a digest of their photos, people and rows:
+# `dfrec evaluate` and `dfrec cross-forgery` on the same test people describe them once
+# (the dlib judge takes minutes for the 851 photos on 2 CPU cores).
+_described: dict[tuple[str, bool], Galleries] = {}
+
+
+def gallery_digest(images: torch.Tensor, people: np.ndarray, rows: np.ndarray) -> str:
+    """SHA-256 of the gallery's content: (M, 3, S, S) float32 photos, (M,) people and rows."""
+    digest = hashlib.sha256(images.contiguous().numpy().tobytes())
+    for array in (people, rows):
+        digest.update(np.asarray(array).astype(str).tobytes())
+    return digest.hexdigest()
+
+
 def build_galleries(
     images: torch.Tensor, people: np.ndarray, rows: np.ndarray, cache: FeatureCache, judge: bool
 ) -> Galleries:
     """images: (M, 3, S, S) every aligned photo of the test people; people, rows: (M,)."""
-    facenet = Gallery(unit_rows(cache.tight_embedding(images).numpy()), people, rows)
-    if not judge:
-        return Galleries(facenet, None)
-    return Galleries(facenet, Gallery(unit_rows(cache.descriptor(images)), people, rows))
+    key = (gallery_digest(images, people, rows), judge)
+    if key not in _described:
+        facenet = Gallery(unit_rows(cache.tight_embedding(images).numpy()), people, rows)
+        described = None
+        if judge:
+            described = Gallery(unit_rows(cache.descriptor(images)), people, rows)
+        _described[key] = Galleries(facenet, described)
+    return _described[key]
 
 
 def identity_metrics(
