@@ -55,7 +55,7 @@ def main() -> None:
     geometry = config.geometry
     model = DFREC(config).train()
     settings = {
-        n: setting for n, setting in SETTINGS.items() if native_cpu_bf16() or not setting[1]
+        name: setting for name, setting in SETTINGS.items() if native_cpu_bf16() or not setting[1]
     }
     losses = {name: (DFRECLoss(loss), bf16) for name, (loss, bf16) in settings.items()}
     batch = random_batch(args.batch_size, geometry.image_size)
