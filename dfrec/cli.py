@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="half the pristine faces come from the --source-only crops",
     )
+    train.add_argument(
+        "--source-only-targets",
+        action="store_true",
+        help="half the targets and pristine faces come from the --source-only crops",
+    )
     train.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG / noise")
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
@@ -345,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             learning_rate=args.learning_rate,
             source_only_root=None if args.no_source_only else args.source_only,
             source_only_pristine=args.source_only_pristine,
+            source_only_targets=args.source_only_targets,
             augment=not args.no_augment,
         )
         print(train(config))

@@ -1,5 +1,5 @@
-"""Unlabelled face crops (UTKFace) as extra swap sources: one identity per photo, never a
-target, pristine items only when asked; augmentations reproducible; the ImageNet ISM start
+"""Unlabelled face crops (UTKFace) as extra swap sources: one identity per photo, targets and
+pristine items only when asked; augmentations reproducible; the ImageNet ISM start
 loads every encoder tensor."""
 
 from pathlib import Path
@@ -86,6 +86,37 @@ def test_source_only_faces_are_pristine_items_only_when_asked(
         )  # nothing to draw from: CelebA faces only
     else:
         assert from_utk == 0
+
+
+@pytest.mark.data
+def test_source_only_faces_are_targets_when_asked(celeba_faces, utk_faces):
+    faces = AlignedFaces.concatenate(celeba_faces, utk_faces)
+    people = tuple(sorted(set(celeba_faces.identities)))
+    dataset = SyntheticForgeries(
+        faces,
+        people,
+        80,
+        mix={"swap": 0.5, "pristine": 0.5},
+        source_only=tuple(utk_faces.identities),
+        source_only_targets=True,
+    )
+    pairs = [dataset.pair(index) for index in range(80)]
+    for wanted in ("swap", "pristine"):
+        targets = [faces.identities[target] for kind, _, target in pairs if kind == wanted]
+        from_utk = sum(target.startswith("utkface/") for target in targets)
+        assert len(targets) == 40 and 8 <= from_utk <= 32  # half in expectation
+    assert all(
+        faces.identities[source] != faces.identities[target]
+        for kind, source, target in pairs
+        if kind == "swap"
+    )
+    utk_swaps = [
+        index
+        for index, (kind, _, target) in enumerate(pairs)
+        if kind == "swap" and target >= len(celeba_faces)
+    ]
+    item = dataset[utk_swaps[0]]  # a fake made on an unlabelled target
+    assert item["mask"].sum() > 0 and item["face_region"].sum() > 0
 
 
 @pytest.mark.data

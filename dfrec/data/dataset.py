@@ -51,7 +51,9 @@ class SyntheticForgeries(Dataset):
     the target's among `candidates` random faces, as in Face X-ray. `source_only` people (e.g.
     unlabelled UTKFace crops) are never targets; when given, half the candidates are theirs.
     With source_only_pristine, half the pristine items are their untouched faces (meant to keep
-    a face like theirs from reading as a forgery; ablation row 23 measured it worse).
+    a face like theirs from reading as a forgery; ablation row 23 measured it worse). With
+    source_only_targets, half the targets and half the pristine items are theirs, so many more
+    people appear on both sides of real/fake (no identity label is needed for a target).
     """
 
     def __init__(
@@ -65,11 +67,13 @@ class SyntheticForgeries(Dataset):
         source_only: Sequence[str] = (),
         augment: bool = False,
         source_only_pristine: bool = False,
+        source_only_targets: bool = False,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
         self.source_only_rows = faces.indices_of(list(source_only))
         self.source_only_pristine = source_only_pristine and len(self.source_only_rows) > 0
+        self.source_only_targets = source_only_targets and len(self.source_only_rows) > 0
         if len(set(faces.identities[self.rows])) < 2:
             raise ValueError("a forgery needs faces of at least two different people")
         self.length = length
@@ -93,7 +97,7 @@ class SyntheticForgeries(Dataset):
         """Among random faces of other people, the one with landmarks closest to the target's."""
         identities = self.faces.identities
         others = self.rows[identities[self.rows] != identities[target_row]]
-        extra = self.source_only_rows
+        extra = self.source_only_rows[identities[self.source_only_rows] != identities[target_row]]
         from_extra = min(self.candidates // 2, len(extra))
         from_others = min(self.candidates - from_extra, len(others))
         pool = np.concatenate(
@@ -110,15 +114,19 @@ class SyntheticForgeries(Dataset):
     def _rng(self, index: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, self.epoch, index])
 
+    def _target_rows(self, kind: str, rng: np.random.Generator) -> np.ndarray:
+        """The rows an item of `kind` draws its target (or pristine face) from."""
+        halved = self.source_only_targets or (kind == "pristine" and self.source_only_pristine)
+        if halved and rng.random() < 0.5:
+            return self.source_only_rows
+        return self.rows
+
     def _draw_pair(self, index: int, rng: np.random.Generator) -> tuple[str, int, int]:
         kind = self.schedule[index % len(self.schedule)]
+        rows = self._target_rows(kind, rng)
+        target_row = int(rows[rng.integers(len(rows))])
         if kind == "pristine":
-            rows = self.rows
-            if self.source_only_pristine and rng.random() < 0.5:
-                rows = self.source_only_rows
-            row = int(rows[rng.integers(len(rows))])
-            return kind, row, row
-        target_row = int(self.rows[rng.integers(len(self.rows))])
+            return kind, target_row, target_row
         return kind, self._pick_source(target_row, rng), target_row
 
     def pair(self, index: int) -> tuple[str, int, int]:

@@ -38,10 +38,12 @@ class RunConfig:
     # continues from the checkpoint's, the optimizer starts afresh.
     init_from: Path | None = None
     # Unlabelled face crops (e.g. ../shared/data/utkface) whose inner faces are pasted as
-    # sources; they are never targets, so every target keeps a real photo's context.
+    # sources; unless source_only_targets, they are never targets.
     source_only_root: Path | None = None
     # Half the pristine items are source_only_root's untouched faces (ablation row 23: worse).
     source_only_pristine: bool = False
+    # Half the targets and half the pristine items are source_only_root's faces.
+    source_only_targets: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
     # always uses it.

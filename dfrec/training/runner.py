@@ -68,6 +68,7 @@ def load_training_data(
         source_only=source_only,
         augment=config.augment,
         source_only_pristine=config.source_only_pristine,
+        source_only_targets=config.source_only_targets,
     )
     preview_set = SyntheticForgeries(faces, split.test, PREVIEW_ROWS, seed=config.seed + 1)
     preview = to_device(
