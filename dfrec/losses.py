@@ -11,7 +11,8 @@
   both kinds go through FaceNet in one batch each.
 - L_perc: VGG19 relu1_2, relu2_2, relu3_4, relu4_4, relu5_4; mean absolute error (L1) per
   layer, divided by the mean magnitude of the true image's features in that layer, averaged over
-  the 5 layers. The Caffe-scale VGG activations differ by ~1000x between layers (relu3_4 ~ 700,
+  the 5 layers; recovered images of both kinds go through VGG19 in one batch, true ones in
+  another. The Caffe-scale VGG activations differ by ~1000x between layers (relu3_4 ~ 700,
   relu5_4 ~ 1), so without the division one layer would be the whole loss and it would dwarf
   L_id; with it every layer counts ~equally and a different face scores ~1.
 - L_patch: mean squared error over the masked patches only (the MAE loss).
@@ -89,21 +90,36 @@ def identity_loss(facenet: FaceNet, recovered: torch.Tensor, true: torch.Tensor)
     return identity_losses(facenet, [recovered], [true])[0]
 
 
-def perceptual_loss(
-    vgg: VGG19Features, recovered: torch.Tensor, true: torch.Tensor, eps: float = 1e-3
-) -> torch.Tensor:
-    """Mean over VGG19's 5 layers of L1 / mean |true feature|.
+def perceptual_losses(
+    vgg: VGG19Features, recovered: list[torch.Tensor], true: list[torch.Tensor], eps: float = 1e-3
+) -> list[torch.Tensor]:
+    """Per pair of (recovered, true) image batches: the mean over VGG19's 5 layers of L1 / mean
+    |true feature| (of that pair's true batch). All recovered batches go through VGG19 in one
+    call (with gradients), all true ones in another (without).
 
-    recovered, true: (B, 3, H, W) RGB in [0, 1] -> scalar.
+    recovered, true: lists of (B, 3, H, W) RGB in [0, 1]. Returns one scalar per pair.
     """
-    recovered_features = vgg(recovered)
+    batch = recovered[0].shape[0]
+    recovered_features = vgg(torch.cat(recovered))
     with torch.no_grad():
-        true_features = vgg(true)
-    per_layer = [
-        F.l1_loss(recovered_features[name], feature) / feature.abs().mean().clamp(min=eps)
-        for name, feature in true_features.items()
-    ]
-    return torch.stack(per_layer).mean()
+        true_features = vgg(torch.cat(true))
+    losses = []
+    for index in range(len(recovered)):
+        rows = slice(index * batch, (index + 1) * batch)
+        per_layer = [
+            F.l1_loss(recovered_features[name][rows], feature[rows])
+            / feature[rows].abs().mean().clamp(min=eps)
+            for name, feature in true_features.items()
+        ]
+        losses.append(torch.stack(per_layer).mean())
+    return losses
+
+
+def perceptual_loss(
+    vgg: VGG19Features, recovered: torch.Tensor, true: torch.Tensor
+) -> torch.Tensor:
+    """perceptual_losses for one pair. (B, 3, H, W) x 2 -> scalar."""
+    return perceptual_losses(vgg, [recovered], [true])[0]
 
 
 def masked_patch_loss(
@@ -147,17 +163,15 @@ class DFRECLoss(nn.Module):
         self.facenet = facenet if facenet is not None else load_facenet()
         self.vgg = vgg if vgg is not None else load_vgg19()
 
-    def perceptual_inputs(
-        self, recovered: torch.Tensor, true: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Both images at config.perceptual_size (bilinear, antialiased) when it is set."""
+    def perceptual_inputs(self, images: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The images at config.perceptual_size (bilinear, antialiased) when it is set."""
         size = self.config.perceptual_size
-        if size is None or recovered.shape[-1] == size:
-            return recovered, true
-        return tuple(  # type: ignore[return-value]
+        if size is None or images[0].shape[-1] == size:
+            return images
+        return [
             F.interpolate(image, size=(size, size), mode="bilinear", antialias=True)
-            for image in (recovered, true)
-        )
+            for image in images
+        ]
 
     def forward(
         self,
@@ -188,15 +202,16 @@ class DFRECLoss(nn.Module):
             config.identity_crop,
             config.identity_size,
         )
+        perceptual_source, perceptual_target = perceptual_losses(
+            self.vgg,
+            self.perceptual_inputs([recovered_source, recovered_target]),
+            self.perceptual_inputs([true_source, true_target]),
+        )
         terms = {
             "identity_source": identity_source,
             "identity_target": identity_target,
-            "perceptual_source": perceptual_loss(
-                self.vgg, *self.perceptual_inputs(recovered_source, true_source)
-            ),
-            "perceptual_target": perceptual_loss(
-                self.vgg, *self.perceptual_inputs(recovered_target, true_target)
-            ),
+            "perceptual_source": perceptual_source,
+            "perceptual_target": perceptual_target,
             "patch": masked_patch_loss(predicted_patches, true_patches, masked),
         }
         weights = {

@@ -9,6 +9,7 @@ from dfrec.losses import (
     identity_loss,
     masked_patch_loss,
     perceptual_loss,
+    perceptual_losses,
 )
 from dfrec.pretrained.facenet import load_facenet
 from dfrec.pretrained.vgg19 import load_vgg19
@@ -35,6 +36,16 @@ def test_feature_losses_zero_for_identical_positive_otherwise(loss):
     value.backward()
     assert value.item() > 0
     assert torch.isfinite(recovered.grad).all() and recovered.grad.abs().sum() > 0
+
+
+def test_perceptual_losses_in_one_batch_equal_each_pair_alone():
+    vgg = load_vgg19()
+    recovered, true = [images(2), images(3)], [images(4), images(5)]
+    batched = perceptual_losses(vgg, recovered, true)
+    alone = [perceptual_loss(vgg, r, t) for r, t in zip(recovered, true, strict=True)]
+    for together, single in zip(batched, alone, strict=True):
+        assert together.item() == pytest.approx(single.item(), rel=1e-4)
+    assert batched[0].item() != pytest.approx(batched[1].item(), rel=1e-3)
 
 
 def test_patch_loss_counts_only_masked_patches():
