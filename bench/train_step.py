@@ -1,7 +1,9 @@
-"""Cost of one full-stage DFREC training step on this CPU: the paper's identity loss (loose
-crop at FaceNet's 160 px, one FaceNet call per face kind) against this project's (tight face
-crop at 112 px, recovered faces in one call, true faces in another), in float32 and under bf16
-autocast (`dfrec train --cpu-bf16`), same batch, same model.
+"""Cost of one full-stage DFREC training step on this CPU: the paper's losses computed pair by
+pair (identity on the loose crop at FaceNet's 160 px; FaceNet and VGG19 called once per face
+kind and per recovered / true side, as each loss term reads) against this project's (identity on
+the tight face crop at 112 px; the recovered faces of both kinds in one call of each network, the
+true ones in another), in float32 and under bf16 autocast (`dfrec train --cpu-bf16`), same
+batch, same model.
 
     python bench/train_step.py [--batch-size 8] [--repeats 5]
 
@@ -18,20 +20,51 @@ import statistics
 import time
 
 import torch
+from torch import nn
 
 from dfrec.losses import DFRECLoss, LossConfig
 from dfrec.models.dfrec import DFREC
+from dfrec.pretrained.facenet import FaceNetOutput, load_facenet
+from dfrec.pretrained.vgg19 import load_vgg19
 from dfrec.registry import create_config
 from dfrec.training.loop import compute_losses
 from dfrec.training.runner import native_cpu_bf16
 
 PAPER_LOSS = LossConfig(perceptual_size=64, identity_crop="loose", identity_size=160)
 TIGHT_LOSS = LossConfig(perceptual_size=64)
-SETTINGS = {  # name -> (loss, bf16 autocast); the first is the reference
-    "paper identity loss (loose, 160 px)": (PAPER_LOSS, False),
-    "tight face crop, 112 px": (TIGHT_LOSS, False),
-    "tight face crop, 112 px, bf16 autocast": (TIGHT_LOSS, True),
+SETTINGS = {  # name -> (loss, one network call per face kind, bf16 autocast); first: reference
+    "paper losses pair by pair (loose, 160 px)": (PAPER_LOSS, True, False),
+    "tight face crop, 112 px, batched kinds": (TIGHT_LOSS, False, False),
+    "the same under bf16 autocast": (TIGHT_LOSS, False, True),
 }
+
+
+class OneCallPerKind(nn.Module):
+    """`network` run on each `rows`-row block of its input apart (one face kind at a time), its
+    outputs concatenated back: the cost of computing every loss term on its own pair."""
+
+    def __init__(self, network: nn.Module, rows: int):
+        super().__init__()
+        self.network, self.rows = network, rows
+
+    def forward(self, images: torch.Tensor, *args):
+        outputs = [self.network(block, *args) for block in images.split(self.rows)]
+        if isinstance(outputs[0], FaceNetOutput):
+            return FaceNetOutput(
+                torch.cat([output.embedding for output in outputs]),
+                {
+                    name: torch.cat([o.features[name] for o in outputs])
+                    for name in outputs[0].features
+                },
+            )
+        return {name: torch.cat([output[name] for output in outputs]) for name in outputs[0]}
+
+
+def step_loss(loss: LossConfig, per_kind: bool, rows: int) -> DFRECLoss:
+    """The loss module of one setting; per_kind wraps the frozen networks in OneCallPerKind."""
+    if not per_kind:
+        return DFRECLoss(loss)
+    return DFRECLoss(loss, OneCallPerKind(load_facenet(), rows), OneCallPerKind(load_vgg19(), rows))
 
 
 def random_batch(batch_size: int, image_size: int) -> dict[str, torch.Tensor]:
@@ -55,9 +88,12 @@ def main() -> None:
     geometry = config.geometry
     model = DFREC(config).train()
     settings = {
-        name: setting for name, setting in SETTINGS.items() if native_cpu_bf16() or not setting[1]
+        name: setting for name, setting in SETTINGS.items() if native_cpu_bf16() or not setting[2]
     }
-    losses = {name: (DFRECLoss(loss), bf16) for name, (loss, bf16) in settings.items()}
+    losses = {
+        name: (step_loss(loss, per_kind, args.batch_size), bf16)
+        for name, (loss, per_kind, bf16) in settings.items()
+    }
     batch = random_batch(args.batch_size, geometry.image_size)
     seconds: dict[str, list[float]] = {name: [] for name in settings}
     for repeat in range(args.repeats + 1):  # the first round warms up
