@@ -170,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="pretraining only: comma-separated networks that learn (default ism,sirm,tirm)",
     )
     train.add_argument(
+        "--fresh-networks",
+        type=lambda text: tuple(name.strip() for name in text.split(",")),
+        default=default(TrainConfig, "fresh_networks"),
+        help="with --init-from: these networks start as from scratch (the ISM from ImageNet), "
+        "not from the file, e.g. ism",
+    )
+    train.add_argument(
         "--mae-identity-weight",
         type=float,
         default=default(TrainConfig, "mae_identity_weight"),
@@ -343,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             patch_weight=args.patch_weight,
             stage=args.stage,
             networks=args.networks,
+            fresh_networks=args.fresh_networks,
             mae_identity_weight=args.mae_identity_weight,
             mae_identity_downscale=args.mae_identity_downscale,
             mae_gradient_weight=args.mae_gradient_weight,

@@ -148,6 +148,34 @@ def test_fine_tuning_a_newer_config_may_lack_only_the_data_initialised_parameter
     assert state.step == 4
 
 
+def test_fresh_networks_keep_their_scratch_start_and_the_others_come_from_the_file(
+    tmp_path: Path,
+) -> None:
+    torch.manual_seed(1)
+    start = save_checkpoint(DFREC(create_config("tiny")), tmp_path / "start.pt", {"step": 4})
+    torch.manual_seed(2)
+    model = DFREC(create_config("tiny"))
+    scratch_ism = {name: value.clone() for name, value in model.ism.state_dict().items()}
+    run = TrainConfig(
+        variant="tiny", out_dir=tmp_path / "run", init_from=start, fresh_networks=("ism",)
+    )
+    state = initial_state(run, model, torch.optim.AdamW(model.parameters()), FORMAT, fresh=("ism",))
+    assert state.step == 4
+    started, _ = load_checkpoint(start)
+    for name in ("sirm", "tirm"):
+        for mine, filed in zip(
+            getattr(model, name).parameters(), getattr(started, name).parameters(), strict=True
+        ):
+            assert torch.equal(mine, filed)
+    for name, value in model.ism.state_dict().items():
+        assert torch.equal(value, scratch_ism[name])
+    assert not torch.equal(
+        next(model.ism.parameters()), next(started.ism.parameters())
+    )  # the file's ISM differs, and was not loaded
+    with pytest.raises(ValueError, match="fresh_networks"):
+        TrainConfig(variant="tiny", fresh_networks=("ism",))  # nothing to take the rest from
+
+
 def test_run_config_round_trips_paths_and_mix(tmp_path: Path) -> None:
     config = TrainConfig(out_dir=tmp_path, init_from=tmp_path / "start.pt", mix={"blend": 1.0})
     assert TrainConfig.from_dict(config.to_dict()) == config

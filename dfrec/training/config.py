@@ -89,6 +89,9 @@ class TrainConfig(RunConfig):
     stage: str = "full"  # "pretrain": each network on its own cheap task; "full": the paper's
     # Pretraining only: the networks that learn; the others are frozen and not run.
     networks: tuple[str, ...] = ("ism", "sirm", "tirm")
+    # With init_from: networks that start as in a run from scratch instead of from the file
+    # (e.g. an ISM trained on one synthesizer beside the file's forgery-free SIRM and TIRM).
+    fresh_networks: tuple[str, ...] = ()
     # Pretraining only: weight of FaceNet's identity term on the MAE's face-region rows (0: off).
     mae_identity_weight: float = 0.0
     # ... and the factor both faces shrink by before FaceNet sees them (1: full resolution).
@@ -112,6 +115,10 @@ class TrainConfig(RunConfig):
             raise ValueError(
                 f"networks must be a non-empty subset of {NETWORKS}, got {self.networks}"
             )
+        if set(self.fresh_networks) - set(NETWORKS):
+            raise ValueError(f"fresh_networks must be among {NETWORKS}, got {self.fresh_networks}")
+        if self.fresh_networks and self.init_from is None:
+            raise ValueError("fresh_networks name networks not taken from init_from; give one")
         if self.stage == "full" and set(self.networks) != set(NETWORKS):
             raise ValueError("the full stage trains every network; --networks is for pretraining")
         if self.mae_identity_weight < 0 or (

@@ -125,6 +125,7 @@ def train(config: TrainConfig) -> Path:
         checkpoint_format=FORMAT,
         init_module=model,
         data_initialised=data_initialised,
+        fresh=config.fresh_networks,
         # pretraining feeds the MAE blank f_t: columns it cannot train must not stay random
         on_start=model.tirm.silence_identity_fusion
         if config.stage == "pretrain" and "tirm" in config.networks

@@ -122,11 +122,13 @@ def initial_state(
     checkpoint_format: str,
     init_module: nn.Module | None = None,
     data_initialised: frozenset[str] = frozenset(),
+    fresh: tuple[str, ...] = (),
 ) -> TrainingState:
     """Resume from out_dir's training state; else start from config.init_from's weights (at that
     checkpoint's step, fresh optimizer) loaded into init_module (default: model); else from
     scratch. data_initialised: parameters config.init_from may lack because the caller already
-    set them from the data (a newer config's additions)."""
+    set them from the data (a newer config's additions); fresh: top-level modules whose
+    parameters are not taken from config.init_from (they keep their scratch start)."""
     state_path = config.out_dir / STATE_FILE
     if state_path.is_file():
         return load_state(state_path, model, optimizer)
@@ -138,9 +140,13 @@ def initial_state(
             f"{config.init_from} holds variant {payload['variant']!r}, the run trains "
             f"{config.variant!r}"
         )
-    missing, unexpected = (init_module or model).load_state_dict(  # fp16 -> fp32
-        payload["state_dict"], strict=False
-    )
+    kept = {
+        name: value
+        for name, value in payload["state_dict"].items()
+        if name.split(".")[0] not in fresh
+    }
+    missing, unexpected = (init_module or model).load_state_dict(kept, strict=False)  # fp16->32
+    missing = [name for name in missing if name.split(".")[0] not in fresh]
     if unexpected or set(missing) - data_initialised:
         raise CheckpointError(
             f"{config.init_from} does not fit the network: missing {missing}, "
@@ -181,6 +187,7 @@ def run_training(
     checkpoint_format: str,
     init_module: nn.Module | None = None,
     data_initialised: frozenset[str] = frozenset(),
+    fresh: tuple[str, ...] = (),
     on_start: Callable[[], None] | None = None,
 ) -> Path:
     """Train (or resume from config.out_dir's state) up to config.steps; returns checkpoint_path.
@@ -189,14 +196,14 @@ def run_training(
     wrapped in DDP under torchrun); save_preview(png path) draws samples; save_model(path,
     metadata) writes the model checkpoint; checkpoint_format is the format config.init_from
     must have; init_module is the part of `model` that config.init_from's weights fit (default:
-    model itself); data_initialised: see initial_state; on_start runs once the weights are
+    model itself); data_initialised, fresh: see initial_state; on_start runs once the weights are
     loaded, before the first step.
     """
     if config.cpu_bf16 and (refusal := cpu_bf16_refusal(placement.device)):
         raise ValueError(refusal)
     state_path = config.out_dir / STATE_FILE
     state = initial_state(
-        config, model, optimizer, checkpoint_format, init_module, data_initialised
+        config, model, optimizer, checkpoint_format, init_module, data_initialised, fresh
     )
     if on_start is not None:
         on_start()
