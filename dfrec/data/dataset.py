@@ -49,7 +49,8 @@ class SyntheticForgeries(Dataset):
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
     drawn inside the item. The source is a different person whose landmarks are the closest to
     the target's among `candidates` random faces, as in Face X-ray. `source_only` people (e.g.
-    unlabelled UTKFace crops) are never targets; when given, half the candidates are theirs.
+    unlabelled UTKFace crops) are not targets unless source_only_targets; when given, half the
+    candidates are theirs.
     With source_only_pristine, half the pristine items are their untouched faces (meant to keep
     a face like theirs from reading as a forgery; ablation row 23 measured it worse). With
     source_only_targets, half the targets and half the pristine items are theirs, so many more
