@@ -42,7 +42,7 @@ class RunConfig:
     source_only_root: Path | None = None
     # Half the pristine items are source_only_root's untouched faces (ablation row 23: worse).
     source_only_pristine: bool = False
-    # Half the targets and half the pristine items are source_only_root's faces.
+    # Half the targets and half the pristine items are source_only_root's faces (row 27: worse).
     source_only_targets: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
