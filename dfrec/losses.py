@@ -25,6 +25,7 @@ additions (supervising m_s with the known blend mask of synthetic forgeries, tra
 real/fake head). Pretrained networks are frozen; gradients flow to the recovered images only.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -52,6 +53,35 @@ class LossConfig:
     identity_size: int = 112  # FaceNet input side for L_id (the graph's own is 160)
 
 
+Features = dict[str, torch.Tensor]
+
+
+def features_per_pair(
+    features_of: Callable[[torch.Tensor], Features],
+    recovered: list[torch.Tensor],
+    true: list[torch.Tensor],
+) -> list[tuple[Features, Features]]:
+    """features_of run once on all recovered batches (with gradients) and once on all true ones
+    (without), split back into one (recovered, true) pair of {layer: (B, ...)} per image pair.
+
+    recovered, true: lists of (B, 3, H, W) batches, pair by pair.
+    """
+    batch = recovered[0].shape[0]
+    recovered_features = features_of(torch.cat(recovered))
+    with torch.no_grad():
+        true_features = features_of(torch.cat(true))
+    pairs = []
+    for index in range(len(recovered)):
+        rows = slice(index * batch, (index + 1) * batch)
+        pairs.append(
+            (
+                {name: feature[rows] for name, feature in recovered_features.items()},
+                {name: feature[rows] for name, feature in true_features.items()},
+            )
+        )
+    return pairs
+
+
 def identity_losses(
     facenet: FaceNet,
     recovered: list[torch.Tensor],
@@ -69,19 +99,13 @@ def identity_losses(
     if crop not in ("tight", "loose"):
         raise ValueError(f"identity crop must be 'tight' or 'loose', got {crop!r}")
     prepare = tight_crop if crop == "tight" else (lambda images: images)
-    batch = recovered[0].shape[0]
-    recovered_features = facenet(prepare(torch.cat(recovered)), size).features
-    with torch.no_grad():
-        true_features = facenet(prepare(torch.cat(true)), size).features
-    losses = []
-    for index in range(len(recovered)):
-        rows = slice(index * batch, (index + 1) * batch)
-        per_layer = [
-            F.mse_loss(recovered_features[name][rows], true_features[name][rows])
-            for name in true_features
-        ]
-        losses.append(torch.stack(per_layer).mean())
-    return losses
+    pairs = features_per_pair(
+        lambda images: facenet(prepare(images), size).features, recovered, true
+    )
+    return [
+        torch.stack([F.mse_loss(mine[name], truth[name]) for name in truth]).mean()
+        for mine, truth in pairs
+    ]
 
 
 def identity_loss(facenet: FaceNet, recovered: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
@@ -99,20 +123,15 @@ def perceptual_losses(
 
     recovered, true: lists of (B, 3, H, W) RGB in [0, 1]. Returns one scalar per pair.
     """
-    batch = recovered[0].shape[0]
-    recovered_features = vgg(torch.cat(recovered))
-    with torch.no_grad():
-        true_features = vgg(torch.cat(true))
-    losses = []
-    for index in range(len(recovered)):
-        rows = slice(index * batch, (index + 1) * batch)
-        per_layer = [
-            F.l1_loss(recovered_features[name][rows], feature[rows])
-            / feature[rows].abs().mean().clamp(min=eps)
-            for name, feature in true_features.items()
-        ]
-        losses.append(torch.stack(per_layer).mean())
-    return losses
+    return [
+        torch.stack(
+            [
+                F.l1_loss(mine[name], feature) / feature.abs().mean().clamp(min=eps)
+                for name, feature in truth.items()
+            ]
+        ).mean()
+        for mine, truth in features_per_pair(vgg, recovered, true)
+    ]
 
 
 def perceptual_loss(

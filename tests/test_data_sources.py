@@ -43,13 +43,24 @@ def test_a_flat_folder_gives_each_photo_its_own_identity(utk_faces):
     assert utk_faces.crops.shape[1:] == (SIZE, SIZE, 3)
 
 
+def with_utk_faces(
+    celeba_faces: AlignedFaces, utk_faces: AlignedFaces, length: int, mix: dict, **options
+) -> SyntheticForgeries:
+    """Forgeries of the CelebA people with the UTKFace crops as source-only faces."""
+    return SyntheticForgeries(
+        AlignedFaces.concatenate(celeba_faces, utk_faces),
+        tuple(sorted(set(celeba_faces.identities))),
+        length,
+        mix=mix,
+        source_only=tuple(utk_faces.identities),
+        **options,
+    )
+
+
 @pytest.mark.data
 def test_source_only_faces_are_sources_never_targets(celeba_faces, utk_faces):
-    faces = AlignedFaces.concatenate(celeba_faces, utk_faces)
-    people = tuple(sorted(set(celeba_faces.identities)))
-    dataset = SyntheticForgeries(
-        faces, people, 60, mix={"swap": 1.0}, source_only=tuple(utk_faces.identities)
-    )
+    dataset = with_utk_faces(celeba_faces, utk_faces, 60, {"swap": 1.0})
+    faces, people = dataset.faces, set(celeba_faces.identities)
     pairs = [dataset.pair(index) for index in range(60)]
     targets = {faces.identities[target] for _, _, target in pairs}
     sources = [faces.identities[source] for _, source, _ in pairs]
@@ -63,16 +74,14 @@ def test_source_only_faces_are_sources_never_targets(celeba_faces, utk_faces):
 def test_source_only_faces_are_pristine_items_only_when_asked(
     celeba_faces, utk_faces, source_only_pristine
 ):
-    faces = AlignedFaces.concatenate(celeba_faces, utk_faces)
-    people = tuple(sorted(set(celeba_faces.identities)))
-    dataset = SyntheticForgeries(
-        faces,
-        people,
+    dataset = with_utk_faces(
+        celeba_faces,
+        utk_faces,
         60,
-        mix={"pristine": 1.0},
-        source_only=tuple(utk_faces.identities),
+        {"pristine": 1.0},
         source_only_pristine=source_only_pristine,
     )
+    faces, people = dataset.faces, tuple(sorted(set(celeba_faces.identities)))
     pairs = [dataset.pair(index) for index in range(60)]
     assert all(kind == "pristine" and source == target for kind, source, target in pairs)
     from_utk = sum(faces.identities[target].startswith("utkface/") for _, _, target in pairs)
@@ -90,16 +99,10 @@ def test_source_only_faces_are_pristine_items_only_when_asked(
 
 @pytest.mark.data
 def test_source_only_faces_are_targets_when_asked(celeba_faces, utk_faces):
-    faces = AlignedFaces.concatenate(celeba_faces, utk_faces)
-    people = tuple(sorted(set(celeba_faces.identities)))
-    dataset = SyntheticForgeries(
-        faces,
-        people,
-        80,
-        mix={"swap": 0.5, "pristine": 0.5},
-        source_only=tuple(utk_faces.identities),
-        source_only_targets=True,
+    dataset = with_utk_faces(
+        celeba_faces, utk_faces, 80, {"swap": 0.5, "pristine": 0.5}, source_only_targets=True
     )
+    faces = dataset.faces
     pairs = [dataset.pair(index) for index in range(80)]
     for wanted in ("swap", "pristine"):
         targets = [faces.identities[target] for kind, _, target in pairs if kind == wanted]
