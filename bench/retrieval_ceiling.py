@@ -19,24 +19,16 @@ from __future__ import annotations
 
 import argparse
 
-import cv2
 import numpy as np
-import torch
 
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries, identity_metrics
+from dfrec.evaluation.degradations import low_pass
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
 from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
 IMAGE_SIZE = create_config("small").geometry.image_size
-
-
-def low_pass(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """(N, 3, S, S) -> (N, 3, S, S): Gaussian blur of each image with sigma pixels."""
-    channels_last = images.permute(0, 2, 3, 1).numpy()
-    blurred = np.stack([cv2.GaussianBlur(image, (0, 0), sigma) for image in channels_last])
-    return torch.from_numpy(blurred).permute(0, 3, 1, 2)
 
 
 def main() -> None:

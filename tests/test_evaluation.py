@@ -290,3 +290,26 @@ def test_cross_forgery_refuses_an_unknown_synthesizer(tmp_path):
     )
     with pytest.raises(ValueError, match="trained on one of"):
         run_cross_forgery(options)
+
+
+def test_training_people_sets_share_no_person_with_the_test_sets(cache_64):
+    from dfrec.evaluation.samples import load_test_data
+
+    test, train = (load_test_data(cache_64, 64, 2, False, people) for people in ("test", "train"))
+    for kind in ("swap", "blend"):
+        assert not set(test.sets[kind].source_people) & set(train.sets[kind].source_people)
+        assert set(train.sets[kind].target_people) <= set(train.gallery_people)
+    assert not set(test.gallery_people) & set(train.gallery_people)
+    assert len(train.gallery_people) > len(test.gallery_people)  # 80 % of the people
+    with pytest.raises(ValueError, match="people"):
+        load_test_data(cache_64, 64, 2, False, "everyone")
+
+
+def test_low_pass_keeps_the_mean_and_removes_detail():
+    from dfrec.evaluation.degradations import low_pass
+
+    images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    blurred = low_pass(images, 4.0)
+    assert blurred.shape == images.shape
+    assert blurred.mean().item() == pytest.approx(images.mean().item(), abs=0.02)
+    assert blurred.std() < 0.3 * images.std()

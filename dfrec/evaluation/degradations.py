@@ -31,6 +31,13 @@ def gaussian_blur(images: torch.Tensor, kernel: int) -> torch.Tensor:
     )
 
 
+def low_pass(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian blur with sigma pixels, in float (no 8-bit rounding). (N, 3, S, S) -> same."""
+    channels_last = images.permute(0, 2, 3, 1).numpy()
+    blurred = np.stack([cv2.GaussianBlur(image, (0, 0), sigma) for image in channels_last])
+    return torch.from_numpy(blurred).permute(0, 3, 1, 2)
+
+
 def jpeg(images: torch.Tensor, quality: int) -> torch.Tensor:
     """JPEG encode + decode at a quality in [1, 100]. (B, 3, S, S) -> same shape."""
     if not 1 <= quality <= 100:

@@ -61,6 +61,7 @@ def build_set(
 
 
 SAMPLE_KEYS = ("fake", "source", "target", "mask")
+PEOPLE = ("test", "train")
 MIN_PHOTOS_PER_PERSON = 2
 
 
@@ -74,15 +75,20 @@ class TestData:
     gallery_rows: np.ndarray  # (M,) face-cache rows
 
 
-def load_test_data(data_root: Path, image_size: int, count: int, progress: bool = True) -> TestData:
+def load_test_data(
+    data_root: Path, image_size: int, count: int, progress: bool = True, people: str = "test"
+) -> TestData:
     """{"swap", "blend", "pristine"} -> `count` samples each from the test identities of
     folder_split(data_root, 0.2, 0), on the aligned-face cache at image_size, plus the gallery of
-    all their photos."""
+    all their photos. people="train" builds the same sets from the training identities instead:
+    a validation set for choices that no network learns (a bench's, never the evaluation's)."""
     if count < 1:
         raise ValueError(f"need at least one sample per set, got {count}")
+    if people not in PEOPLE:
+        raise ValueError(f"people must be one of {PEOPLE}, got {people!r}")
     faces = AlignedFaces.load(prepare_cache(data_root, image_size))
-    test = folder_split(data_root, TEST_FRACTION, SPLIT_SEED).test
-    rows = faces.indices_of(list(test))
+    split = folder_split(data_root, TEST_FRACTION, SPLIT_SEED)
+    rows = faces.indices_of(list(split.test if people == "test" else split.train))
     people, photos = np.unique(faces.identities[rows], return_counts=True)
     # A forgery's photos are left out of the gallery: its people need a second photo there.
     retrievable = tuple(people[photos >= MIN_PHOTOS_PER_PERSON].tolist())
