@@ -7,6 +7,7 @@ from torch.utils.data import DataLoader
 
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.prepare import align_photos, list_photos
+from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import Face, make_blend, make_pristine, make_swap
 
 pytestmark = pytest.mark.data
@@ -104,3 +105,34 @@ def test_every_batch_has_every_kind(faces):
     for batch in DataLoader(dataset, batch_size=5, shuffle=False):
         assert set(batch["kind"]) == {"swap", "blend", "pristine"}
         assert batch["fake"].shape == (5, 3, SIZE, SIZE) and batch["is_fake"].shape == (5,)
+
+
+def test_self_blend_pastes_an_altered_copy_of_the_same_photo(faces):
+    photo = face(faces, 0)
+    forgery = make_self_blend(photo, np.random.default_rng(3))
+    original = faces.crops[0].transpose(2, 0, 1) / np.float32(255)
+    assert np.array_equal(forgery.source, original) and np.array_equal(forgery.target, original)
+    assert forgery.kind == "selfblend" and forgery.is_fake
+    assert forgery.mask.sum() > 0.05 * SIZE * SIZE and forgery.mask.max() > 0.99
+    outside = np.broadcast_to(forgery.mask == 0, forgery.fake.shape)
+    assert np.array_equal(forgery.fake[outside], original[outside])
+    inside = np.broadcast_to(forgery.mask > 0.99, forgery.fake.shape)
+    difference = np.abs(forgery.fake[inside] - original[inside]).mean()
+    assert 0.005 < difference < 0.15  # a seam, not another face
+    again = make_self_blend(photo, np.random.default_rng(3))
+    assert np.array_equal(again.fake, forgery.fake)
+
+
+def test_self_blend_items_keep_one_person(faces):
+    people = sorted(set(faces.identities))
+    dataset = SyntheticForgeries(faces, people, length=8, mix={"selfblend": 0.5, "swap": 0.5})
+    kinds = set()
+    for index in range(len(dataset)):
+        kind, source_row, target_row = dataset.pair(index)
+        kinds.add(kind)
+        item = dataset[index]
+        assert item["is_fake"].item() == 1.0 and item["mask"].sum() > 0
+        if kind == "selfblend":
+            assert source_row == target_row
+            assert torch.equal(item["source"], item["target"])
+    assert kinds == {"selfblend", "swap"}

@@ -9,6 +9,7 @@ from torch.utils.data import Dataset
 from dfrec.data.augment import colour_jitter, degrade
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.masks import face_region
+from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import (
     DEFAULT_MIX,
     KINDS,
@@ -20,6 +21,7 @@ from dfrec.data.synth import (
 )
 
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
+SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
 
 
 def kind_schedule(mix: Mapping[str, float], period: int = 20) -> tuple[str, ...]:
@@ -47,10 +49,11 @@ class SyntheticForgeries(Dataset):
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
-    drawn inside the item. The source is a different person whose landmarks are the closest to
-    the target's among `candidates` random faces, as in Face X-ray. `source_only` people (e.g.
-    unlabelled UTKFace crops) are not targets unless source_only_targets; when given, half the
-    candidates are theirs.
+    drawn inside the item. A "selfblend" item blends one photo with an altered copy of itself
+    (dfrec.data.self_blend): its source and target are that photo. Otherwise the source is a
+    different person whose landmarks are the closest to the target's among `candidates` random
+    faces, as in Face X-ray. `source_only` people (e.g. unlabelled UTKFace crops) are not
+    targets unless source_only_targets; when given, half the candidates are theirs.
     With source_only_pristine, half the pristine items are their untouched faces (meant to keep
     a face like theirs from reading as a forgery; ablation row 23 measured it worse). With
     source_only_targets, half the targets and half the pristine items are theirs, so many more
@@ -126,7 +129,7 @@ class SyntheticForgeries(Dataset):
         kind = self.schedule[index % len(self.schedule)]
         rows = self._target_rows(kind, rng)
         target_row = int(rows[rng.integers(len(rows))])
-        if kind == "pristine":
+        if kind in SAME_PERSON_KINDS:
             return kind, target_row, target_row
         return kind, self._pick_source(target_row, rng), target_row
 
@@ -144,6 +147,8 @@ class SyntheticForgeries(Dataset):
         kind, source_row, target_row = self._draw_pair(index, rng)
         if kind == "pristine":
             return make_pristine(self._face(target_row)), target_row
+        if kind == "selfblend":
+            return make_self_blend(self._face(target_row), rng), target_row
         make = make_swap if kind == "swap" else make_blend
         return make(self._face(source_row), self._face(target_row), rng), target_row
 

@@ -1,7 +1,7 @@
 """A PNG grid of synthetic samples (columns: target | source | fake | mask) to look at.
 
     python -m dfrec.data.preview --data ../shared/data/celeba-id --size 128 \
-        --out docs/images/synth_samples.png
+        --out docs/images/synth_samples.png [--mix selfblend=1.0]
 """
 
 import argparse
@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from dfrec.cli import parse_mix
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import DEFAULT_CACHE_DIR, prepare_cache
 from dfrec.data.splits import folder_split
-from dfrec.data.synth import Forgery
+from dfrec.data.synth import DEFAULT_MIX, Forgery
 
 COLUMNS = ("target", "source", "fake", "mask")
 HEADER = 18
@@ -62,10 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/images/synth_samples.png"))
     parser.add_argument("--rows", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mix", type=parse_mix, default=DEFAULT_MIX, help="e.g. selfblend=1.0")
     args = parser.parse_args(argv)
     faces = AlignedFaces.load(prepare_cache(args.data, args.size, args.cache_dir))
     split = folder_split(args.data, seed=args.seed)
-    dataset = SyntheticForgeries(faces, split.train, length=args.rows, seed=args.seed)
+    dataset = SyntheticForgeries(faces, split.train, length=args.rows, mix=args.mix, seed=args.seed)
     print(save_sample_grid(dataset, args.out, args.rows))
 
 

@@ -13,7 +13,7 @@ from dfrec.data.color import match_colour, match_lighting
 from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
-KINDS = ("swap", "blend", "pristine")
+KINDS = ("swap", "blend", "pristine", "selfblend")  # selfblend: dfrec.data.self_blend
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
 
@@ -46,11 +46,11 @@ def to_float(crop: np.ndarray) -> np.ndarray:
     return crop.astype(np.float32) / 255.0
 
 
-def _channels_first(image: np.ndarray) -> np.ndarray:
+def channels_first(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
-def _blend(content: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def paste(content: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """mask * content + (1 - mask) * target; images (S, S, 3), mask (S, S)."""
     weight = mask[..., None]
     return weight * content + (1.0 - weight) * target
@@ -64,11 +64,11 @@ def _forgery(
     recoloured = match_lighting(
         match_colour(content, target_image, mask), target_image, mask, lighting_sigma
     )
-    fake = _blend(recoloured, target_image, mask)
+    fake = paste(recoloured, target_image, mask)
     return Forgery(
-        fake=_channels_first(fake),
-        source=_channels_first(to_float(source.crop)),
-        target=_channels_first(target_image),
+        fake=channels_first(fake),
+        source=channels_first(to_float(source.crop)),
+        target=channels_first(target_image),
         mask=mask[None].astype(np.float32),
         kind=kind,
     )
@@ -98,7 +98,7 @@ def make_blend(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
 
 def make_pristine(face: Face) -> Forgery:
     """A real face: its own source and target, mask all zeros."""
-    image = _channels_first(to_float(face.crop))
+    image = channels_first(to_float(face.crop))
     return Forgery(
         fake=image,
         source=image.copy(),
