@@ -2,7 +2,9 @@
 altered copy of itself. Source and target are the same person, so nothing about who is in the
 picture tells real from fake: only the seams a paste leaves (a colour step, a change of
 sharpness, a small misregistration along the blend mask's edge), which every swap tool leaves
-too. Meant for the ISM: what it learns from them does not depend on the synthesizer.
+too. Meant to teach the ISM the seams rather than the people; measured at 600 steps, it raised
+the false alarms on unseen people and did not help on a held-out synthesizer (ablation row 28,
+the README's Cross-forgery section), so no shipped recipe uses it.
 """
 
 from __future__ import annotations
