@@ -22,8 +22,9 @@ import argparse
 import numpy as np
 
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries, identity_metrics
+from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
+from dfrec.evaluation.reference_faces import reference_rows
 from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
 from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
@@ -59,22 +60,10 @@ def main() -> None:
             "target, pasted region grey": truth.target * kept + pasted * 0.5,
         }
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        for name, images in faces.items():
-            row = identity_metrics(
-                images.float().contiguous(),
-                truth.target,
-                truth.target_people,
-                excluded,
-                FeatureCache(),
-                references,
-                galleries,
-                judge=True,
-            )
-            print(
-                f"| {synthesizer} | {name} | {100 * row['judge_top1']:.1f} % | "
-                f"{100 * row['judge_top5']:.1f} % | {100 * row['facenet_top1']:.1f} % |",
-                flush=True,
-            )
+        for line in reference_rows(
+            synthesizer, faces, truth.target, truth.target_people, excluded, references, galleries
+        ):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries, identity_metrics
+from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
+from dfrec.evaluation.reference_faces import reference_rows
 from dfrec.evaluation.samples import PEOPLE, SPLIT_SEED, SYNTHESIZERS, TEST_FRACTION, load_test_data
 from dfrec.pipeline import Recoverer
 from dfrec.registry import create_config
@@ -87,22 +88,10 @@ def main() -> None:
                 [part.source_face for part in recovery]
             ).float()
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        for name, images in faces.items():
-            row = identity_metrics(
-                images.contiguous(),
-                truth.source,
-                truth.source_people,
-                excluded,
-                FeatureCache(),
-                references,
-                galleries,
-                judge=True,
-            )
-            print(
-                f"| {synthesizer} | {name} | {100 * row['judge_top1']:.1f} % | "
-                f"{100 * row['judge_top5']:.1f} % | {100 * row['facenet_top1']:.1f} % |",
-                flush=True,
-            )
+        for line in reference_rows(
+            synthesizer, faces, truth.source, truth.source_people, excluded, references, galleries
+        ):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

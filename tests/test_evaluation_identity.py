@@ -105,3 +105,22 @@ def test_a_gallery_is_described_once_per_process_and_again_when_its_photos_chang
     other = build_galleries(changed, people, rows, CountingCache(), judge=False)
     assert CountingCache.calls == 2 and other.facenet.descriptors.shape == (3, 512)
     assert not np.array_equal(other.facenet.descriptors, first.facenet.descriptors)
+
+
+def test_reference_rows_rank_a_near_copy_first():
+    from dfrec.evaluation.aggregate import FeatureCache, build_galleries
+    from dfrec.evaluation.reference_faces import reference_rows
+
+    generator = torch.Generator().manual_seed(5)
+    smooth = torch.rand(3, 3, 8, 8, generator=generator)
+    originals = torch.nn.functional.interpolate(smooth, size=(96, 96), mode="bilinear")
+    copies = (originals + 0.01 * torch.rand(originals.shape, generator=generator)).clamp(0, 1)
+    gallery = torch.cat([originals, copies])  # rows 0-2 and their near copies, rows 3-5
+    people, rows = np.array(["a", "b", "c"] * 2), np.arange(6)
+    references = FeatureCache()
+    galleries = build_galleries(gallery, people, rows, references, judge=True)
+    excluded = np.array([[0], [1], [2]])  # each query's own photo: its near copy must win
+    (line,) = reference_rows(
+        "swap", {"originals": originals}, originals, people[:3], excluded, references, galleries
+    )
+    assert line == "| swap | originals | 100.0 % | 100.0 % | 100.0 % |"
