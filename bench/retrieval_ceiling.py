@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
@@ -59,10 +57,7 @@ def main() -> None:
             + pasted * low_pass(truth.fake, sigma),
             "target, pasted region grey": truth.target * kept + pasted * 0.5,
         }
-        excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        for line in reference_rows(
-            synthesizer, faces, truth.target, truth.target_people, excluded, references, galleries
-        ):
+        for line in reference_rows(truth, "target", faces, references, galleries):
             print(line, flush=True)
 
 

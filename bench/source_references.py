@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from dfrec.data.faces import AlignedFaces
@@ -87,10 +86,7 @@ def main() -> None:
             faces["the checkpoint's recovered source"] = torch.cat(
                 [part.source_face for part in recovery]
             ).float()
-        excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        for line in reference_rows(
-            synthesizer, faces, truth.source, truth.source_people, excluded, references, galleries
-        ):
+        for line in reference_rows(truth, "source", faces, references, galleries):
             print(line, flush=True)
 
 

@@ -110,6 +110,7 @@ def test_a_gallery_is_described_once_per_process_and_again_when_its_photos_chang
 def test_reference_rows_rank_a_near_copy_first():
     from dfrec.evaluation.aggregate import FeatureCache, build_galleries
     from dfrec.evaluation.reference_faces import reference_rows
+    from dfrec.evaluation.samples import SampleSet
 
     generator = torch.Generator().manual_seed(5)
     smooth = torch.rand(3, 3, 8, 8, generator=generator)
@@ -119,8 +120,17 @@ def test_reference_rows_rank_a_near_copy_first():
     people, rows = np.array(["a", "b", "c"] * 2), np.arange(6)
     references = FeatureCache()
     galleries = build_galleries(gallery, people, rows, references, judge=True)
-    excluded = np.array([[0], [1], [2]])  # each query's own photo: its near copy must win
-    (line,) = reference_rows(
-        "swap", {"originals": originals}, originals, people[:3], excluded, references, galleries
+    rows_used = np.array([0, 1, 2])  # each query's own photo is left out: its near copy must win
+    truth = SampleSet(
+        "swap",
+        originals,
+        originals,
+        originals,
+        originals[:, :1],
+        rows_used,
+        rows_used,
+        people[:3],
+        people[:3],
     )
+    (line,) = reference_rows(truth, "target", {"originals": originals}, references, galleries)
     assert line == "| swap | originals | 100.0 % | 100.0 % | 100.0 % |"

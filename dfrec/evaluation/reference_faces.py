@@ -10,32 +10,34 @@ import numpy as np
 import torch
 
 from dfrec.evaluation.aggregate import FeatureCache, Galleries, identity_metrics
+from dfrec.evaluation.samples import SampleSet
 
 
 def reference_rows(
-    synthesizer: str,
+    truth: SampleSet,
+    side: str,
     faces: dict[str, torch.Tensor],
-    true: torch.Tensor,
-    true_people: np.ndarray,
-    excluded_rows: np.ndarray,
     references: FeatureCache,
     galleries: Galleries,
 ) -> Iterator[str]:
-    """One markdown row per named reference face set: | synthesizer | name | judge top-1 |
-    judge top-5 | FaceNet top-1 |. faces: name -> (N, 3, S, S); true: (N, 3, S, S) the true
-    faces; true_people: (N,); excluded_rows: (N, K) gallery rows left out per query."""
+    """One markdown row per named reference face set: | kind | name | judge top-1 | judge top-5 |
+    FaceNet top-1 |, retrieving the true `side` ("source" or "target") person of each sample of
+    truth; the two photos the forgery was made from are left out of the gallery, as in the
+    evaluation. faces: name -> (N, 3, S, S)."""
+    excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
+    true, true_people = getattr(truth, side), getattr(truth, f"{side}_people")
     for name, images in faces.items():
         row = identity_metrics(
             images.float().contiguous(),
             true,
             true_people,
-            excluded_rows,
+            excluded,
             FeatureCache(),
             references,
             galleries,
             judge=True,
         )
         yield (
-            f"| {synthesizer} | {name} | {100 * row['judge_top1']:.1f} % | "
+            f"| {truth.kind} | {name} | {100 * row['judge_top1']:.1f} % | "
             f"{100 * row['judge_top5']:.1f} % | {100 * row['facenet_top1']:.1f} % |"
         )
