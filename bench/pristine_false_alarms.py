@@ -5,6 +5,11 @@ a threshold (0.5: the service's reading of "forged"). Beside each threshold: the
 evaluation's fakes (its fixed swap and blend sets) that it still catches.
 
     python bench/pristine_false_alarms.py [--checkpoint weights/dfrec-small.pt] [--samples 128]
+        [--lre weights/lre-small.pt]
+
+With --lre, the same table again for "both detectors agree": a photo is called forged only when
+the ISM's and LRE's fake probabilities are both above the threshold (the service returns both
+per face, so a client can read them this way).
 
 The evaluation's AUC ranks fakes against pristine faces; this is the error at the operating points
 a moderator sees, over all photos rather than a sample. Not a test: a measurement, printed.
@@ -25,7 +30,7 @@ from dfrec.cli import DEFAULT_CHECKPOINT
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
-from dfrec.evaluation.methods import DFRECMethod
+from dfrec.evaluation.methods import DFRECMethod, LREMethod, MethodOutput
 from dfrec.evaluation.samples import SPLIT_SEED, TEST_FRACTION, load_test_data
 from dfrec.pipeline import Recoverer
 from dfrec.training.config import DEFAULT_DATA_ROOT
@@ -62,6 +67,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     parser.add_argument("--samples", type=int, default=128, help="evaluation fakes per kind")
+    parser.add_argument("--lre", type=Path, help="also the table for ISM and this LRE agreeing")
     args = parser.parse_args()
     model, metadata = load_checkpoint(args.checkpoint)
     image_size = model.config.geometry.image_size
@@ -69,24 +75,47 @@ def main() -> None:
     faces = AlignedFaces.load(prepare_cache(args.data, image_size))
     split = folder_split(args.data, TEST_FRACTION, SPLIT_SEED)
     print(f"{args.checkpoint} (step {metadata.get('step')}), fake probability > {FORGED_ABOVE}")
-    pristine = {}
-    for name, people in (("train people", split.train), ("test people", split.test)):
-        rows = faces.indices_of(list(people))
-        pristine[name] = np.concatenate(
-            [ism.run(batch).fake_probability.numpy() for batch in crop_batches(faces.crops[rows])]
-        )
-        report(name, pristine[name], faces.identities[rows])
+    detectors = {"ISM": ism}
+    if args.lre is not None:
+        detectors["ISM and LRE"] = BothAgree(ism, LREMethod(args.lre))
     sets = load_test_data(args.data, image_size, args.samples, progress=False).sets
-    fakes = {kind: ism.run(sets[kind].fake).fake_probability.numpy() for kind in ("swap", "blend")}
+    for name, detector in detectors.items():
+        print(f"{name}:")
+        pristine = {}
+        for split_name, people in (("train people", split.train), ("test people", split.test)):
+            rows = faces.indices_of(list(people))
+            batches = crop_batches(faces.crops[rows])
+            pristine[split_name] = np.concatenate(
+                [detector.run(batch).fake_probability.numpy() for batch in batches]
+            )
+            report(split_name, pristine[split_name], faces.identities[rows])
+        fakes = {
+            kind: detector.run(sets[kind].fake).fake_probability.numpy()
+            for kind in ("swap", "blend")
+        }
+        print_thresholds([*pristine.values(), *fakes.values()])
+
+
+class BothAgree:
+    """A detector whose fake probability is the lower of two: above a threshold only when both
+    are."""
+
+    def __init__(self, first: DFRECMethod, second: LREMethod):
+        self.first, self.second = first, second
+
+    def run(self, images: torch.Tensor) -> MethodOutput:
+        lower = torch.minimum(
+            self.first.run(images).fake_probability, self.second.run(images).fake_probability
+        )
+        return MethodOutput(None, None, None, lower)
+
+
+def print_thresholds(probabilities: list[np.ndarray]) -> None:
+    """The share above each threshold of: training people's photos, test people's, swaps, blends."""
     print("threshold | false alarms, train people | test people | swaps caught | blends caught")
     for threshold in THRESHOLDS:
-        print(
-            f"{threshold:9.1f} | "
-            + " | ".join(
-                f"{(probabilities > threshold).mean():.1%}"
-                for probabilities in (*pristine.values(), *fakes.values())
-            )
-        )
+        shares = " | ".join(f"{(p > threshold).mean():.1%}" for p in probabilities)
+        print(f"{threshold:9.1f} | {shares}")
 
 
 if __name__ == "__main__":
