@@ -30,14 +30,15 @@ from dfrec.cli import DEFAULT_CHECKPOINT
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
-from dfrec.evaluation.methods import DFRECMethod, LREMethod, MethodOutput
-from dfrec.evaluation.samples import SPLIT_SEED, TEST_FRACTION, load_test_data
+from dfrec.evaluation.methods import DFRECMethod, LREMethod
+from dfrec.evaluation.samples import SPLIT_SEED, TEST_FRACTION, SampleSet, load_test_data
 from dfrec.pipeline import Recoverer
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
 THRESHOLDS = (0.5, 0.7, 0.9)
 FORGED_ABOVE = THRESHOLDS[0]  # the service's reading of "forged"
 BATCH = 64
+KINDS = ("swap", "blend")  # the evaluation's fakes, after the pristine photos in each table
 WORST_PEOPLE = 5
 
 
@@ -62,6 +63,24 @@ def report(name: str, probabilities: np.ndarray, identities: np.ndarray) -> None
     )
 
 
+def fake_probabilities(
+    detector: DFRECMethod | LREMethod,
+    faces: AlignedFaces,
+    rows: dict[str, np.ndarray],
+    sets: dict[str, SampleSet],
+) -> dict[str, np.ndarray]:
+    """The detector's fake probability of every photo of each named group of face-cache rows
+    (N_group,), then of the evaluation's swap and blend fakes (samples,), in that order."""
+    pristine = {
+        name: np.concatenate(
+            [detector.run(batch).fake_probability.numpy() for batch in crop_batches(faces.crops[r])]
+        )
+        for name, r in rows.items()
+    }
+    fakes = {kind: detector.run(sets[kind].fake).fake_probability.numpy() for kind in KINDS}
+    return pristine | fakes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -75,39 +94,20 @@ def main() -> None:
     faces = AlignedFaces.load(prepare_cache(args.data, image_size))
     split = folder_split(args.data, TEST_FRACTION, SPLIT_SEED)
     print(f"{args.checkpoint} (step {metadata.get('step')}), fake probability > {FORGED_ABOVE}")
-    detectors = {"ISM": ism}
-    if args.lre is not None:
-        detectors["ISM and LRE"] = BothAgree(ism, LREMethod(args.lre))
     sets = load_test_data(args.data, image_size, args.samples, progress=False).sets
-    for name, detector in detectors.items():
-        print(f"{name}:")
-        pristine = {}
-        for split_name, people in (("train people", split.train), ("test people", split.test)):
-            rows = faces.indices_of(list(people))
-            batches = crop_batches(faces.crops[rows])
-            pristine[split_name] = np.concatenate(
-                [detector.run(batch).fake_probability.numpy() for batch in batches]
-            )
-            report(split_name, pristine[split_name], faces.identities[rows])
-        fakes = {
-            kind: detector.run(sets[kind].fake).fake_probability.numpy()
-            for kind in ("swap", "blend")
+    people = {"train people": split.train, "test people": split.test}
+    rows = {name: faces.indices_of(list(identities)) for name, identities in people.items()}
+    tables = {"ISM": fake_probabilities(ism, faces, rows, sets)}
+    if args.lre is not None:  # both above a threshold = their lower probability above it
+        lre = fake_probabilities(LREMethod(args.lre), faces, rows, sets)
+        tables["ISM and LRE"] = {
+            name: np.minimum(p, lre[name]) for name, p in tables["ISM"].items()
         }
-        print_thresholds([*pristine.values(), *fakes.values()])
-
-
-class BothAgree:
-    """A detector whose fake probability is the lower of two: above a threshold only when both
-    are."""
-
-    def __init__(self, first: DFRECMethod, second: LREMethod):
-        self.first, self.second = first, second
-
-    def run(self, images: torch.Tensor) -> MethodOutput:
-        lower = torch.minimum(
-            self.first.run(images).fake_probability, self.second.run(images).fake_probability
-        )
-        return MethodOutput(None, None, None, lower)
+    for table, probabilities in tables.items():
+        print(f"{table}:")
+        for name, people_rows in rows.items():
+            report(name, probabilities[name], faces.identities[people_rows])
+        print_thresholds(list(probabilities.values()))
 
 
 def print_thresholds(probabilities: list[np.ndarray]) -> None:
