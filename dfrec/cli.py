@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from dfrec.baselines.drn_config import drn_variant_names
+from dfrec.data.synth import parse_mix
 from dfrec.lre.config import lre_variant_names
 from dfrec.registry import variant_names
 from dfrec.training.config import (
@@ -62,15 +63,6 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
         default=None,
         help="checkpoint to fine-tune from when --out holds no training state",
     )
-
-
-def parse_mix(text: str) -> dict[str, float]:
-    """ "swap=0.8,pristine=0.2" -> {"swap": 0.8, "pristine": 0.2}."""
-    try:
-        pairs = (item.split("=") for item in text.split(","))
-        return {kind.strip(): float(share) for kind, share in pairs}
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"expected kind=share,... got {text!r}") from error
 
 
 def default_workers() -> int:

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from dfrec.cli import parse_mix
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import DEFAULT_CACHE_DIR, prepare_cache
 from dfrec.data.splits import folder_split
-from dfrec.data.synth import DEFAULT_MIX, Forgery
+from dfrec.data.synth import DEFAULT_MIX, Forgery, parse_mix
 
 COLUMNS = ("target", "source", "fake", "mask")
 HEADER = 18

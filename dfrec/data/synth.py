@@ -5,6 +5,7 @@ Every function returns a Forgery whose images are (3, S, S) float32 in [0, 1] an
 swapped content is the (warped, recoloured) source face. Randomness only from the generator.
 """
 
+import argparse
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,15 @@ from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 KINDS = ("swap", "blend", "pristine", "selfblend")  # selfblend: dfrec.data.self_blend
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """ "swap=0.8,pristine=0.2" -> {"swap": 0.8, "pristine": 0.2}."""
+    try:
+        pairs = (item.split("=") for item in text.split(","))
+        return {kind.strip(): float(share) for kind, share in pairs}
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected kind=share,... got {text!r}") from error
 
 
 @dataclass(frozen=True)
