@@ -26,6 +26,7 @@ from dfrec.data.splits import folder_split
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
+from dfrec.evaluation.methods import DFRECMethod
 from dfrec.evaluation.reference_faces import reference_rows
 from dfrec.evaluation.samples import PEOPLE, SPLIT_SEED, SYNTHESIZERS, TEST_FRACTION, load_test_data
 from dfrec.pipeline import Recoverer
@@ -59,7 +60,7 @@ def main() -> None:
     galleries = build_galleries(
         data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
     )
-    recoverer = Recoverer.from_checkpoint(args.checkpoint) if args.checkpoint else None
+    model = DFRECMethod(Recoverer.from_checkpoint(args.checkpoint)) if args.checkpoint else None
     mean = training_mean_face(DEFAULT_DATA_ROOT)[None]
     sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
     print(
@@ -78,14 +79,11 @@ def main() -> None:
         faces = {"the fake itself (None)": fake, "the true source": truth.source}
         for name, outside in outsides.items():
             faces[f"true mask, outside = {name}"] = around(fake, truth.mask, outside)
-        if recoverer is not None:
-            recovery = [recoverer.recover(chunk.contiguous()) for chunk in fake.split(16)]
-            ism_mask = torch.cat([part.mask for part in recovery]).float()
+        if model is not None:
+            recovery = model.run(fake)  # the evaluation's chunked DFREC path
             for name, outside in outsides.items():
-                faces[f"ISM mask, outside = {name}"] = around(fake, ism_mask, outside)
-            faces["the checkpoint's recovered source"] = torch.cat(
-                [part.source_face for part in recovery]
-            ).float()
+                faces[f"ISM mask, outside = {name}"] = around(fake, recovery.mask, outside)
+            faces["the checkpoint's recovered source"] = recovery.source
         for line in reference_rows(truth, "source", faces, references, galleries):
             print(line, flush=True)
 
