@@ -211,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="half the targets and pristine faces come from the --source-only crops",
     )
     train.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG / noise")
+    train.add_argument("--mirror", action="store_true", help="flip half the items left to right")
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
@@ -352,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             source_only_pristine=args.source_only_pristine,
             source_only_targets=args.source_only_targets,
             augment=not args.no_augment,
+            mirror=args.mirror,
         )
         print(train(config))
     elif args.command == "train-drn":

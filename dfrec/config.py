@@ -78,6 +78,9 @@ class ISMConfig:
     # label). With known blend masks the small variant trains its ISM on them alone: through
     # the SIRM's input the source loss pushes m_s up on pristine faces.
     recovery_gradient: bool = True
+    # Outside training, the mask and real/fake logits are the mean of the face's and its
+    # mirror image's (the mask flipped back): two ISM passes per face.
+    mirror_average: bool = False
 
 
 SOURCE_COMPOSITES = ("none", "mask")

@@ -49,6 +49,7 @@ def small() -> DFRECConfig:
             input_mean=0.5,
             input_std=0.5,
             recovery_gradient=False,
+            mirror_average=True,
         ),
         sirm=SIRMConfig(channels=(16, 32, 64, 128, 256), composite="mask"),
         tirm=TIRMConfig(

@@ -136,3 +136,19 @@ def test_self_blend_items_keep_one_person(faces):
             assert source_row == target_row
             assert torch.equal(item["source"], item["target"])
     assert kinds == {"selfblend", "swap"}
+
+
+def test_mirror_flips_whole_items_and_changes_nothing_else(faces):
+    people = sorted(set(faces.identities))
+    plain = SyntheticForgeries(faces, people, length=12, seed=2, augment=True)
+    mirrored = SyntheticForgeries(faces, people, length=12, seed=2, augment=True, mirror=True)
+    keys = ("fake", "source", "target", "mask", "face_region")
+    flipped = 0
+    for index in range(len(plain)):
+        item, other = plain[index], mirrored[index]
+        assert other["kind"] == item["kind"] and torch.equal(other["is_fake"], item["is_fake"])
+        if all(torch.equal(other[key], item[key].flip(-1)) for key in keys):
+            flipped += 1
+        else:
+            assert all(torch.equal(other[key], item[key]) for key in keys)
+    assert 0 < flipped < len(plain)

@@ -223,3 +223,23 @@ def test_the_pixel_prior_adds_the_mean_faces_detail_and_no_colour() -> None:
     assert output.predicted_patches.min() >= 0 and output.predicted_patches.max() <= 1
     with pytest.raises(ValueError, match="pixel_prior=False"):
         TIRM(create_config("tiny")).set_pixel_prior(mean_face)
+
+
+def test_mirror_average_makes_the_ism_mirror_symmetric_outside_training() -> None:
+    config = create_config("tiny")
+    averaged = dataclasses.replace(config.ism, mirror_average=True)
+    torch.manual_seed(0)
+    plain = DFREC(config).ism.eval()
+    mirrored = DFREC(dataclasses.replace(config, ism=averaged)).ism
+    mirrored.load_state_dict(plain.state_dict())
+    size = config.geometry.image_size
+    image = torch.rand(2, 3, size, size)
+    with torch.no_grad():
+        mirrored.eval()
+        face, flipped = mirrored(image), mirrored(image.flip(-1))
+        torch.testing.assert_close(flipped.mask_logits, face.mask_logits.flip(-1))
+        torch.testing.assert_close(flipped.fake_logit, face.fake_logit)
+        one_pass = plain(image)
+        assert not torch.allclose(face.mask_logits, one_pass.mask_logits)
+        mirrored.train()
+        torch.testing.assert_close(mirrored(image).mask_logits, plain.train()(image).mask_logits)

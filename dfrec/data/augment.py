@@ -1,6 +1,6 @@
 """Training augmentations: the degradations the robustness rows test (blur, JPEG, noise) on the
-input only, and a colour jitter applied alike to input, source and target (what the network
-must undo is the forgery, not the camera).
+input only, and a colour jitter and a left-right mirror applied alike to input, source, target
+and masks (what the network must undo is the forgery, not the camera or the pose).
 
 Images are (3, S, S) float32 in [0, 1]; randomness only from the generator.
 """
@@ -12,6 +12,7 @@ import numpy as np
 
 DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
 JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
+MIRROR_PROBABILITY = 0.5  # share of samples mirrored left to right (with mirror on)
 BLUR_KERNELS = (3, 5, 7)
 JPEG_QUALITY = (50, 99)
 NOISE_VARIANCE = (10.0, 50.0)  # on 0-255 pixels
@@ -64,3 +65,11 @@ def colour_jitter(images: list[np.ndarray], rng: np.random.Generator) -> list[np
         out = (out - out.mean()) * contrast + out.mean()
         jittered.append(np.clip(out * brightness, 0.0, 1.0).astype(np.float32))
     return jittered
+
+
+def mirror(images: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """With MIRROR_PROBABILITY, every image of the list flipped left to right (aligned faces
+    stay aligned: the template is symmetric). [(C, S, S)] -> [(C, S, S)]."""
+    if rng.random() >= MIRROR_PROBABILITY:
+        return images
+    return [np.ascontiguousarray(image[..., ::-1]) for image in images]

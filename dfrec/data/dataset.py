@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from dfrec.data.augment import colour_jitter, degrade
+from dfrec.data.augment import colour_jitter, degrade, mirror
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.masks import face_region
 from dfrec.data.self_blend import make_self_blend
@@ -21,6 +21,7 @@ from dfrec.data.synth import (
 )
 
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
+MIRROR_STREAM = 2  # the mirror's own stream: turning it on changes no other draw
 SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
 
 
@@ -46,6 +47,7 @@ class SyntheticForgeries(Dataset):
     "is_fake": () float32 tensors in [0, 1], "kind": str} made from the faces of the given
     people only. face_region is the target's inner-face hull (what face-region masking hides).
     augment: colour jitter on the whole sample and blur / JPEG / noise on the input (training).
+    mirror: half the items flipped left to right, all images and masks alike (training).
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
@@ -72,6 +74,7 @@ class SyntheticForgeries(Dataset):
         augment: bool = False,
         source_only_pristine: bool = False,
         source_only_targets: bool = False,
+        mirror: bool = False,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
@@ -85,6 +88,7 @@ class SyntheticForgeries(Dataset):
         self.seed = seed
         self.candidates = candidates
         self.augment = augment
+        self.mirror = mirror
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -161,13 +165,17 @@ class SyntheticForgeries(Dataset):
             rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
             fake, source, target = colour_jitter([fake, source, target], rng)
             fake = degrade(fake, rng)
-        region = face_region(self.faces.landmarks_68[target_row], self.faces.image_size)
+        region = face_region(self.faces.landmarks_68[target_row], self.faces.image_size)[None]
+        mask = sample.mask
+        if self.mirror:
+            rng = np.random.default_rng([self.seed, self.epoch, index, MIRROR_STREAM])
+            fake, source, target, mask, region = mirror([fake, source, target, mask, region], rng)
         return {
             "fake": torch.from_numpy(fake),
             "source": torch.from_numpy(source),
             "target": torch.from_numpy(target),
-            "mask": torch.from_numpy(sample.mask),
-            "face_region": torch.from_numpy(region[None]),
+            "mask": torch.from_numpy(mask),
+            "face_region": torch.from_numpy(region),
             "is_fake": torch.tensor(float(sample.is_fake), dtype=torch.float32),
             "kind": sample.kind,
         }

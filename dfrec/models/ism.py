@@ -25,7 +25,8 @@ class ISM(nn.Module):
     """DeepLabV3+ (ASPP + low-level skip) with a classification head on the deepest features.
 
     The encoder starts from random weights (nothing is downloaded); a fresh training run loads
-    config.encoder_weights into it with `load_encoder_weights`.
+    config.encoder_weights into it with `load_encoder_weights`. With config.mirror_average, an
+    ISM outside training averages its logits over the face and its mirror image.
     """
 
     def __init__(self, config: ISMConfig, geometry: Geometry) -> None:
@@ -48,6 +49,10 @@ class ISM(nn.Module):
             raise ValueError(f"ISM expects {size}x{size} images, got {tuple(image.shape[-2:])}")
         normalized = (image - self.config.input_mean) / self.config.input_std
         mask_logits, fake_logit = self.network(normalized)
+        if self.config.mirror_average and not self.training:
+            mirror_mask_logits, mirror_fake_logit = self.network(normalized.flip(-1))
+            mask_logits = (mask_logits + mirror_mask_logits.flip(-1)) / 2
+            fake_logit = (fake_logit + mirror_fake_logit) / 2
         return ISMOutput(mask_logits=mask_logits, fake_logit=fake_logit.squeeze(1))
 
     def load_encoder_weights(self) -> int:

@@ -45,6 +45,7 @@ class RunConfig:
     # Half the targets and half the pristine items are source_only_root's faces (row 27: worse).
     source_only_targets: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
+    mirror: bool = False  # half the items flipped left to right (all images and masks alike)
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
     # always uses it.
     cpu_bf16: bool = False

@@ -67,6 +67,7 @@ def load_training_data(
         seed=config.seed,
         source_only=source_only,
         augment=config.augment,
+        mirror=config.mirror,
         source_only_pristine=config.source_only_pristine,
         source_only_targets=config.source_only_targets,
     )
