@@ -1,4 +1,5 @@
-"""Latency of the `small` variant: in-process at batch 1 and 8, the Triton ensemble at batch 1.
+"""Latency of the `small` variant: in-process at batch 1 and 8, the Triton ensemble at batch 1;
+when the ISM averages over the mirror image, also in-process batch 1 with one ISM pass.
 
     python bench/models.py [--checkpoint weights/dfrec-small.pt] [--runs 30] [--warmup 5]
 
@@ -10,6 +11,7 @@ temp dir. Every number below comes from one run of this script.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import resource
 import statistics
@@ -24,6 +26,7 @@ import tritonclient.http as triton_http
 
 from dfrec.checkpoint import init_checkpoint, load_checkpoint
 from dfrec.export.repository import export_repository
+from dfrec.models.dfrec import DFREC
 from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer, recover
 from dfrec.triton.launcher import TritonServer, free_ports
@@ -40,6 +43,14 @@ def median_seconds(call: Callable[[], object], runs: int, warmup: int) -> float:
         call()
         timings.append(time.perf_counter() - start)
     return statistics.median(timings)
+
+
+def one_ism_pass(model: DFREC) -> DFREC:
+    """The same weights with the ISM's mirror average off."""
+    ism = dataclasses.replace(model.config.ism, mirror_average=False)
+    single = DFREC(dataclasses.replace(model.config, ism=ism)).eval()
+    single.load_state_dict(model.state_dict())
+    return single
 
 
 def triton_request(
@@ -108,6 +119,10 @@ def main() -> None:
         for batch, images in batches.items():
             seconds = median_seconds(lambda i=images: recover(recoverer, i), args.runs, args.warmup)
             rows.append((f"in-process, batch {batch}", seconds, seconds / batch))
+        if model.config.ism.mirror_average:
+            single = Recoverer(one_ism_pass(model))
+            seconds = median_seconds(lambda: recover(single, batches[1]), args.runs, args.warmup)
+            rows.append(("in-process, batch 1, one ISM pass", seconds, seconds))
         triton_seconds, triton_rss = measure_triton(
             checkpoint, temp_dir, batches[1], geometry.num_patches, args.runs, args.warmup
         )
