@@ -242,4 +242,8 @@ def test_mirror_average_makes_the_ism_mirror_symmetric_outside_training() -> Non
         one_pass = plain(image)
         assert not torch.allclose(face.mask_logits, one_pass.mask_logits)
         mirrored.train()
-        torch.testing.assert_close(mirrored(image).mask_logits, plain.train()(image).mask_logits)
+        plain.train()
+        torch.manual_seed(1)  # the ASPP's dropout: the same draws for both
+        training_pass = mirrored(image).mask_logits
+        torch.manual_seed(1)
+        torch.testing.assert_close(training_pass, plain(image).mask_logits)
