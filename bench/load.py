@@ -27,6 +27,7 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from dfrec.data.align import crop_landmarks_68  # noqa: E402
 from dfrec.noise import batch_masking_noise  # noqa: E402
 from worker.ensemble import EnsembleClient  # noqa: E402
 
@@ -114,11 +115,12 @@ def ensemble_latencies(args) -> list[float]:
     shape = (1, 3, info.image_size, info.image_size)
     images = np.random.default_rng(0).random(shape, dtype=np.float32)
     noise = batch_masking_noise(images, info.num_patches)
-    ensemble.infer(images, noise)  # warm the channel
+    landmarks = crop_landmarks_68(images) if info.takes_landmarks else None
+    ensemble.infer(images, noise, landmarks)  # warm the channel
     latencies = []
     for _ in range(args.triton_calls):
         started = time.perf_counter()
-        ensemble.infer(images, noise)
+        ensemble.infer(images, noise, landmarks)
         latencies.append(time.perf_counter() - started)
     ensemble.close()
     return latencies

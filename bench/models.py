@@ -25,6 +25,7 @@ import torch
 import tritonclient.http as triton_http
 
 from dfrec.checkpoint import init_checkpoint, load_checkpoint
+from dfrec.data.align import crop_landmarks_68
 from dfrec.export.repository import export_repository
 from dfrec.models.dfrec import DFREC
 from dfrec.noise import batch_masking_noise
@@ -54,14 +55,18 @@ def one_ism_pass(model: DFREC) -> DFREC:
 
 
 def triton_request(
-    client: triton_http.InferenceServerClient, images: np.ndarray, num_patches: int
+    client: triton_http.InferenceServerClient,
+    images: np.ndarray,
+    num_patches: int,
+    takes_landmarks: bool,
 ) -> None:
-    """One ensemble request, the mask noise computed client-side as the worker does."""
+    """One ensemble request, the mask noise (and landmarks, for a TIRM that takes them)
+    computed client-side as the worker does."""
+    arrays = [("image", images), ("mask_noise", batch_masking_noise(images, num_patches))]
+    if takes_landmarks:
+        arrays.append(("landmarks", crop_landmarks_68(images)))
     inputs = []
-    for name, array in (
-        ("image", images),
-        ("mask_noise", batch_masking_noise(images, num_patches)),
-    ):
+    for name, array in arrays:
         tensor = triton_http.InferInput(name, list(array.shape), "FP32")
         tensor.set_data_from_numpy(array)
         inputs.append(tensor)
@@ -91,7 +96,12 @@ def measure_triton(
     with server:
         server.wait_ready()
         client = triton_http.InferenceServerClient(server.http_url)
-        seconds = median_seconds(lambda: triton_request(client, images, num_patches), runs, warmup)
+        inputs = {tensor["name"] for tensor in client.get_model_config("dfrec")["input"]}
+        seconds = median_seconds(
+            lambda: triton_request(client, images, num_patches, "landmarks" in inputs),
+            runs,
+            warmup,
+        )
         return seconds, group_rss_mib(os.getpgid(server.process.pid))  # type: ignore[union-attr]
 
 

@@ -8,7 +8,13 @@ reference faces no recovery can beat:
   synthesizer's lighting-transfer blur): all the target's own pixels the fake still holds, plus
   the inner face's light, which the synthesizer carries over into the pasted face;
 - the same with the fake's low-pass instead (what is actually in the fake);
-- the true target with the pasted region grey (context alone).
+- the true target with the pasted region grey (context alone);
+- the true target with the mean training face pasted into the pasted region, warped onto the
+  target's 68 landmarks and recoloured and relit as the synthesizer does: a recovery that knows
+  the target's face geometry and nothing else of its inner face. A swap's fake holds that
+  geometry (the source is warped onto the target's landmarks); a blend's does not;
+- the same mean face not warped (on the mean landmarks): a sharp face in the right light and
+  context, without the target's geometry.
 
     python bench/retrieval_ceiling.py [--samples 128]
 
@@ -19,15 +25,53 @@ from __future__ import annotations
 
 import argparse
 
-from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
+import numpy as np
+import torch
+
+from dfrec.data.color import match_colour, match_lighting
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
+from dfrec.data.splits import folder_split
+from dfrec.data.synth import LIGHTING_SIGMA_FRACTION, paste, to_float
+from dfrec.data.warp import piecewise_affine_warp
 from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
 from dfrec.evaluation.reference_faces import reference_rows
-from dfrec.evaluation.samples import SYNTHESIZERS, load_test_data
+from dfrec.evaluation.samples import (
+    SPLIT_SEED,
+    SYNTHESIZERS,
+    TEST_FRACTION,
+    SampleSet,
+    load_test_data,
+)
 from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
 IMAGE_SIZE = create_config("small").geometry.image_size
+
+
+def mean_face_on_target_geometry(
+    truth: SampleSet,
+    faces: AlignedFaces,
+    mean_crop: np.ndarray,
+    mean_landmarks: np.ndarray,
+    warp: bool = True,
+) -> torch.Tensor:
+    """(N, 3, S, S): each true target with the mean face (S, S, 3) in [0, 1], whose landmarks
+    are mean_landmarks (68, 2), warped onto the target's landmarks and pasted under the true
+    mask with the synthesizer's colour and light transfer (warp=False: not warped)."""
+    sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
+    images = []
+    for row, mask in zip(truth.target_rows, truth.mask[:, 0].numpy(), strict=True):
+        target = to_float(faces.crops[row])
+        warped = (
+            piecewise_affine_warp(mean_crop, mean_landmarks, faces.landmarks_68[row])
+            if warp
+            else mean_crop
+        )
+        content = match_lighting(match_colour(warped, target, mask), target, mask, sigma)
+        images.append(paste(content, target, mask).transpose(2, 0, 1))
+    return torch.from_numpy(np.stack(images).astype(np.float32))
 
 
 def main() -> None:
@@ -40,6 +84,11 @@ def main() -> None:
         data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
     )
     sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
+    aligned = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, IMAGE_SIZE))
+    split = folder_split(DEFAULT_DATA_ROOT, TEST_FRACTION, SPLIT_SEED)
+    train_rows = aligned.indices_of(list(split.train))
+    mean_crop = aligned.crops[train_rows].astype(np.float32).mean(0) / 255.0
+    mean_landmarks = aligned.landmarks_68[train_rows].mean(0)
     print(
         f"| synthesizer | reference face (N = {args.samples}) | top-1 tgt (dlib) | "
         "top-5 tgt (dlib) | top-1 tgt (FaceNet) |"
@@ -56,6 +105,12 @@ def main() -> None:
             "target, pasted region = the fake's low-pass": truth.target * kept
             + pasted * low_pass(truth.fake, sigma),
             "target, pasted region grey": truth.target * kept + pasted * 0.5,
+            "target, pasted region = the mean face on the target's landmarks": (
+                mean_face_on_target_geometry(truth, aligned, mean_crop, mean_landmarks)
+            ),
+            "target, pasted region = the mean face, not warped": mean_face_on_target_geometry(
+                truth, aligned, mean_crop, mean_landmarks, warp=False
+            ),
         }
         for line in reference_rows(truth, "target", faces, references, galleries):
             print(line, flush=True)

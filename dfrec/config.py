@@ -144,6 +144,10 @@ class TIRMConfig:
     # and started from the mean aligned face: the decoder then only has to find each patch's
     # colour to draw eyes, nose and mouth where an aligned face has them.
     pixel_prior: bool = False
+    # The pixel prior drawn on each face's own geometry: moved from the mean face's 68 landmarks
+    # onto the face's (found on the input), so the hidden face keeps the input's feature
+    # positions (dfrec/models/face_geometry.py). Needs pixel_prior; the TIRM then takes landmarks.
+    geometry_prior: bool = False
     # Pixels either side of an inner patch border that the deblocking filter smooths where the
     # target was changed (0: off; see dfrec/models/deblock.py).
     deblock_width: int = 0
@@ -153,6 +157,8 @@ class TIRMConfig:
             raise ValueError(f"composite must be one of {COMPOSITES}, got {self.composite!r}")
         if self.deblock_width < 0:
             raise ValueError(f"deblock_width is a pixel count >= 0, got {self.deblock_width}")
+        if self.geometry_prior and not self.pixel_prior:
+            raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
 
 
 @dataclass(frozen=True)

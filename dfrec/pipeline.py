@@ -40,10 +40,16 @@ class Recoverer:
     def recover(self, images: torch.Tensor) -> Recovery:
         """images: (B, 3, S, S) float32 in [0, 1] -> Recovery.
 
-        Algorithm 1's random values are seeded by each image's bytes (dfrec.noise).
+        Algorithm 1's random values are seeded by each image's bytes (dfrec.noise). A TIRM with
+        geometry_prior gets the landmarks dlib finds on each image.
         """
         noise = torch.from_numpy(batch_masking_noise(images.numpy(), self.geometry.num_patches))
-        output = self.model(images, noise)
+        landmarks = None
+        if self.model.config.tirm.geometry_prior:
+            from dfrec.data.align import crop_landmarks_68  # dlib only when needed
+
+            landmarks = torch.from_numpy(crop_landmarks_68(images.numpy()))
+        output = self.model(images, noise, landmarks)
         return Recovery(output.mask, output.fake_logit, output.source, output.target)
 
 

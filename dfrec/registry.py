@@ -61,6 +61,7 @@ def small() -> DFRECConfig:
             decoder_num_heads=4,
             composite="mask",
             pixel_prior=True,
+            geometry_prior=True,
             deblock_width=3,
         ),
     )
@@ -81,7 +82,9 @@ def tiny() -> DFRECConfig:
             decoder_embed_dim=32,
             decoder_depth=1,
             decoder_num_heads=2,
-            deblock_width=3,  # as small: the served chains in the tests run the filter too
+            pixel_prior=True,  # as small: the served chains in the tests run the prior,
+            geometry_prior=True,  # its landmark warp and the deblocking filter too
+            deblock_width=3,
         ),
     )
 

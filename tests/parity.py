@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dfrec.data.align import template_landmarks
 from dfrec.pipeline import Recoverer, recover
 
 Served = dict[str, np.ndarray]
@@ -31,3 +32,12 @@ def assert_served_matches_pipeline(
     for name, tensor in pairs.items():
         assert served[name].shape == tuple(tensor.shape), name
         np.testing.assert_allclose(served[name], tensor.numpy(), atol=tolerance, err_msg=name)
+
+
+def moved_landmarks(image_size: int, phase: float) -> np.ndarray:
+    """The 68-point template moved by a smooth field of up to 3 px, as faces differ
+    (neighbouring points move alike, no triangle folds): (68, 2) float32 crop pixels."""
+    points = template_landmarks(image_size)
+    angle = 2 * np.pi * points / image_size + phase
+    field = np.stack([np.sin(angle[:, 1]), np.cos(angle[:, 0])], -1)
+    return (points + 3 * field).astype(np.float32)

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from dfrec.data.augment import mirror_landmarks
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
@@ -149,6 +150,9 @@ def test_mirror_flips_whole_items_and_changes_nothing_else(faces):
         assert other["kind"] == item["kind"] and torch.equal(other["is_fake"], item["is_fake"])
         if all(torch.equal(other[key], item[key].flip(-1)) for key in keys):
             flipped += 1
+            size = item["fake"].shape[-1]
+            expected = mirror_landmarks(item["landmarks"].numpy(), size)
+            assert np.array_equal(other["landmarks"].numpy(), expected)
         else:
-            assert all(torch.equal(other[key], item[key]) for key in keys)
+            assert all(torch.equal(other[key], item[key]) for key in (*keys, "landmarks"))
     assert 0 < flipped < len(plain)

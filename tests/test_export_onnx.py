@@ -11,10 +11,11 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
-from parity import assert_served_matches_pipeline
+from parity import assert_served_matches_pipeline, moved_landmarks
 from torch import nn
 
 from dfrec.checkpoint import init_checkpoint, load_checkpoint
+from dfrec.data.align import crop_landmarks_68
 from dfrec.export.onnx_export import OPSET
 from dfrec.export.onnx_sort import aten_sort_stable
 from dfrec.export.repository import export_repository
@@ -87,15 +88,15 @@ def run_chain(repository: Path, images: np.ndarray, num_patches: int) -> dict[st
     noise = batch_masking_noise(images, num_patches)
     mask, fake_probability = ism.run(None, {"image__0": images})
     source, identity = sirm.run(None, {"image__0": images, "mask__1": mask})
-    (target,) = tirm.run(
-        None,
-        {
-            "image__0": images,
-            "mask__1": mask,
-            "target_identity__2": identity,
-            "mask_noise__3": noise,
-        },
-    )
+    feeds = {
+        "image__0": images,
+        "mask__1": mask,
+        "target_identity__2": identity,
+        "mask_noise__3": noise,
+    }
+    if "landmarks__4" in {tensor.name for tensor in tirm.get_inputs()}:
+        feeds["landmarks__4"] = crop_landmarks_68(images)  # as the worker sends them
+    (target,) = tirm.run(None, feeds)
     return {"mask": mask, "fake_probability": fake_probability, "source": source, "target": target}
 
 
@@ -125,10 +126,14 @@ def test_tirm_masks_the_same_patches_when_weights_tie(repositories, checkpoint: 
     mask[:, :, size // 8 : size - size // 8, size // 4 : size - size // 4] = 1.0
     identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
     noise = torch.from_numpy(batch_masking_noise(image.numpy(), geometry.num_patches))
+    inputs = [image, mask, identity, noise]
+    if model.config.tirm.geometry_prior:  # drawn on moved landmarks: the warp is exported too
+        moved = [moved_landmarks(size, phase) for phase in range(2)]
+        inputs.append(torch.from_numpy(np.stack(moved)))
     with torch.inference_mode():
-        expected = tirm.module(image, mask, identity, noise)
+        expected = tirm.module(*inputs)
     names = [spec.name for spec in tirm.inputs]
-    arrays = [tensor.numpy() for tensor in (image, mask, identity, noise)]
+    arrays = [tensor.numpy() for tensor in inputs]
     (served,) = session(repositories["gpu"] / "tirm" / "1" / "model.onnx").run(
         None, dict(zip(names, arrays, strict=True))
     )
@@ -161,7 +166,7 @@ def test_tensorrt_shapes_cover_every_input(repositories) -> None:
     assert [line.split()[0] for line in lines] == list(NETWORKS)
     tirm = dict(zip(("name", "min", "opt", "max"), lines[2].split(), strict=True))
     assert tirm["min"].startswith("image__0:1x3x") and tirm["max"].startswith("image__0:4x3x")
-    assert tirm["max"].count(":") == 4  # image, mask, target_identity, mask_noise
+    assert tirm["max"].count(":") == 5  # image, mask, target_identity, mask_noise, landmarks
     assert not (repositories["cpu"] / PLANS_FILE).exists()
 
 

@@ -222,8 +222,9 @@ def test_the_pixel_prior_adds_the_mean_faces_detail_and_no_colour() -> None:
     image, mask, identity, noise = tiny_tirm_inputs(config)
     output = tirm(image, mask, identity, noise * 0.1)
     assert output.predicted_patches.min() >= 0 and output.predicted_patches.max() <= 1
+    no_prior = dataclasses.replace(config.tirm, pixel_prior=False, geometry_prior=False)
     with pytest.raises(ValueError, match="pixel_prior=False"):
-        TIRM(create_config("tiny")).set_pixel_prior(mean_face)
+        TIRM(dataclasses.replace(config, tirm=no_prior)).set_pixel_prior(mean_face)
 
 
 def test_mirror_average_makes_the_ism_mirror_symmetric_outside_training() -> None:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from dfrec.checkpoint import load_checkpoint, save_checkpoint
+from dfrec.data.align import template_landmarks
 from dfrec.models.dfrec import DFREC
 from dfrec.registry import create_config
 from dfrec.training.config import MAETerms, TrainConfig
@@ -49,6 +50,11 @@ def test_lovasz_term_pays_only_for_pixels_on_the_wrong_side_of_the_cut():
     assert lovasz_mask_loss(wrong_row, true) > 1.0
 
 
+def template_batch(size: int, rows: int) -> torch.Tensor:
+    """The template's 68 landmarks for every row: (rows, 68, 2)."""
+    return torch.from_numpy(template_landmarks(size)).expand(rows, -1, -1).clone()
+
+
 def test_lovasz_term_joins_the_ism_terms_weighted_and_only_when_asked():
     model = DFREC(create_config("tiny"))
     size = model.config.geometry.image_size
@@ -79,6 +85,7 @@ def test_only_the_named_networks_learn_and_run():
         "face_region": torch.ones(2, 1, size, size),
         "mask": torch.ones(2, 1, size, size),
         "is_fake": torch.ones(2),
+        "landmarks": template_batch(size, 2),
     }
     terms = Pretraining(model, ("tirm",))(batch)
     assert set(terms) == {"mae_patch", "total"}
@@ -94,7 +101,12 @@ def real_faces_batch(model: DFREC, rows: int) -> dict[str, torch.Tensor]:
     region = torch.zeros(rows, 1, size, size)
     region[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
     faces = torch.rand(rows, 3, size, size)
-    return {"fake": faces, "target": faces, "face_region": region}
+    return {
+        "fake": faces,
+        "target": faces,
+        "face_region": region,
+        "landmarks": template_batch(size, rows),
+    }
 
 
 def test_the_mae_identity_term_reaches_only_the_mae_through_the_hidden_faces():

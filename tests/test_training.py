@@ -133,11 +133,12 @@ def test_fine_tuning_a_newer_config_may_lack_only_the_data_initialised_parameter
 ) -> None:
     """A checkpoint from before the pixel prior existed starts a prior config's run; any other
     missing weight is refused."""
-    start = save_checkpoint(DFREC(create_config("tiny")), tmp_path / "start.pt", {"step": 4})
     config = create_config("tiny")
-    newer = DFREC(
-        dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, pixel_prior=True))
-    )
+    no_prior = dataclasses.replace(config.tirm, pixel_prior=False, geometry_prior=False)
+    older = DFREC(dataclasses.replace(config, tirm=no_prior))
+    start = save_checkpoint(older, tmp_path / "start.pt", {"step": 4})
+    newer = DFREC(config)
+    assert newer.tirm.pixel_prior is not None
     run = TrainConfig(variant="tiny", out_dir=tmp_path / "run", init_from=start)
     optimizer = torch.optim.AdamW(newer.parameters())
     with pytest.raises(CheckpointError, match="tirm.pixel_prior"):

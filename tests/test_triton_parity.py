@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import tritonclient.http as triton_http
-from parity import assert_served_matches_pipeline
+from parity import assert_served_matches_pipeline, moved_landmarks
 
-from dfrec.checkpoint import init_checkpoint, version_label
+from dfrec.checkpoint import init_checkpoint, load_checkpoint, version_label
+from dfrec.data.align import crop_landmarks_68, template_landmarks
 from dfrec.export.repository import export_repository
 from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer
@@ -52,13 +54,18 @@ def images(checkpoint: Path) -> np.ndarray:
     return np.random.default_rng(5).random((3, 3, size, size), dtype=np.float32)
 
 
-def infer_ensemble(server: TritonServer, images: np.ndarray, num_patches: int) -> dict:
+def infer_ensemble(
+    server: TritonServer,
+    images: np.ndarray,
+    num_patches: int,
+    landmarks: np.ndarray | None = None,
+) -> dict:
     client = triton_http.InferenceServerClient(server.http_url)
     inputs = []
-    for name, array in (
-        ("image", images),
-        ("mask_noise", batch_masking_noise(images, num_patches)),
-    ):
+    arrays = [("image", images), ("mask_noise", batch_masking_noise(images, num_patches))]
+    if landmarks is not None:
+        arrays.append(("landmarks", landmarks))
+    for name, array in arrays:
         tensor = triton_http.InferInput(name, list(array.shape), "FP32")
         tensor.set_data_from_numpy(array)
         inputs.append(tensor)
@@ -69,9 +76,30 @@ def infer_ensemble(server: TritonServer, images: np.ndarray, num_patches: int) -
 
 
 def test_ensemble_matches_in_process(triton: TritonServer, checkpoint: Path, images) -> None:
+    """The worker's request (landmarks found on each crop, as the in-process pipeline finds
+    them) gets the pipeline's answer."""
     assert_served_matches_pipeline(
-        lambda batch, patches: infer_ensemble(triton, batch, patches), checkpoint, images, TOLERANCE
+        lambda batch, patches: infer_ensemble(triton, batch, patches, crop_landmarks_68(batch)),
+        checkpoint,
+        images,
+        TOLERANCE,
     )
+
+
+def test_ensemble_draws_the_target_on_the_landmarks_it_is_sent(
+    triton: TritonServer, checkpoint: Path, images
+) -> None:
+    model = load_checkpoint(checkpoint)[0].eval()
+    geometry = model.config.geometry
+    noise = batch_masking_noise(images, geometry.num_patches)
+    moved = np.stack([moved_landmarks(geometry.image_size, phase) for phase in range(3)])
+    template = np.broadcast_to(template_landmarks(geometry.image_size), moved.shape).copy()
+    served = infer_ensemble(triton, images, geometry.num_patches, moved)["target"]
+    on_template = infer_ensemble(triton, images, geometry.num_patches, template)["target"]
+    with torch.inference_mode():
+        expected = model(*(torch.from_numpy(a) for a in (images, noise, moved))).target
+    np.testing.assert_allclose(served, expected.numpy(), atol=TOLERANCE)
+    assert np.abs(served - on_template).max() > 100 * TOLERANCE  # the landmarks moved it
 
 
 def test_ensemble_reports_variant_and_version(triton: TritonServer, checkpoint: Path) -> None:
@@ -82,7 +110,8 @@ def test_ensemble_reports_variant_and_version(triton: TritonServer, checkpoint: 
 
 
 def test_metrics_port_counts_successes(triton: TritonServer, checkpoint: Path, images) -> None:
-    infer_ensemble(triton, images[:1], Recoverer.from_checkpoint(checkpoint).geometry.num_patches)
+    num_patches = Recoverer.from_checkpoint(checkpoint).geometry.num_patches
+    infer_ensemble(triton, images[:1], num_patches, crop_landmarks_68(images[:1]))
     url = f"http://127.0.0.1:{triton.metrics_port}/metrics"
     with urllib.request.urlopen(url, timeout=10) as response:
         metrics = response.read().decode()

@@ -19,6 +19,7 @@ from worker.errors import InferenceFailed, TritonUnavailable
 
 IMAGE_INPUT = "image"
 NOISE_INPUT = "mask_noise"
+LANDMARKS_INPUT = "landmarks"  # (B, 68, 2): an ensemble whose TIRM draws on the face's geometry
 OUTPUT_NAMES = ("mask", "fake_probability", "source", "target")
 LRE_OUTPUT_NAMES = ("lre_fake_probability", "heatmap")  # present when the lre model is deployed
 UNAVAILABLE = "StatusCode.UNAVAILABLE"
@@ -53,6 +54,7 @@ class EnsembleInfo:
     num_patches: int
     max_batch_size: int
     has_lre: bool = False  # the ensemble also returns LRE's score and heat map
+    takes_landmarks: bool = False  # the ensemble also needs each face's 68 crop landmarks
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -166,6 +168,7 @@ class EnsembleClient:
             raise InferenceFailed(f"the ensemble expects a square image, not {height} x {width}")
         (num_patches,) = _input_dims(config, NOISE_INPUT)
         outputs = {tensor["name"] for tensor in config["output"]}
+        inputs = {tensor["name"] for tensor in config["input"]}
         return EnsembleInfo(
             name=self.model,
             version=max(metadata["versions"], key=int),
@@ -175,15 +178,25 @@ class EnsembleClient:
             num_patches=num_patches,
             max_batch_size=max(1, int(config.get("max_batch_size", 1))),
             has_lre=set(LRE_OUTPUT_NAMES) <= outputs,
+            takes_landmarks=LANDMARKS_INPUT in inputs,
         )
 
-    def infer(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
-        """images (B, 3, S, S) and noise (B, N), float32 -> the outputs, for any B: sent in
-        requests of at most the ensemble's max_batch_size."""
+    def infer(
+        self, images: np.ndarray, noise: np.ndarray, landmarks: np.ndarray | None = None
+    ) -> EnsembleOutputs:
+        """images (B, 3, S, S), noise (B, N) and, for an ensemble that takes them, landmarks
+        (B, 68, 2), float32 -> the outputs, for any B: sent in requests of at most the
+        ensemble's max_batch_size."""
         info = self.info()
+        if info.takes_landmarks and landmarks is None:
+            raise InferenceFailed("the ensemble draws on each face's geometry: pass landmarks")
         step = info.max_batch_size
         parts = [
-            self._infer_batch(images[start : start + step], noise[start : start + step])
+            self._infer_batch(
+                images[start : start + step],
+                noise[start : start + step],
+                None if landmarks is None else landmarks[start : start + step],
+            )
             for start in range(0, len(images), step)
         ]
         return EnsembleOutputs(
@@ -193,10 +206,15 @@ class EnsembleClient:
             }
         )
 
-    def _infer_batch(self, images: np.ndarray, noise: np.ndarray) -> EnsembleOutputs:
+    def _infer_batch(
+        self, images: np.ndarray, noise: np.ndarray, landmarks: np.ndarray | None
+    ) -> EnsembleOutputs:
         info = self.info()
+        arrays = [(IMAGE_INPUT, images), (NOISE_INPUT, noise)]
+        if info.takes_landmarks:
+            arrays.append((LANDMARKS_INPUT, landmarks))
         inputs = []
-        for name, array in ((IMAGE_INPUT, images), (NOISE_INPUT, noise)):
+        for name, array in arrays:
             tensor = grpcclient.InferInput(name, list(array.shape), "FP32")
             tensor.set_data_from_numpy(np.ascontiguousarray(array, dtype=np.float32))
             inputs.append(tensor)

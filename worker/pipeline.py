@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from dfrec.data.align import crop_landmarks_68
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.noise import batch_masking_noise
 from dfrec_contract.record import JobRecord
@@ -83,8 +84,10 @@ def _infer_faces(context: WorkerContext, faces: list[PhotoFace]) -> EnsembleOutp
     if not faces:
         return None
     images = model_input(faces)
-    noise = batch_masking_noise(images, context.ensemble.info().num_patches)
-    return context.ensemble.infer(images, noise)
+    info = context.ensemble.info()
+    noise = batch_masking_noise(images, info.num_patches)
+    landmarks = crop_landmarks_68(images) if info.takes_landmarks else None
+    return context.ensemble.infer(images, noise, landmarks)
 
 
 def _recover(context: WorkerContext, record: JobRecord) -> None:

@@ -19,6 +19,31 @@ _LANDMARKS_IN_FACE_BOX = np.array(
     [[0.781, 0.303], [0.618, 0.313], [0.219, 0.303], [0.382, 0.313], [0.500, 0.624]]
 )
 TEMPLATE_5 = (1.0 - FACE_BOX_FRACTION) / 2.0 + FACE_BOX_FRACTION * _LANDMARKS_IN_FACE_BOX
+# (68, 2) x, y as fractions of the crop side: the mean dlib landmarks of the 192 CelebA training
+# people's aligned faces (the cache at 128 px), the face the TIRM's pixel prior starts from.
+TEMPLATE_68 = np.array(
+    [[0.220, 0.381], [0.222, 0.456], [0.230, 0.532], [0.245, 0.606], [0.273, 0.675],
+     [0.317, 0.736], [0.371, 0.788], [0.432, 0.831], [0.501, 0.844], [0.571, 0.831],
+     [0.633, 0.789], [0.689, 0.738], [0.733, 0.677], [0.762, 0.607], [0.777, 0.532],
+     [0.786, 0.456], [0.788, 0.380], [0.271, 0.324], [0.306, 0.295], [0.355, 0.289],
+     [0.404, 0.297], [0.451, 0.317], [0.546, 0.316], [0.594, 0.295], [0.644, 0.287],
+     [0.694, 0.294], [0.731, 0.323], [0.499, 0.373], [0.499, 0.423], [0.499, 0.473],
+     [0.499, 0.524], [0.444, 0.555], [0.471, 0.566], [0.499, 0.575], [0.528, 0.565],
+     [0.554, 0.555], [0.327, 0.379], [0.358, 0.361], [0.395, 0.362], [0.427, 0.387],
+     [0.392, 0.393], [0.356, 0.392], [0.573, 0.386], [0.605, 0.362], [0.643, 0.361],
+     [0.674, 0.379], [0.645, 0.392], [0.608, 0.393], [0.388, 0.643], [0.429, 0.627],
+     [0.470, 0.619], [0.499, 0.626], [0.529, 0.619], [0.571, 0.627], [0.613, 0.642],
+     [0.574, 0.686], [0.533, 0.705], [0.500, 0.709], [0.468, 0.705], [0.427, 0.686],
+     [0.405, 0.646], [0.469, 0.644], [0.500, 0.647], [0.530, 0.644], [0.596, 0.646],
+     [0.531, 0.666], [0.500, 0.670], [0.469, 0.666]],
+    dtype=np.float32,
+)  # fmt: skip
+TIGHT_CROP_PAD_FRACTION = 0.3  # each side of a tight crop padded by this share before detection
+
+
+def template_landmarks(image_size: int) -> np.ndarray:
+    """TEMPLATE_68 in pixels of a crop of image_size: (68, 2) float32."""
+    return TEMPLATE_68 * image_size
 
 
 @dataclass(frozen=True)
@@ -170,3 +195,23 @@ def paste_back(
     blended = weight * warped.astype(np.float32) + (1.0 - weight) * region
     result[top:bottom, left:right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return result
+
+
+def crop_landmarks_68(crops: np.ndarray) -> np.ndarray:
+    """68 landmarks found on aligned face crops: the geometry a TIRM with geometry_prior draws
+    its hidden face on. crops: (B, 3, S, S) float32 in [0, 1] -> (B, 68, 2) float32 pixels.
+
+    HOG on each crop padded with its edge colours (as for tight crops), then the 68-point
+    predictor in the largest box; where no face is found, the template's landmarks (the prior
+    then stays on the mean face's geometry)."""
+    image_size = crops.shape[-1]
+    pad = round(TIGHT_CROP_PAD_FRACTION * image_size)
+    found = []
+    for crop in crops:
+        pixels = np.clip(np.rint(crop.transpose(1, 2, 0) * 255.0), 0, 255).astype(np.uint8)
+        padded = cv2.copyMakeBorder(pixels, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        faces = detect_faces(padded)
+        found.append(
+            landmarks(padded, faces[0].box, 68) - pad if faces else template_landmarks(image_size)
+        )
+    return np.stack(found).astype(np.float32)

@@ -69,7 +69,23 @@ def colour_jitter(images: list[np.ndarray], rng: np.random.Generator) -> list[np
 
 def mirror(images: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
     """With MIRROR_PROBABILITY, every image of the list flipped left to right (aligned faces
-    stay aligned: the template is symmetric). [(C, S, S)] -> [(C, S, S)]."""
+    stay aligned: the template is symmetric), else the list itself. [(C, S, S)] -> [(C, S, S)]."""
     if rng.random() >= MIRROR_PROBABILITY:
         return images
     return [np.ascontiguousarray(image[..., ::-1]) for image in images]
+
+
+# The iBUG 68-point scheme read on a mirrored face: index i of the flipped face is point
+# MIRRORED_68[i] of the original (jaw, brows, nose, eyes and mouth swap sides).
+MIRRORED_68 = np.array(
+    [*range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, *range(35, 30, -1),
+     45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,
+     *range(54, 47, -1), *range(59, 54, -1), *range(64, 59, -1), 67, 66, 65]
+)  # fmt: skip
+
+
+def mirror_landmarks(points: np.ndarray, image_size: int) -> np.ndarray:
+    """68 landmarks (68, 2) of a face flipped left to right, in the iBUG order."""
+    flipped = points[MIRRORED_68].copy()
+    flipped[:, 0] = image_size - 1 - flipped[:, 0]
+    return flipped

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from dfrec.data.augment import colour_jitter, degrade, mirror
+from dfrec.data.augment import colour_jitter, degrade, mirror, mirror_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.masks import face_region
 from dfrec.data.self_blend import make_self_blend
@@ -165,17 +165,23 @@ class SyntheticForgeries(Dataset):
             rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
             fake, source, target = colour_jitter([fake, source, target], rng)
             fake = degrade(fake, rng)
-        region = face_region(self.faces.landmarks_68[target_row], self.faces.image_size)[None]
+        landmarks = self.faces.landmarks_68[target_row]
+        region = face_region(landmarks, self.faces.image_size)[None]
         mask = sample.mask
         if self.mirror:
             rng = np.random.default_rng([self.seed, self.epoch, index, MIRROR_STREAM])
-            fake, source, target, mask, region = mirror([fake, source, target, mask, region], rng)
+            images = [fake, source, target, mask, region]
+            flipped = mirror(images, rng)
+            if flipped is not images:
+                landmarks = mirror_landmarks(landmarks, self.faces.image_size)
+            fake, source, target, mask, region = flipped
         return {
             "fake": torch.from_numpy(fake),
             "source": torch.from_numpy(source),
             "target": torch.from_numpy(target),
             "mask": torch.from_numpy(mask),
             "face_region": torch.from_numpy(region),
+            "landmarks": torch.from_numpy(np.asarray(landmarks, np.float32)),
             "is_fake": torch.tensor(float(sample.is_fake), dtype=torch.float32),
             "kind": sample.kind,
         }

@@ -18,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dfrec.data.align import (
+    TIGHT_CROP_PAD_FRACTION,
     DetectedFace,
     align_face,
     detect_faces,
@@ -30,9 +31,6 @@ from dfrec.data.faces import AlignedFaces
 DEFAULT_CACHE_DIR = Path(
     os.environ.get("DFREC_DATA_CACHE", Path(__file__).resolve().parents[2] / ".cache")
 )
-
-
-PAD_FRACTION = 0.3  # each side of a tight crop padded by this share before detection
 
 
 def list_photos(data_root: Path) -> list[Path]:
@@ -54,7 +52,7 @@ def detect_in_tight_crop(image_rgb: np.ndarray) -> list:
     """detect_faces on the crop padded with its edge colours (HOG misses faces that touch the
     border); box and landmarks mapped back to the crop's pixels."""
     height, width = image_rgb.shape[:2]
-    pad = round(PAD_FRACTION * max(height, width))
+    pad = round(TIGHT_CROP_PAD_FRACTION * max(height, width))
     padded = cv2.copyMakeBorder(image_rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     faces = detect_faces(padded)
     return [

@@ -18,6 +18,8 @@ from dfrec.lre.model import LRE
 from dfrec.lre.render import display_heatmap
 from dfrec.models.dfrec import DFREC, recover_source
 
+LANDMARK_COUNT = 68  # the landmarks a TIRM with geometry_prior takes (dlib's scheme)
+
 
 class TensorSpec(NamedTuple):
     name: str
@@ -49,7 +51,8 @@ class SIRMServing(nn.Module):
 
 
 class TIRMServing(nn.Module):
-    """image__0, mask__1, target_identity__2, mask_noise__3 (B,n) -> target__0 (B,3,S,S)."""
+    """image__0, mask__1, target_identity__2, mask_noise__3 (B,n), and with geometry_prior
+    landmarks__4 (B,68,2) -> target__0 (B,3,S,S)."""
 
     def __init__(self, model: DFREC) -> None:
         super().__init__()
@@ -61,8 +64,9 @@ class TIRMServing(nn.Module):
         mask: torch.Tensor,
         target_identity: torch.Tensor,
         mask_noise: torch.Tensor,
+        landmarks: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return self.tirm(image, mask, target_identity, mask_noise).target
+        return self.tirm(image, mask, target_identity, mask_noise, landmarks).target
 
 
 class LREServing(nn.Module):
@@ -94,6 +98,14 @@ def serving_models(model: DFREC) -> list[ServingModel]:
     mask_out = TensorSpec("mask__0", (1, size, size))
     mask_in = TensorSpec("mask__1", (1, size, size))
     identity = (config.sirm.target_identity_channels, grid, grid)
+    tirm_inputs = [
+        image,
+        mask_in,
+        TensorSpec("target_identity__2", identity),
+        TensorSpec("mask_noise__3", (config.geometry.num_patches,)),
+    ]
+    if config.tirm.geometry_prior:
+        tirm_inputs.append(TensorSpec("landmarks__4", (LANDMARK_COUNT, 2)))
     return [
         ServingModel(
             "ism",
@@ -110,12 +122,7 @@ def serving_models(model: DFREC) -> list[ServingModel]:
         ServingModel(
             "tirm",
             TIRMServing(model),
-            [
-                image,
-                mask_in,
-                TensorSpec("target_identity__2", identity),
-                TensorSpec("mask_noise__3", (config.geometry.num_patches,)),
-            ],
+            tirm_inputs,
             [TensorSpec("target__0", (3, size, size))],
         ),
     ]

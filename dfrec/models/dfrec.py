@@ -48,14 +48,17 @@ class DFREC(nn.Module):
         self.sirm = SIRM(config.sirm)
         self.tirm = TIRM(config)
 
-    def forward(self, image: torch.Tensor, noise: torch.Tensor) -> DFRECOutput:
-        """image: (B, 3, H, W) in [0, 1]; noise: (B, n) in [0, 0.1] for Algorithm 1."""
+    def forward(
+        self, image: torch.Tensor, noise: torch.Tensor, landmarks: torch.Tensor | None = None
+    ) -> DFRECOutput:
+        """image: (B, 3, H, W) in [0, 1]; noise: (B, n) in [0, 0.1] for Algorithm 1; landmarks:
+        (B, 68, 2) the image's own in pixels, for a TIRM with geometry_prior."""
         segmentation = self.ism(image)
         mask = segmentation.mask
         sirm = recover_source(
             self.sirm, image, mask if self.config.ism.recovery_gradient else mask.detach()
         )
-        tirm = self.tirm(image, mask, sirm.target_identity, noise)
+        tirm = self.tirm(image, mask, sirm.target_identity, noise, landmarks)
         return DFRECOutput(
             mask_logits=segmentation.mask_logits,
             fake_logit=segmentation.fake_logit,

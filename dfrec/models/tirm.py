@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from timm.layers import PatchEmbed, build_sincos2d_pos_embed
 from timm.models.vision_transformer import Block
 from torch import nn
 
 from dfrec.config import DFRECConfig
 from dfrec.models.deblock import border_band, deblock
+from dfrec.models.face_geometry import LandmarkWarp
 from dfrec.models.masking import semantic_guided_masking
 from dfrec.models.patches import patch_means, patchify, unpatchify
 
@@ -69,11 +71,13 @@ class TIRM(nn.Module):
         self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
         nn.init.normal_(self.mask_token, std=0.02)
         # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior
-        self.pixel_prior = (
-            nn.Parameter(torch.zeros(1, geometry.num_patches, geometry.patch_pixels))
-            if tirm.pixel_prior
-            else None
-        )
+        self.pixel_prior = None
+        if tirm.pixel_prior:
+            self.pixel_prior = nn.Parameter(
+                torch.zeros(1, geometry.num_patches, geometry.patch_pixels)
+            )
+            nn.init.normal_(self.pixel_prior, std=0.02)
+        self.landmark_warp = LandmarkWarp(geometry.image_size) if tirm.geometry_prior else None
 
     def silence_identity_fusion(self) -> None:
         """Zero f_t's columns of the fusion: a fusion that never saw f_t (at initialisation, or
@@ -102,9 +106,32 @@ class TIRM(nn.Module):
             tokens = block(tokens)
         return self.encoder_norm(tokens)
 
-    def forward_decoder(self, fused: torch.Tensor, restore_index: torch.Tensor) -> torch.Tensor:
-        """fused: (B, k, D + C_t) visible tokens with f_t, restore_index: (B, n).
-        -> predicted pixels of every patch (B, n, p*p*3)."""
+    def prior_logits(self, landmarks: torch.Tensor | None) -> torch.Tensor:
+        """The pixel prior (1, n, p*p*3), or with geometry_prior the prior moved onto each face's
+        landmarks (B, 68, 2) in crop pixels: (B, n, p*p*3). Without landmarks the prior stays on
+        the mean face's geometry."""
+        if self.landmark_warp is None or landmarks is None:
+            return self.pixel_prior
+        patch_size, grid = self.geometry.patch_size, self.geometry.grid_size
+        image = unpatchify(self.pixel_prior, patch_size, grid)  # (1, 3, H, W)
+        sampling = self.landmark_warp(landmarks)
+        moved = F.grid_sample(
+            image.expand(landmarks.shape[0], -1, -1, -1),
+            sampling.to(image.dtype),
+            mode="bilinear",
+            padding_mode="border",
+            align_corners=True,
+        )
+        return patchify(moved, patch_size)
+
+    def forward_decoder(
+        self,
+        fused: torch.Tensor,
+        restore_index: torch.Tensor,
+        landmarks: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """fused: (B, k, D + C_t) visible tokens with f_t, restore_index: (B, n), landmarks:
+        (B, 68, 2) with geometry_prior. -> predicted pixels of every patch (B, n, p*p*3)."""
         visible = self.fusion_embed(fused)
         batch, num_patches = restore_index.shape
         masked = self.mask_token.expand(batch, num_patches - visible.shape[1], -1)
@@ -114,7 +141,7 @@ class TIRM(nn.Module):
             tokens = block(tokens)
         logits = self.to_pixels(self.decoder_norm(tokens))
         if self.pixel_prior is not None:
-            logits = logits + self.pixel_prior
+            logits = logits + self.prior_logits(landmarks)
         return torch.sigmoid(logits)
 
     def forward(
@@ -123,9 +150,11 @@ class TIRM(nn.Module):
         mask: torch.Tensor,
         target_identity: torch.Tensor,
         noise: torch.Tensor,
+        landmarks: torch.Tensor | None = None,
     ) -> TIRMOutput:
         """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
-        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1."""
+        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
+        landmarks: (B, 68, 2) the input's own, in crop pixels (needed with geometry_prior)."""
         patch_size = self.geometry.patch_size
         selection = semantic_guided_masking(
             patch_means(mask, patch_size), noise, self.geometry.num_masked
@@ -133,7 +162,7 @@ class TIRM(nn.Module):
         visible = self.forward_encoder(image, selection.kept_index)
         identity = gather_tokens(target_identity.flatten(2).transpose(1, 2), selection.kept_index)
         predicted = self.forward_decoder(
-            torch.cat([visible, identity], dim=-1), selection.restore_index
+            torch.cat([visible, identity], dim=-1), selection.restore_index, landmarks
         )
         input_patches = patchify(image, patch_size)
         weight = selection.masked.unsqueeze(-1).to(image.dtype)  # (B, n, 1)

@@ -27,7 +27,7 @@ def compute_losses(
     """One forward pass and every loss term. Algorithm 1's noise comes from torch's RNG."""
     fake = batch["fake"]
     noise = torch.rand(fake.shape[0], num_patches, device=fake.device) * NOISE_HIGH
-    output = model(fake, noise)
+    output = model(fake, noise, batch["landmarks"])
     terms = loss(
         recovered_source=output.source,
         true_source=batch["source"],
@@ -49,7 +49,7 @@ def save_preview(model: DFREC, preview: dict, path: Path, num_patches: int) -> N
     model.eval()
     with torch.no_grad():
         noise = torch.full((preview["fake"].shape[0], num_patches), NOISE_HIGH / 2)
-        output = model(preview["fake"], noise.to(preview["fake"].device))
+        output = model(preview["fake"], noise.to(preview["fake"].device), preview["landmarks"])
     model.train()
     save_recovery_grid(
         {

@@ -156,7 +156,13 @@ def pretraining_losses(
         blank_identity = target.new_zeros(
             target.shape[0], model.config.sirm.target_identity_channels, grid, grid
         )
-        tirm = model.tirm(target, pretraining_masks(region), blank_identity, noise * NOISE_HIGH)
+        tirm = model.tirm(
+            target,
+            pretraining_masks(region),
+            blank_identity,
+            noise * NOISE_HIGH,
+            batch["landmarks"],
+        )
         terms["mae_patch"] = masked_patch_loss(
             tirm.predicted_patches, patchify(target, geometry.patch_size), tirm.masked
         )
