@@ -46,8 +46,8 @@ class LandmarkWarp(nn.Module):
         origin = corners[:, :, 0]  # (B, T, 2)
         edge_b, edge_c = corners[:, :, 1] - origin, corners[:, :, 2] - origin
         determinant = edge_b[..., 0] * edge_c[..., 1] - edge_b[..., 1] * edge_c[..., 0]
-        determinant = torch.where(determinant.abs() < 1e-6, torch.full_like(determinant, 1e-6),
-                                  determinant)  # fmt: skip
+        tiny = torch.full_like(determinant, 1e-6)  # a folded triangle holds no pixel
+        determinant = torch.where(determinant.abs() < 1e-6, tiny, determinant)
         offset = self.pixels[None, None] - origin[:, :, None]  # (B, T, P, 2)
         weight_b = offset[..., 0] * edge_c[..., 1, None] - offset[..., 1] * edge_c[..., 0, None]
         weight_c = edge_b[..., 0, None] * offset[..., 1] - edge_b[..., 1, None] * offset[..., 0]
@@ -67,6 +67,6 @@ class LandmarkWarp(nn.Module):
         position = torch.where(found[..., None], position, self.pixels[None])
         side = self.image_size // GRID_STEP
         coarse = position.reshape(batch, side, side, 2).permute(0, 3, 1, 2)
-        full = F.interpolate(coarse, size=(self.image_size, self.image_size), mode="bilinear",
-                             align_corners=True)  # fmt: skip
+        size = (self.image_size, self.image_size)
+        full = F.interpolate(coarse, size=size, mode="bilinear", align_corners=True)
         return (full / (self.image_size - 1) * 2 - 1).permute(0, 2, 3, 1)

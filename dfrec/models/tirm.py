@@ -70,7 +70,8 @@ class TIRM(nn.Module):
         self.decoder_norm = nn.LayerNorm(tirm.decoder_embed_dim)
         self.to_pixels = nn.Linear(tirm.decoder_embed_dim, geometry.patch_pixels)
         nn.init.normal_(self.mask_token, std=0.02)
-        # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior
+        # (1, n, p*p*3) logits added before the sigmoid; set from data by set_pixel_prior (small
+        # random values until then, so that a random checkpoint's served chains carry a prior)
         self.pixel_prior = None
         if tirm.pixel_prior:
             self.pixel_prior = nn.Parameter(
@@ -154,7 +155,8 @@ class TIRM(nn.Module):
     ) -> TIRMOutput:
         """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
         (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
-        landmarks: (B, 68, 2) the input's own, in crop pixels (needed with geometry_prior)."""
+        landmarks: (B, 68, 2) the input's own in crop pixels, where geometry_prior draws the
+        prior (None: on the mean face's geometry)."""
         patch_size = self.geometry.patch_size
         selection = semantic_guided_masking(
             patch_means(mask, patch_size), noise, self.geometry.num_masked
