@@ -1,15 +1,17 @@
-"""The TIRM's geometry prior: the landmark warp, the mirrored landmark order, and the prior it
-moves."""
+"""The TIRM's geometry prior: the landmarks found on a crop, the landmark warp, the mirrored
+landmark order, and the prior it moves."""
 
 import dataclasses
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from parity import moved_landmarks
 
-from dfrec.data.align import template_landmarks
+from dfrec.data.align import crop_landmarks_68, template_landmarks
 from dfrec.data.augment import MIRRORED_68, mirror_landmarks
+from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.warp import piecewise_affine_warp
 from dfrec.models.face_geometry import LandmarkWarp
 from dfrec.models.tirm import TIRM
@@ -68,3 +70,21 @@ def test_geometry_prior_moves_the_prior_and_stays_put_on_the_template():
     assert torch.equal(tirm.prior_logits(None), tirm.pixel_prior)
     moved = torch.from_numpy(moved_landmarks(SIZE, 1))[None]
     assert not torch.allclose(tirm.prior_logits(moved), tirm.pixel_prior, atol=1e-2)
+
+
+def test_crop_landmarks_fall_back_to_the_template_where_no_face_is_found():
+    crops = np.full((2, 3, SIZE, SIZE), 0.5, dtype=np.float32)
+    found = crop_landmarks_68(crops)
+    assert found.shape == (2, 68, 2) and found.dtype == np.float32
+    assert np.array_equal(found, np.stack([template_landmarks(SIZE)] * 2))
+
+
+@pytest.mark.data
+def test_crop_landmarks_find_the_photo_landmarks_again_on_aligned_crops(celeba_root):
+    """On an aligned crop dlib finds the landmarks that alignment found on the whole photo."""
+    photos = list_photos(celeba_root)[:6]
+    faces = align_photos(photos, 128, progress=False)
+    crops = faces.crops.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    found = crop_landmarks_68(crops)
+    assert not any(np.array_equal(points, template_landmarks(128)) for points in found)
+    assert np.median(np.linalg.norm(found - faces.landmarks_68, axis=-1)) < 1.5
