@@ -14,7 +14,9 @@ reference faces no recovery can beat:
   the target's face geometry and nothing else of its inner face. A swap's fake holds that
   geometry (the source is warped onto the target's landmarks); a blend's does not;
 - the same mean face not warped (on the mean landmarks): a sharp face in the right light and
-  context, without the target's geometry.
+  context, without the target's geometry;
+- the same mean face on the landmarks dlib finds on the fake (as the shipped TIRM's geometry
+  prior gets them): the part of that geometry a recovery can read off the fake.
 
     python bench/retrieval_ceiling.py [--samples 128]
 
@@ -28,6 +30,7 @@ import argparse
 import numpy as np
 import torch
 
+from dfrec.data.align import crop_landmarks_68
 from dfrec.data.color import match_colour, match_lighting
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
@@ -55,20 +58,21 @@ def mean_face_on_target_geometry(
     faces: AlignedFaces,
     mean_crop: np.ndarray,
     mean_landmarks: np.ndarray,
-    warp: bool = True,
+    landmarks: np.ndarray | None = None,
 ) -> torch.Tensor:
     """(N, 3, S, S): each true target with the mean face (S, S, 3) in [0, 1], whose landmarks
-    are mean_landmarks (68, 2), warped onto the target's landmarks and pasted under the true
-    mask with the synthesizer's colour and light transfer (warp=False: not warped)."""
+    are mean_landmarks (68, 2), warped onto the target's landmarks (or onto `landmarks`
+    (N, 68, 2); mean_landmarks there: not warped) and pasted under the true mask with the
+    synthesizer's colour and light transfer."""
     sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
     images = []
-    for row, mask in zip(truth.target_rows, truth.mask[:, 0].numpy(), strict=True):
+    if landmarks is None:
+        landmarks = faces.landmarks_68[truth.target_rows]
+    for row, mask, points in zip(
+        truth.target_rows, truth.mask[:, 0].numpy(), landmarks, strict=True
+    ):
         target = to_float(faces.crops[row])
-        warped = (
-            piecewise_affine_warp(mean_crop, mean_landmarks, faces.landmarks_68[row])
-            if warp
-            else mean_crop
-        )
+        warped = piecewise_affine_warp(mean_crop, mean_landmarks, points)
         content = match_lighting(match_colour(warped, target, mask), target, mask, sigma)
         images.append(paste(content, target, mask).transpose(2, 0, 1))
     return torch.from_numpy(np.stack(images).astype(np.float32))
@@ -109,7 +113,12 @@ def main() -> None:
                 mean_face_on_target_geometry(truth, aligned, mean_crop, mean_landmarks)
             ),
             "target, pasted region = the mean face, not warped": mean_face_on_target_geometry(
-                truth, aligned, mean_crop, mean_landmarks, warp=False
+                truth, aligned, mean_crop, mean_landmarks, np.stack([mean_landmarks] * len(truth))
+            ),
+            "target, pasted region = the mean face on the landmarks found on the fake": (
+                mean_face_on_target_geometry(
+                    truth, aligned, mean_crop, mean_landmarks, crop_landmarks_68(truth.fake.numpy())
+                )
             ),
         }
         for line in reference_rows(truth, "target", faces, references, galleries):
