@@ -87,20 +87,25 @@ def group_rss_mib(pgid: int) -> float:
 
 
 def measure_triton(
-    checkpoint: Path, temp_dir: Path, images: np.ndarray, num_patches: int, runs: int, warmup: int
+    checkpoint: Path,
+    temp_dir: Path,
+    images: np.ndarray,
+    model: DFREC,
+    runs: int,
+    warmup: int,
 ) -> tuple[float, float]:
-    """Median ensemble latency and the RSS of Triton with its stubs, on a fresh export."""
+    """Median ensemble latency and the RSS of Triton with its stubs, on a fresh export of the
+    checkpoint that holds model."""
+    num_patches = model.config.geometry.num_patches
+    takes_landmarks = model.config.tirm.geometry_prior
     repository = export_repository(checkpoint, temp_dir / "model_repository", "cpu")
     http_port, grpc_port, metrics_port = free_ports(3)
     server = TritonServer(repository, http_port, grpc_port, metrics_port, temp_dir / "triton.log")
     with server:
         server.wait_ready()
         client = triton_http.InferenceServerClient(server.http_url)
-        inputs = {tensor["name"] for tensor in client.get_model_config("dfrec")["input"]}
         seconds = median_seconds(
-            lambda: triton_request(client, images, num_patches, "landmarks" in inputs),
-            runs,
-            warmup,
+            lambda: triton_request(client, images, num_patches, takes_landmarks), runs, warmup
         )
         return seconds, group_rss_mib(os.getpgid(server.process.pid))  # type: ignore[union-attr]
 
@@ -134,7 +139,7 @@ def main() -> None:
             seconds = median_seconds(lambda: recover(single, batches[1]), args.runs, args.warmup)
             rows.append(("in-process, batch 1, one ISM pass", seconds, seconds))
         triton_seconds, triton_rss = measure_triton(
-            checkpoint, temp_dir, batches[1], geometry.num_patches, args.runs, args.warmup
+            checkpoint, temp_dir, batches[1], model, args.runs, args.warmup
         )
         rows.append(("Triton ensemble (HTTP), batch 1", triton_seconds, triton_seconds))
 

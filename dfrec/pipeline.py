@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from dfrec.checkpoint import load_checkpoint
+from dfrec.data.align import crop_landmarks_68
 from dfrec.models.dfrec import DFREC
 from dfrec.noise import batch_masking_noise
 
@@ -46,8 +47,6 @@ class Recoverer:
         noise = torch.from_numpy(batch_masking_noise(images.numpy(), self.geometry.num_patches))
         landmarks = None
         if self.model.config.tirm.geometry_prior:
-            from dfrec.data.align import crop_landmarks_68  # dlib only when needed
-
             landmarks = torch.from_numpy(crop_landmarks_68(images.numpy()))
         output = self.model(images, noise, landmarks)
         return Recovery(output.mask, output.fake_logit, output.source, output.target)

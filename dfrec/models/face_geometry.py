@@ -32,9 +32,10 @@ class LandmarkWarp(nn.Module):
         border = BORDER_FRACTIONS * (image_size - 1)
         template = np.concatenate([template_landmarks(image_size), border])
         self.register_buffer("border", torch.from_numpy(border), persistent=False)
-        self.register_buffer("template", torch.from_numpy(template), persistent=False)
         triangles = Delaunay(template.astype(np.float64)).simplices.astype(np.int64)
         self.register_buffer("triangles", torch.from_numpy(triangles), persistent=False)
+        corners = torch.from_numpy(template[triangles])  # (T, 3, 2) on the template
+        self.register_buffer("template_corners", corners, persistent=False)
         coarse = torch.linspace(0, image_size - 1, image_size // GRID_STEP)
         ys, xs = torch.meshgrid(coarse, coarse, indexing="ij")
         self.register_buffer("pixels", torch.stack([xs, ys], -1).reshape(-1, 2), persistent=False)
@@ -58,7 +59,7 @@ class LandmarkWarp(nn.Module):
         found = inside.any(dim=1)  # (B, P)
         weight_b = weight_b.gather(1, triangle[:, None]).squeeze(1)
         weight_c = weight_c.gather(1, triangle[:, None]).squeeze(1)
-        source = self.template[self.triangles][triangle]  # (B, P, 3, 2) on the template
+        source = self.template_corners[triangle]  # (B, P, 3, 2) on the template
         position = (
             source[:, :, 0]
             + weight_b[..., None] * (source[:, :, 1] - source[:, :, 0])
