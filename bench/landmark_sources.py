@@ -1,0 +1,124 @@
+"""How much would better landmarks give the shipped recovery? The shipped model's recovered
+target with its geometry prior drawn on landmarks from different sources, each with its median
+distance from the target's own landmarks and the judge's / FaceNet's retrieval of the true
+target person (the evaluation's test sets, gallery and exclusions):
+
+- found on the fake (what the shipped pipeline does);
+- the mean of dlib's landmarks on 8 views of the fake: itself, its mirror image, four
+  half-pixel shifts and two scalings (0.9, 1.1) about the centre, each mapped back;
+- found on the true target's crop (dlib's own error on a real face, no forgery);
+- the target's own (cached from its photo): the best any landmark source can give.
+
+    python bench/landmark_sources.py [--checkpoint weights/dfrec-small.pt] [--people test]
+
+Not a test: a measurement, printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from dfrec.checkpoint import load_checkpoint
+from dfrec.data.align import crop_landmarks_68
+from dfrec.data.augment import mirror_landmarks
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
+from dfrec.evaluation.aggregate import FeatureCache, build_galleries
+from dfrec.evaluation.reference_faces import reference_rows
+from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS, load_test_data
+from dfrec.noise import batch_masking_noise
+from dfrec.training.config import DEFAULT_DATA_ROOT
+
+CHUNK = 16
+SHIFTS = ((0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5))  # pixels
+SCALES = (0.9, 1.1)  # about the crop centre
+
+
+def landmarks_after(images: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """dlib's landmarks on images (N, 3, S, S) moved by the affine (2, 3), mapped back into the
+    images' own pixels: (N, 68, 2)."""
+    size = images.shape[-1]
+    moved = np.stack(
+        [
+            cv2.warpAffine(image.transpose(1, 2, 0), matrix, (size, size),
+                           borderMode=cv2.BORDER_REPLICATE).transpose(2, 0, 1)
+            for image in images
+        ]
+    )  # fmt: skip
+    inverse = cv2.invertAffineTransform(matrix)
+    return crop_landmarks_68(moved) @ inverse[:, :2].T + inverse[:, 2]
+
+
+def view_average_landmarks(images: np.ndarray) -> np.ndarray:
+    """The mean of dlib's landmarks (N, 68, 2) on 8 views of images (N, 3, S, S)."""
+    size = images.shape[-1]
+    centre = (size - 1) / 2
+    views = [crop_landmarks_68(images)]
+    flipped = crop_landmarks_68(np.ascontiguousarray(images[..., ::-1]))
+    views.append(np.stack([mirror_landmarks(points, size) for points in flipped]))
+    for dx, dy in SHIFTS:
+        views.append(landmarks_after(images, np.float32([[1, 0, dx], [0, 1, dy]])))
+    for scale in SCALES:
+        offset = centre - scale * centre
+        views.append(landmarks_after(images, np.float32([[scale, 0, offset], [0, scale, offset]])))
+    return np.mean(views, axis=0).astype(np.float32)
+
+
+@torch.inference_mode()
+def recovered_targets(model, images: torch.Tensor, landmarks: np.ndarray) -> torch.Tensor:
+    """The model's recovered target (N, 3, S, S) with its prior drawn on landmarks (N, 68, 2)."""
+    noise = torch.from_numpy(batch_masking_noise(images.numpy(), model.config.geometry.num_patches))
+    points = torch.from_numpy(np.asarray(landmarks, np.float32))
+    return torch.cat(
+        [
+            model(images[i : i + CHUNK], noise[i : i + CHUNK], points[i : i + CHUNK]).target
+            for i in range(0, len(images), CHUNK)
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=Path("weights/dfrec-small.pt"))
+    parser.add_argument("--people", choices=PEOPLE, default="test")
+    parser.add_argument("--samples", type=int, default=128)
+    args = parser.parse_args()
+    model, _ = load_checkpoint(args.checkpoint)
+    if not model.config.tirm.geometry_prior:
+        parser.error(f"{args.checkpoint} has no geometry prior: landmarks do not reach it")
+    size = model.config.geometry.image_size
+    faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
+    data = load_test_data(DEFAULT_DATA_ROOT, size, args.samples, people=args.people)
+    references = FeatureCache()
+    galleries = build_galleries(
+        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
+    )
+    print(
+        f"| synthesizer | landmarks (N = {args.samples}, median px from the target's) | "
+        "top-1 tgt (dlib) | top-5 tgt (dlib) | top-1 tgt (FaceNet) |"
+    )
+    print("|---|---|---|---|---|")
+    for synthesizer in SYNTHESIZERS:
+        truth = data.sets[synthesizer]
+        fakes, own = truth.fake.numpy(), faces.landmarks_68[truth.target_rows]
+        sources = {
+            "found on the fake (shipped)": crop_landmarks_68(fakes),
+            "mean over 8 views of the fake": view_average_landmarks(fakes),
+            "found on the true target's crop": crop_landmarks_68(truth.target.numpy()),
+            "the target's own": own,
+        }
+        targets = {}
+        for name, points in sources.items():
+            error = np.median(np.linalg.norm(points - own, axis=-1))
+            targets[f"{name}, {error:.2f} px"] = recovered_targets(model, truth.fake, points)
+        for line in reference_rows(truth, "target", targets, references, galleries):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
