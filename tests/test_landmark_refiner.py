@@ -4,6 +4,7 @@ how a checkpoint without one gets one, and the fakes it is trained on."""
 import dataclasses
 
 import numpy as np
+import onnxruntime
 import pytest
 import torch
 
@@ -11,8 +12,11 @@ from dfrec.checkpoint import save_checkpoint
 from dfrec.data.align import template_landmarks
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.prepare import align_photos, list_photos
+from dfrec.export.repository import export_repository
+from dfrec.export.wrappers import serving_models
 from dfrec.models.dfrec import DFREC
 from dfrec.models.landmark_refiner import LandmarkRefiner
+from dfrec.noise import batch_masking_noise
 from dfrec.registry import create_config
 from dfrec.training.landmarks import (
     LandmarkSamples,
@@ -130,3 +134,40 @@ def test_landmark_samples_hold_fakes_with_the_targets_points(celeba_root):
     pristine = samples.kinds == "pristine"
     error = np.linalg.norm(samples.found[pristine] - samples.truth[pristine], axis=-1)
     assert np.median(error) < 2.0  # on a real face dlib finds the face's own points again
+
+
+def test_a_model_with_a_trained_refiner_exports_to_onnx_and_answers_the_same(tmp_path):
+    """The refiner runs inside the TIRM's forward: the exported TIRM takes the same inputs and
+    moves the points as the in-process one does (1e-4, the export tests' tolerance)."""
+    torch.manual_seed(0)
+    model = DFREC(tiny_with_refiner()).eval()
+    with torch.no_grad():  # a refiner that moves the points
+        torch.nn.init.normal_(model.tirm.landmark_refiner.shape_head[-1].weight, std=0.05)
+        model.tirm.landmark_refiner.shape_head[-1].bias.normal_(std=1.0)
+    checkpoint = save_checkpoint(model, tmp_path / "refined.pt")
+    repository = export_repository(
+        checkpoint, tmp_path / "repository", target="gpu", max_batch_size=4
+    )
+    tirm = next(serving for serving in serving_models(model) if serving.name == "tirm")
+    size = model.config.geometry.image_size
+    generator = torch.Generator().manual_seed(1)
+    image = torch.rand((2, 3, size, size), generator=generator)
+    mask = torch.zeros((2, 1, size, size))
+    mask[:, :, size // 4 : -size // 4, size // 4 : -size // 4] = 1.0
+    identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
+    noise = torch.from_numpy(batch_masking_noise(image.numpy(), model.config.geometry.num_patches))
+    inputs = [image, mask, identity, noise, template_batch(2) + 1.0]
+    with torch.inference_mode():
+        expected = tirm.module(*inputs)
+        unrefined = DFREC(create_config("tiny")).eval()
+        unrefined.load_state_dict(model.state_dict(), strict=False)
+        plain = next(s for s in serving_models(unrefined) if s.name == "tirm").module(*inputs)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    served_model = onnxruntime.InferenceSession(
+        str(repository / "tirm" / "1" / "model.onnx"), options, providers=["CPUExecutionProvider"]
+    )
+    names = [spec.name for spec in tirm.inputs]
+    (served,) = served_model.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
+    np.testing.assert_allclose(served, expected.numpy(), atol=1e-4)
+    assert np.abs(expected.numpy() - plain.numpy()).max() > 1e-2  # the refiner did move them
