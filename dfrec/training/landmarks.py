@@ -6,8 +6,7 @@ Only the refiner learns; every other weight of the DFREC checkpoint is kept as i
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +111,7 @@ def train_refiner(
     seed: int = 0,
     progress: bool = True,
 ) -> list[float]:
-    """Adam with cosine decay on the mean point distance (pixels) between refined and true
+    """AdamW with cosine decay on the mean point distance (pixels) between refined and true
     landmarks. Returns the loss of every step."""
     generator = np.random.default_rng(seed)
     optimizer = torch.optim.AdamW(refiner.parameters(), lr=learning_rate, weight_decay=1e-4)
@@ -185,8 +184,8 @@ def train_landmark_refiner(
     and as found)."""
     payload = read_payload(init)
     config = create_config(payload["variant"])
-    tirm = dataclasses.replace(config.tirm, refiner_patch_size=patch_size)
-    model = add_refiner(payload, dataclasses.replace(config, tirm=tirm))
+    tirm = replace(config.tirm, refiner_patch_size=patch_size)
+    model = add_refiner(payload, replace(config, tirm=tirm))
     size = model.config.geometry.image_size
     faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
     utkface = AlignedFaces.load(prepare_cache(DEFAULT_SOURCE_ONLY_ROOT, size))
