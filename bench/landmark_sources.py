@@ -43,13 +43,13 @@ def landmarks_after(images: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """dlib's landmarks on images (N, 3, S, S) moved by the affine (2, 3), mapped back into the
     images' own pixels: (N, 68, 2)."""
     size = images.shape[-1]
-    moved = np.stack(
-        [
-            cv2.warpAffine(image.transpose(1, 2, 0), matrix, (size, size),
-                           borderMode=cv2.BORDER_REPLICATE).transpose(2, 0, 1)
-            for image in images
-        ]
-    )  # fmt: skip
+    moved = [
+        cv2.warpAffine(
+            image.transpose(1, 2, 0), matrix, (size, size), borderMode=cv2.BORDER_REPLICATE
+        )
+        for image in images
+    ]  # (S, S, 3) each
+    moved = np.stack(moved).transpose(0, 3, 1, 2)
     inverse = cv2.invertAffineTransform(matrix)
     return crop_landmarks_68(moved) @ inverse[:, :2].T + inverse[:, 2]
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 
 from dfrec.data.align import template_landmarks
 from dfrec.pipeline import Recoverer, recover
@@ -41,3 +42,10 @@ def moved_landmarks(image_size: int, phase: float) -> np.ndarray:
     angle = 2 * np.pi * points / image_size + phase
     field = np.stack([np.sin(angle[:, 1]), np.cos(angle[:, 0])], -1)
     return (points + 3 * field).astype(np.float32)
+
+
+def onnx_session(path: Path) -> onnxruntime.InferenceSession:
+    """An exported ONNX file as Triton's onnxruntime backend would run it, on one CPU thread."""
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

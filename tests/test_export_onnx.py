@@ -8,10 +8,9 @@ CPU Triton parity test); the stable sort of Algorithm 1 must match torch exactly
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import pytest
 import torch
-from parity import assert_served_matches_pipeline, moved_landmarks
+from parity import assert_served_matches_pipeline, moved_landmarks, onnx_session
 from torch import nn
 
 from dfrec.checkpoint import init_checkpoint, load_checkpoint
@@ -38,12 +37,6 @@ class StableArgsort(nn.Module):
         return torch.argsort(values, dim=1, descending=self.descending, stable=True)
 
 
-def session(path: Path) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 @pytest.mark.parametrize("descending", [True, False])
 def test_stable_sort_translation_matches_torch_on_ties(tmp_path: Path, descending: bool) -> None:
     generator = torch.Generator().manual_seed(3)
@@ -63,7 +56,7 @@ def test_stable_sort_translation_matches_torch_on_ties(tmp_path: Path, descendin
     levels = torch.tensor([0.0, 0.5, 1.0])
     values = levels[torch.randint(0, 3, (32, 16), generator=generator)]
     values = torch.where(values == 0, torch.rand((32, 16), generator=generator) * 0.1, values)
-    (indices,) = session(path).run(None, {"values": values.numpy()})
+    (indices,) = onnx_session(path).run(None, {"values": values.numpy()})
     expected = torch.argsort(values, dim=1, descending=descending, stable=True)
     assert np.array_equal(indices, expected.numpy())
 
@@ -84,7 +77,7 @@ def repositories(checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def run_chain(repository: Path, images: np.ndarray, num_patches: int) -> dict[str, np.ndarray]:
     """ism -> sirm -> tirm as the `dfrec` ensemble wires them, each file run by onnxruntime."""
-    ism, sirm, tirm = (session(repository / name / "1" / "model.onnx") for name in NETWORKS)
+    ism, sirm, tirm = (onnx_session(repository / name / "1" / "model.onnx") for name in NETWORKS)
     noise = batch_masking_noise(images, num_patches)
     mask, fake_probability = ism.run(None, {"image__0": images})
     source, identity = sirm.run(None, {"image__0": images, "mask__1": mask})
@@ -134,7 +127,7 @@ def test_tirm_masks_the_same_patches_when_weights_tie(repositories, checkpoint: 
         expected = tirm.module(*inputs)
     names = [spec.name for spec in tirm.inputs]
     arrays = [tensor.numpy() for tensor in inputs]
-    (served,) = session(repositories["gpu"] / "tirm" / "1" / "model.onnx").run(
+    (served,) = onnx_session(repositories["gpu"] / "tirm" / "1" / "model.onnx").run(
         None, dict(zip(names, arrays, strict=True))
     )
     np.testing.assert_allclose(served, expected.numpy(), atol=TOLERANCE)

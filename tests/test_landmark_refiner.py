@@ -4,9 +4,9 @@ how a checkpoint without one gets one, and the fakes it is trained on."""
 import dataclasses
 
 import numpy as np
-import onnxruntime
 import pytest
 import torch
+from parity import onnx_session
 
 from dfrec.checkpoint import save_checkpoint
 from dfrec.data.align import template_landmarks
@@ -162,11 +162,7 @@ def test_a_model_with_a_trained_refiner_exports_to_onnx_and_answers_the_same(tmp
         unrefined = DFREC(create_config("tiny")).eval()
         unrefined.load_state_dict(model.state_dict(), strict=False)
         plain = next(s for s in serving_models(unrefined) if s.name == "tirm").module(*inputs)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    served_model = onnxruntime.InferenceSession(
-        str(repository / "tirm" / "1" / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
+    served_model = onnx_session(repository / "tirm" / "1" / "model.onnx")
     names = [spec.name for spec in tirm.inputs]
     (served,) = served_model.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
     np.testing.assert_allclose(served, expected.numpy(), atol=1e-4)

@@ -183,6 +183,7 @@ def train_landmark_refiner(
     weights; write out. Returns the median point errors on fakes of the test people (refined,
     and as found)."""
     payload = read_payload(init)
+    torch.manual_seed(seed)  # the refiner's starting weights
     config = create_config(payload["variant"])
     tirm = replace(config.tirm, refiner_patch_size=patch_size)
     model = add_refiner(payload, replace(config, tirm=tirm))
@@ -201,7 +202,6 @@ def train_landmark_refiner(
             seed,
         )
         save_samples(samples, samples_path)
-    torch.manual_seed(seed)
     losses = train_refiner(
         model.tirm.landmark_refiner, samples, steps, batch_size, learning_rate, seed
     )
