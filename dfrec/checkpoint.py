@@ -59,8 +59,9 @@ def ship_checkpoint(source: Path, destination: Path, current_config: bool = Fals
             raise CheckpointError(
                 f"{source}: weights do not fit the current {payload['variant']!r} config: {error}"
             ) from error
-        if config.to_dict() != payload["config"]:
-            payload["metadata"] = {**payload["metadata"], "trained_config": payload["config"]}
+        if config.to_dict() != payload["config"]:  # the first config recorded is the trained one
+            trained = payload["metadata"].get("trained_config", payload["config"])
+            payload["metadata"] = {**payload["metadata"], "trained_config": trained}
         payload["config"] = config.to_dict()
     return save_half(payload, source, destination)
 

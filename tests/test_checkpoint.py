@@ -204,6 +204,10 @@ def test_ship_with_the_current_config_keeps_weights_and_records_the_trained_one(
     )
     assert model.config == config and metadata["trained_config"]["sirm"]["composite"] == "mask"
     assert metadata["step"] == 3
+    older = dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, deblock_width=0))
+    stored = save_checkpoint(DFREC(older), tmp_path / "stored.pt", metadata)  # shipped once
+    _, reshipped = load_checkpoint(ship_checkpoint(stored, tmp_path / "again.pt", True))
+    assert reshipped["trained_config"]["sirm"]["composite"] == "mask"  # still the trained one
 
     wider = dataclasses.replace(
         config, sirm=dataclasses.replace(config.sirm, channels=(8, 16, 32, 64, 128))

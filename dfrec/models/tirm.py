@@ -13,6 +13,7 @@ from torch import nn
 from dfrec.config import DFRECConfig
 from dfrec.models.deblock import border_band, deblock
 from dfrec.models.face_geometry import LandmarkWarp
+from dfrec.models.input_light import keep_input_light
 from dfrec.models.landmark_refiner import LandmarkRefiner
 from dfrec.models.masking import semantic_guided_masking
 from dfrec.models.patches import patch_means, patchify, unpatchify
@@ -42,6 +43,7 @@ class TIRM(nn.Module):
         if self.deblock_width > 0:
             band = border_band(geometry.image_size, geometry.patch_size, tirm.deblock_width)
             self.register_buffer("deblock_band", band, persistent=False)
+        self.input_light_sigma = tirm.input_light_blur * geometry.image_size  # pixels, 0: off
         self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
@@ -185,8 +187,10 @@ class TIRM(nn.Module):
             weight = weight * patchify(mask.detach(), patch_size).repeat_interleave(3, dim=-1)
         merged = input_patches + weight * (predicted - input_patches)
         target = unpatchify(merged, patch_size, self.geometry.grid_size)
+        first_channel = weight.expand_as(merged)[..., ::3]  # (B, n, p*p): one per pixel
+        changed = unpatchify(first_channel, patch_size, self.geometry.grid_size, channels=1)
         if self.deblock_width > 0:
-            first_channel = weight.expand_as(merged)[..., ::3]  # (B, n, p*p): one per pixel
-            changed = unpatchify(first_channel, patch_size, self.geometry.grid_size, channels=1)
             target = deblock(target, changed, self.deblock_band, self.deblock_width)
+        if self.input_light_sigma > 0:
+            target = keep_input_light(target, image, changed, mask.detach(), self.input_light_sigma)
         return TIRMOutput(target, predicted, selection.masked)
