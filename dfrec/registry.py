@@ -63,7 +63,6 @@ def small() -> DFRECConfig:
             pixel_prior=True,
             geometry_prior=True,
             deblock_width=3,
-            input_light_blur=0.1,
         ),
     )
 
@@ -84,9 +83,8 @@ def tiny() -> DFRECConfig:
             decoder_depth=1,
             decoder_num_heads=2,
             pixel_prior=True,  # as small: the served chains in the tests run the prior,
-            geometry_prior=True,  # its landmark warp, the deblocking filter and the
-            deblock_width=3,  # input's light too
-            input_light_blur=0.1,
+            geometry_prior=True,  # its landmark warp and the deblocking filter too
+            deblock_width=3,
         ),
     )
 

@@ -3,11 +3,19 @@
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
+from parity import onnx_session
 
+from dfrec.checkpoint import save_checkpoint
+from dfrec.config import DFRECConfig
+from dfrec.data.align import template_landmarks
+from dfrec.export.repository import export_repository
+from dfrec.export.wrappers import serving_models
 from dfrec.models.dfrec import DFREC
 from dfrec.models.input_light import keep_input_light, support_mean
+from dfrec.noise import batch_masking_noise
 from dfrec.registry import create_config
 
 SIZE, SIGMA = 64, 3.2
@@ -59,21 +67,51 @@ def test_support_mean_reads_only_the_supported_pixels():
     torch.testing.assert_close(near, torch.ones_like(near))  # the dark half does not bleed in
 
 
+def lit_config(blur: float = 0.1) -> DFRECConfig:
+    """tiny with the TIRM keeping the input's light (off in every variant)."""
+    config = create_config("tiny")
+    return dataclasses.replace(config, tirm=dataclasses.replace(config.tirm, input_light_blur=blur))
+
+
 def test_the_tirm_keeps_the_input_light_when_its_config_says_so():
     torch.manual_seed(0)
-    config = create_config("tiny")
-    assert config.tirm.input_light_blur > 0
-    without = dataclasses.replace(
-        config, tirm=dataclasses.replace(config.tirm, input_light_blur=0.0)
-    )
-    plain, lit = DFREC(without).eval(), DFREC(config).eval()
+    assert create_config("small").tirm.input_light_blur == 0.0  # measured no gain: off
+    plain, lit = DFREC(create_config("tiny")).eval(), DFREC(lit_config()).eval()
     lit.load_state_dict(plain.state_dict())
-    face = torch.rand(1, 3, config.geometry.image_size, config.geometry.image_size)
-    noise = torch.full((1, config.geometry.num_patches), 0.05)
+    size = plain.config.geometry.image_size
+    face = torch.rand(1, 3, size, size)
+    noise = torch.full((1, plain.config.geometry.num_patches), 0.05)
     with torch.no_grad():
         before, after = plain(face, noise), lit(face, noise)
     assert not torch.equal(before.target, after.target)
     same = before.target == face  # pixels the fill left alone stay the input's
     assert same.any() and torch.equal(after.target[same], face[same])
     with pytest.raises(ValueError, match="input_light_blur"):
-        dataclasses.replace(config.tirm, input_light_blur=1.5)
+        lit_config(1.5)
+
+
+def test_a_model_keeping_the_input_light_exports_to_onnx_and_answers_the_same(tmp_path):
+    """It runs inside the TIRM's forward: the exported TIRM answers as the in-process one does
+    (1e-4, the export tests' tolerance)."""
+    torch.manual_seed(0)
+    model = DFREC(lit_config()).eval()
+    checkpoint = save_checkpoint(model, tmp_path / "lit.pt")
+    repository = export_repository(
+        checkpoint, tmp_path / "repository", target="gpu", max_batch_size=4
+    )
+    tirm = next(serving for serving in serving_models(model) if serving.name == "tirm")
+    size = model.config.geometry.image_size
+    generator = torch.Generator().manual_seed(1)
+    image = torch.rand((2, 3, size, size), generator=generator)
+    mask = torch.zeros((2, 1, size, size))
+    mask[:, :, size // 4 : -size // 4, size // 4 : -size // 4] = 1.0
+    identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
+    noise = torch.from_numpy(batch_masking_noise(image.numpy(), model.config.geometry.num_patches))
+    landmarks = torch.from_numpy(template_landmarks(size))[None].repeat(2, 1, 1)
+    inputs = [image, mask, identity, noise, landmarks]
+    with torch.inference_mode():
+        expected = tirm.module(*inputs)
+    served_model = onnx_session(repository / "tirm" / "1" / "model.onnx")
+    names = [spec.name for spec in tirm.inputs]
+    (served,) = served_model.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
+    np.testing.assert_allclose(served, expected.numpy(), atol=1e-4)
