@@ -28,9 +28,8 @@ from dfrec.data.align import crop_landmarks_68
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries
-from dfrec.evaluation.reference_faces import reference_rows
-from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS, load_test_data
+from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.noise import batch_masking_noise
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
@@ -93,16 +92,8 @@ def main() -> None:
         parser.error(f"{args.checkpoint} has no geometry prior: landmarks do not reach it")
     size = model.config.geometry.image_size
     faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
-    data = load_test_data(DEFAULT_DATA_ROOT, size, args.samples, people=args.people)
-    references = FeatureCache()
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
-    )
-    print(
-        f"| synthesizer | landmarks (N = {args.samples}, median px from the target's) | "
-        "top-1 tgt (dlib) | top-5 tgt (dlib) | top-1 tgt (FaceNet) |"
-    )
-    print("|---|---|---|---|---|")
+    data, references, galleries = judged_test_data(size, args.samples, args.people)
+    print(table_header("target", f"landmarks (N = {args.samples}, median px from the target's)"))
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         fakes, own = truth.fake.numpy(), faces.landmarks_68[truth.target_rows]

@@ -21,12 +21,10 @@ import torch.nn.functional as F
 
 from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries
-from dfrec.evaluation.reference_faces import reference_rows
-from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS, load_test_data
+from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
-from dfrec.training.config import DEFAULT_DATA_ROOT
 
 CHUNK = 16
 TIRM_MASKS = {
@@ -67,16 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
     size = model.config.geometry.image_size
-    data = load_test_data(DEFAULT_DATA_ROOT, size, args.samples, people=args.people)
-    references = FeatureCache()
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
-    )
-    print(
-        f"| synthesizer | TIRM's mask (N = {args.samples}, {args.people} people) | "
-        "top-1 tgt (dlib) | top-5 tgt (dlib) | top-1 tgt (FaceNet) |"
-    )
-    print("|---|---|---|---|---|")
+    data, references, galleries = judged_test_data(size, args.samples, args.people)
+    print(table_header("target", f"TIRM's mask (N = {args.samples}, {args.people} people)"))
     for synthesizer in (*SYNTHESIZERS, "pristine"):
         truth = data.sets[synthesizer]
         landmarks = crop_landmarks_68(truth.fake.numpy())

@@ -37,15 +37,13 @@ from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION, paste, to_float
 from dfrec.data.warp import piecewise_affine_warp
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
-from dfrec.evaluation.reference_faces import reference_rows
+from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
 from dfrec.evaluation.samples import (
     SPLIT_SEED,
     SYNTHESIZERS,
     TEST_FRACTION,
     SampleSet,
-    load_test_data,
 )
 from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
@@ -82,22 +80,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=128)
     args = parser.parse_args()
-    data = load_test_data(DEFAULT_DATA_ROOT, IMAGE_SIZE, args.samples)
-    references = FeatureCache()
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
-    )
+    data, references, galleries = judged_test_data(IMAGE_SIZE, args.samples)
     sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
     aligned = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, IMAGE_SIZE))
     split = folder_split(DEFAULT_DATA_ROOT, TEST_FRACTION, SPLIT_SEED)
     train_rows = aligned.indices_of(list(split.train))
     mean_crop = aligned.crops[train_rows].astype(np.float32).mean(0) / 255.0
     mean_landmarks = aligned.landmarks_68[train_rows].mean(0)
-    print(
-        f"| synthesizer | reference face (N = {args.samples}) | top-1 tgt (dlib) | "
-        "top-5 tgt (dlib) | top-1 tgt (FaceNet) |"
-    )
-    print("|---|---|---|---|---|")
+    print(table_header("target", f"reference face (N = {args.samples})"))
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         pasted, kept = truth.mask, 1 - truth.mask

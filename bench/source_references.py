@@ -24,11 +24,10 @@ from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
 from dfrec.data.synth import LIGHTING_SIGMA_FRACTION
-from dfrec.evaluation.aggregate import FeatureCache, build_galleries
 from dfrec.evaluation.degradations import low_pass
 from dfrec.evaluation.methods import DFRECMethod
-from dfrec.evaluation.reference_faces import reference_rows
-from dfrec.evaluation.samples import PEOPLE, SPLIT_SEED, SYNTHESIZERS, TEST_FRACTION, load_test_data
+from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.samples import PEOPLE, SPLIT_SEED, SYNTHESIZERS, TEST_FRACTION
 from dfrec.pipeline import Recoverer
 from dfrec.registry import create_config
 from dfrec.training.config import DEFAULT_DATA_ROOT
@@ -55,19 +54,11 @@ def main() -> None:
     parser.add_argument("--people", choices=PEOPLE, default="test")
     parser.add_argument("--checkpoint", type=Path)
     args = parser.parse_args()
-    data = load_test_data(DEFAULT_DATA_ROOT, IMAGE_SIZE, args.samples, people=args.people)
-    references = FeatureCache()
-    galleries = build_galleries(
-        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
-    )
+    data, references, galleries = judged_test_data(IMAGE_SIZE, args.samples, args.people)
     model = DFRECMethod(Recoverer.from_checkpoint(args.checkpoint)) if args.checkpoint else None
     mean = training_mean_face(DEFAULT_DATA_ROOT)[None]
     sigma = IMAGE_SIZE * LIGHTING_SIGMA_FRACTION
-    print(
-        f"| synthesizer | reference face ({args.people} people, N = {args.samples}) | "
-        "top-1 src (dlib) | top-5 src (dlib) | top-1 src (FaceNet) |"
-    )
-    print("|---|---|---|---|---|")
+    print(table_header("source", f"reference face ({args.people} people, N = {args.samples})"))
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         fake = truth.fake

@@ -3,11 +3,18 @@ pipeline on the same images."""
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import onnxruntime
+import torch
 
+from dfrec.checkpoint import save_checkpoint
 from dfrec.data.align import template_landmarks
+from dfrec.export.repository import export_repository
+from dfrec.export.wrappers import serving_models
+from dfrec.models.dfrec import DFREC
+from dfrec.noise import batch_masking_noise
 from dfrec.pipeline import Recoverer, recover
 
 Served = dict[str, np.ndarray]
@@ -49,3 +56,35 @@ def onnx_session(path: Path) -> onnxruntime.InferenceSession:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class TIRMAnswers(NamedTuple):
+    """The TIRM's inputs and its recovered target (B, 3, S, S) in process and from ONNX."""
+
+    inputs: list[torch.Tensor]
+    expected: np.ndarray
+    served: np.ndarray
+
+
+def served_tirm(model: DFREC, workdir: Path, landmarks: torch.Tensor) -> TIRMAnswers:
+    """model's TIRM exported to ONNX (GPU repository) and in process, both asked the same: two
+    fixed random faces with a centred square m_s, random f_t and landmarks (2, 68, 2)."""
+    checkpoint = save_checkpoint(model, workdir / "model.pt")
+    repository = export_repository(
+        checkpoint, workdir / "repository", target="gpu", max_batch_size=4
+    )
+    tirm = next(serving for serving in serving_models(model) if serving.name == "tirm")
+    size = model.config.geometry.image_size
+    generator = torch.Generator().manual_seed(1)
+    image = torch.rand((2, 3, size, size), generator=generator)
+    mask = torch.zeros((2, 1, size, size))
+    mask[:, :, size // 4 : -size // 4, size // 4 : -size // 4] = 1.0
+    identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
+    noise = torch.from_numpy(batch_masking_noise(image.numpy(), model.config.geometry.num_patches))
+    inputs = [image, mask, identity, noise, landmarks]
+    with torch.inference_mode():
+        expected = tirm.module(*inputs)
+    names = [spec.name for spec in tirm.inputs]
+    session = onnx_session(repository / "tirm" / "1" / "model.onnx")
+    (served,) = session.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
+    return TIRMAnswers(inputs, expected.numpy(), served)

@@ -6,16 +6,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from parity import onnx_session
+from parity import served_tirm
 
-from dfrec.checkpoint import save_checkpoint
 from dfrec.config import DFRECConfig
 from dfrec.data.align import template_landmarks
-from dfrec.export.repository import export_repository
-from dfrec.export.wrappers import serving_models
 from dfrec.models.dfrec import DFREC
 from dfrec.models.input_light import keep_input_light, support_mean
-from dfrec.noise import batch_masking_noise
 from dfrec.registry import create_config
 
 SIZE, SIGMA = 64, 3.2
@@ -95,23 +91,7 @@ def test_a_model_keeping_the_input_light_exports_to_onnx_and_answers_the_same(tm
     (1e-4, the export tests' tolerance)."""
     torch.manual_seed(0)
     model = DFREC(lit_config()).eval()
-    checkpoint = save_checkpoint(model, tmp_path / "lit.pt")
-    repository = export_repository(
-        checkpoint, tmp_path / "repository", target="gpu", max_batch_size=4
-    )
-    tirm = next(serving for serving in serving_models(model) if serving.name == "tirm")
     size = model.config.geometry.image_size
-    generator = torch.Generator().manual_seed(1)
-    image = torch.rand((2, 3, size, size), generator=generator)
-    mask = torch.zeros((2, 1, size, size))
-    mask[:, :, size // 4 : -size // 4, size // 4 : -size // 4] = 1.0
-    identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
-    noise = torch.from_numpy(batch_masking_noise(image.numpy(), model.config.geometry.num_patches))
     landmarks = torch.from_numpy(template_landmarks(size))[None].repeat(2, 1, 1)
-    inputs = [image, mask, identity, noise, landmarks]
-    with torch.inference_mode():
-        expected = tirm.module(*inputs)
-    served_model = onnx_session(repository / "tirm" / "1" / "model.onnx")
-    names = [spec.name for spec in tirm.inputs]
-    (served,) = served_model.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
-    np.testing.assert_allclose(served, expected.numpy(), atol=1e-4)
+    answers = served_tirm(model, tmp_path, landmarks)
+    np.testing.assert_allclose(answers.served, answers.expected, atol=1e-4)

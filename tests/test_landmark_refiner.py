@@ -6,17 +6,15 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from parity import onnx_session
+from parity import served_tirm
 
 from dfrec.checkpoint import save_checkpoint
 from dfrec.data.align import template_landmarks
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.prepare import align_photos, list_photos
-from dfrec.export.repository import export_repository
 from dfrec.export.wrappers import serving_models
 from dfrec.models.dfrec import DFREC
 from dfrec.models.landmark_refiner import LandmarkRefiner
-from dfrec.noise import batch_masking_noise
 from dfrec.registry import create_config
 from dfrec.training.landmarks import (
     LandmarkSamples,
@@ -144,26 +142,11 @@ def test_a_model_with_a_trained_refiner_exports_to_onnx_and_answers_the_same(tmp
     with torch.no_grad():  # a refiner that moves the points
         torch.nn.init.normal_(model.tirm.landmark_refiner.shape_head[-1].weight, std=0.05)
         model.tirm.landmark_refiner.shape_head[-1].bias.normal_(std=1.0)
-    checkpoint = save_checkpoint(model, tmp_path / "refined.pt")
-    repository = export_repository(
-        checkpoint, tmp_path / "repository", target="gpu", max_batch_size=4
-    )
-    tirm = next(serving for serving in serving_models(model) if serving.name == "tirm")
-    size = model.config.geometry.image_size
-    generator = torch.Generator().manual_seed(1)
-    image = torch.rand((2, 3, size, size), generator=generator)
-    mask = torch.zeros((2, 1, size, size))
-    mask[:, :, size // 4 : -size // 4, size // 4 : -size // 4] = 1.0
-    identity = torch.rand((2, *tirm.inputs[2].dims), generator=generator)
-    noise = torch.from_numpy(batch_masking_noise(image.numpy(), model.config.geometry.num_patches))
-    inputs = [image, mask, identity, noise, template_batch(2) + 1.0]
+    answers = served_tirm(model, tmp_path, template_batch(2) + 1.0)
+    np.testing.assert_allclose(answers.served, answers.expected, atol=1e-4)
     with torch.inference_mode():
-        expected = tirm.module(*inputs)
         unrefined = DFREC(create_config("tiny")).eval()
         unrefined.load_state_dict(model.state_dict(), strict=False)
-        plain = next(s for s in serving_models(unrefined) if s.name == "tirm").module(*inputs)
-    served_model = onnx_session(repository / "tirm" / "1" / "model.onnx")
-    names = [spec.name for spec in tirm.inputs]
-    (served,) = served_model.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})
-    np.testing.assert_allclose(served, expected.numpy(), atol=1e-4)
-    assert np.abs(expected.numpy() - plain.numpy()).max() > 1e-2  # the refiner did move them
+        tirm = next(s for s in serving_models(unrefined) if s.name == "tirm")
+        plain = tirm.module(*answers.inputs).numpy()
+    assert np.abs(answers.expected - plain).max() > 1e-2  # the refiner did move them

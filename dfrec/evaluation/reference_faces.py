@@ -1,16 +1,46 @@
-"""Retrieval of the true person from hand-built reference faces (no model): the rows of the
-benches that ask how far a recovery could go (bench/retrieval_ceiling.py,
-bench/source_references.py)."""
+"""Retrieval of the true person from hand-built or altered faces: the tables of the benches that
+ask how far a recovery could go (bench/retrieval_ceiling.py, bench/source_references.py,
+bench/landmark_sources.py, bench/lighting_transfer.py, bench/mask_gain.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from dfrec.evaluation.aggregate import FeatureCache, Galleries, identity_metrics
-from dfrec.evaluation.samples import SampleSet
+from dfrec.evaluation.aggregate import FeatureCache, Galleries, build_galleries, identity_metrics
+from dfrec.evaluation.samples import SampleSet, TestData, load_test_data
+from dfrec.training.config import DEFAULT_DATA_ROOT
+
+
+class JudgedTestData(NamedTuple):
+    """The evaluation's fixed samples and the gallery features both recognizers retrieve from."""
+
+    data: TestData
+    references: FeatureCache
+    galleries: Galleries
+
+
+def judged_test_data(image_size: int, count: int, people: str = "test") -> JudgedTestData:
+    """`count` fakes per synthesizer of `people` ("test" or "train") with their gallery."""
+    data = load_test_data(DEFAULT_DATA_ROOT, image_size, count, people=people)
+    references = FeatureCache()
+    galleries = build_galleries(
+        data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True
+    )
+    return JudgedTestData(data, references, galleries)
+
+
+def table_header(side: str, title: str) -> str:
+    """The two markdown header lines of `reference_rows`' table for `side` ("source" or
+    "target"); title names the second column."""
+    short = {"source": "src", "target": "tgt"}[side]
+    return (
+        f"| synthesizer | {title} | top-1 {short} (dlib) | top-5 {short} (dlib) | "
+        f"top-1 {short} (FaceNet) |\n|---|---|---|---|---|"
+    )
 
 
 def reference_rows(
