@@ -3,9 +3,12 @@ unsure (m_s of 0.5-0.9 inside a pasted face) the mask composite keeps that share
 pixels, so the source shows through the recovered target; where it is sure, the MAE redraws
 what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, clipped, squared or
 dilated) and prints the judge's / FaceNet's retrieval of the true target, and the share of a
-pristine face's pixels it changes; the ISM and SIRM are untouched.
+pristine face's pixels it changes; the ISM and SIRM are untouched. With --leak it also prints
+how often the recovered target names the *source* (a softer mask keeps more of the fake, whose
+inner face is the source's). The masks are relative to the ISM's own m_s: the checkpoint's
+TIRMConfig.mask_scale is set aside here.
 
-    python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train]
+    python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
 
 Not a test: a measurement, printed as a table.
 """
@@ -28,11 +31,13 @@ from dfrec.noise import batch_masking_noise
 
 CHUNK = 16
 TIRM_MASKS = {
-    "m_s (shipped)": lambda mask: mask,
+    "m_s": lambda mask: mask,
     "min(1, 1.5 m_s)": lambda mask: (1.5 * mask).clamp(max=1.0),
     "min(1, 2 m_s)": lambda mask: (2.0 * mask).clamp(max=1.0),
     "m_s dilated 5 px": lambda mask: F.max_pool2d(mask, 11, stride=1, padding=5),
     "0.75 m_s": lambda mask: 0.75 * mask,
+    "0.85 m_s": lambda mask: 0.85 * mask,
+    "0.65 m_s": lambda mask: 0.65 * mask,
     "0.5 m_s": lambda mask: 0.5 * mask,
     "m_s squared": lambda mask: mask**2,
 }
@@ -62,11 +67,15 @@ def main() -> None:
     parser.add_argument("--people", choices=PEOPLE, default="train")
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--masks", nargs="+", choices=TIRM_MASKS, default=list(TIRM_MASKS))
+    parser.add_argument("--leak", action="store_true", help="also retrieve the source")
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
+    model.tirm.mask_scale = 1.0  # each named mask is the whole change from m_s
     size = model.config.geometry.image_size
     data, references, galleries = judged_test_data(size, args.samples, args.people)
-    print(table_header("target", f"TIRM's mask (N = {args.samples}, {args.people} people)"))
+    title = f"TIRM's mask (N = {args.samples}, {args.people} people)"
+    print(table_header("target", title))
+    leaks = []
     for synthesizer in (*SYNTHESIZERS, "pristine"):
         truth = data.sets[synthesizer]
         landmarks = crop_landmarks_68(truth.fake.numpy())
@@ -76,8 +85,15 @@ def main() -> None:
                 changed = 100 * ((images - truth.fake).abs().amax(1) > 1 / 255).float().mean()
                 print(f"| pristine | {name} | changed pixels {changed:.2f} % | | |")
             continue
-        for line in reference_rows(truth, "target", targets, references, galleries):
+        queries = {"None (the fake)": truth.fake, **targets}
+        for line in reference_rows(truth, "target", queries, references, galleries):
             print(line, flush=True)
+        if args.leak:
+            leaks += reference_rows(truth, "source", queries, references, galleries)
+    if args.leak:
+        print("\nThe source retrieved from the recovered target (lower: less leak)\n")
+        print(table_header("source", title))
+        print("\n".join(leaks))
 
 
 if __name__ == "__main__":
