@@ -5,8 +5,7 @@ what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, cli
 dilated) and prints the judge's / FaceNet's retrieval of the true target, and the share of a
 pristine face's pixels it changes; the ISM and SIRM are untouched. With --leak it also prints
 how often the recovered target names the *source* (a softer mask keeps more of the fake, whose
-inner face is the source's). The masks are relative to the ISM's own m_s: the checkpoint's
-TIRMConfig.mask_scale is set aside here.
+inner face is the source's).
 
     python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
 
@@ -70,7 +69,6 @@ def main() -> None:
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
-    model.tirm.mask_scale = 1.0  # each named mask is the whole change from m_s
     size = model.config.geometry.image_size
     data, references, galleries = judged_test_data(size, args.samples, args.people)
     title = f"TIRM's mask (N = {args.samples}, {args.people} people)"

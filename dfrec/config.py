@@ -160,9 +160,6 @@ class TIRMConfig:
     # Gaussian sigma, as a share of the crop side, of the input's light kept inside the MAE's
     # fill: the fill's low frequencies are the input's there (0: off; dfrec/models/input_light.py).
     input_light_blur: float = 0.0
-    # m_s times this before the TIRM picks and fills patches: below 1 the recovered target keeps
-    # that share of the fake's pixels even where the ISM is sure (0.75 keeps a quarter).
-    mask_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
@@ -174,8 +171,6 @@ class TIRMConfig:
                 "input_light_blur is a share of the crop side in [0, 1], "
                 f"got {self.input_light_blur}"
             )
-        if not 0.0 < self.mask_scale <= 1.0:
-            raise ValueError(f"mask_scale is a share of m_s in (0, 1], got {self.mask_scale}")
         if self.geometry_prior and not self.pixel_prior:
             raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
         if self.refiner_patch_size and not self.geometry_prior:

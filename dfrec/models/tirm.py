@@ -43,7 +43,6 @@ class TIRM(nn.Module):
         if self.deblock_width > 0:
             band = border_band(geometry.image_size, geometry.patch_size, tirm.deblock_width)
             self.register_buffer("deblock_band", band, persistent=False)
-        self.mask_scale = tirm.mask_scale
         self.input_light_sigma = tirm.input_light_blur * geometry.image_size  # pixels, 0: off
         self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
@@ -169,10 +168,8 @@ class TIRM(nn.Module):
         (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
         landmarks: (B, 68, 2) the input's own in crop pixels, where geometry_prior draws the
         prior (None: on the mean face's geometry), first corrected by the landmark refiner if
-        the config has one. m_s is scaled by the config's mask_scale first."""
+        the config has one."""
         patch_size = self.geometry.patch_size
-        if self.mask_scale != 1.0:
-            mask = mask * self.mask_scale
         if self.landmark_refiner is not None and landmarks is not None:
             with torch.no_grad():  # it learns landmarks alone (dfrec/training/landmarks.py)
                 landmarks = self.landmark_refiner(image, landmarks)
