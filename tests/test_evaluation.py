@@ -102,6 +102,8 @@ def test_evaluation_writes_table_json_and_grid(evaluation):
     for header in (
         "top-1 tgt (dlib)",
         "top-5 src (dlib)",
+        "tgt names src (dlib)",
+        "src names tgt (dlib)",
         "top-1 tgt (FaceNet)",
         "IDSIM tgt tight",
     ):
@@ -149,10 +151,15 @@ def test_evaluation_numbers_are_finite_and_in_range(evaluation):
                 assert len(ranks) == SAMPLES and all(rank >= 1 for rank in ranks)
                 top1 = sum(rank == 1 for rank in ranks) / SAMPLES
                 assert row[f"{part}_judge_top1"] == pytest.approx(top1)
+                assert 0.0 <= row[f"{part}_judge_other_top1"] <= 1.0
             else:
                 assert row[f"{part}_judge_cosine"] is None
                 assert row[f"{part}_judge_top1"] is None
                 assert row[f"{part}_judge_ranks"] is None
+                assert row[f"{part}_judge_other_top1"] is None
+        if clean and row["method"] == "None":  # the fake is both queries: naming its source
+            assert row["target_judge_other_top1"] == row["source_judge_top1"]  # is the same act
+            assert row["source_judge_other_top1"] == row["target_judge_top1"]
         assert 0.0 <= row["acc_id"] <= 1.0
         if row["method"] == "DFREC":
             assert 0.0 <= row["auc"] <= 1.0

@@ -168,10 +168,13 @@ def identity_metrics(
     true_cache: FeatureCache,
     galleries: Galleries,
     judge: bool,
+    other_people: np.ndarray | None = None,
 ) -> dict[str, float | None]:
     """Tight-crop IDSIM and retrieval of the true person: {idsim_tight, facenet_top1,
-    facenet_top5, judge_top1, judge_top5, judge_ranks}; judge entries None unless asked for
-    (judge_ranks: the true person's rank per query, for the paired comparison).
+    facenet_top5, judge_top1, judge_top5, judge_ranks, judge_other_top1}; judge entries None
+    unless asked for (judge_ranks: the true person's rank per query, for the paired comparison;
+    judge_other_top1: the share of queries the judge names as the forgery's *other* person,
+    other_people (N,): a recovered target that names the source is a wrong answer, not a miss).
 
     recovered, true: (N, 3, S, S); true_people: (N,); excluded_rows: (N, K) gallery rows to leave
     out per query (the photos the forgery was made from)."""
@@ -179,6 +182,7 @@ def identity_metrics(
     row: dict[str, float | None] = {
         "idsim_tight": _mean((tight_r * true_cache.tight_embedding(true)).sum(dim=1)),
         "judge_ranks": None,
+        "judge_other_top1": None,
     }
     named = {"facenet": (galleries.facenet, tight_r.numpy())}
     if judge and galleries.judge is not None:
@@ -194,6 +198,9 @@ def identity_metrics(
             row[f"{name}_top{k}"] = top_k_rate(ranks, k)
         if name == "judge":
             row["judge_ranks"] = ranks.tolist()
+            if other_people is not None:
+                other = identity_ranks(queries, other_people, excluded_rows, gallery)
+                row["judge_other_top1"] = top_k_rate(other, 1)
     return row
 
 

@@ -28,6 +28,8 @@ MAIN_COLUMNS = (
     ("top-5 tgt (dlib)", "target_judge_top5", _percent),
     ("top-1 src (dlib)", "source_judge_top1", _percent),
     ("top-5 src (dlib)", "source_judge_top5", _percent),
+    ("tgt names src (dlib)", "target_judge_other_top1", _percent),
+    ("src names tgt (dlib)", "source_judge_other_top1", _percent),
     ("top-1 tgt (FaceNet)", "target_facenet_top1", _percent),
     ("top-1 src (FaceNet)", "source_facenet_top1", _percent),
     ("IDSIM tgt", "target_idsim", _number(3)),
@@ -61,6 +63,8 @@ def main_columns(*keys: str) -> tuple[tuple, ...]:
 SUMMARY_COLUMNS = main_columns(
     "target_judge_top1",
     "source_judge_top1",
+    "target_judge_other_top1",
+    "source_judge_other_top1",
     "target_facenet_top1",
     "source_facenet_top1",
     "target_idsim_tight",
@@ -119,6 +123,9 @@ def notes(summary: dict[str, Any]) -> list[str]:
         "photos the forgery was made from; the share of queries whose true person ranks first "
         "(within five). dlib: the independent judge's descriptors; FaceNet: embeddings of the "
         "tight face crop. Chance top-1 = 1 / people.",
+        "tgt names src / src names tgt: the share of recovered targets whose judge top-1 is the "
+        "forgery's source person (and of recovered sources whose top-1 is its target): a wrong "
+        "answer, worse than a miss; lower is better (None: the fake names its source this often).",
         "IDSIM tight: FaceNet cosine on the face box only (central 62 % of the aligned crop, no "
         "hair or background).",
         "Mask IoU: ISM mask > 0.5 vs true blend mask > 0.5 on the fakes; mask area pristine: the "

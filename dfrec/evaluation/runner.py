@@ -90,9 +90,9 @@ def method_rows(
         }
         truth = sets[synthesizer]
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        for prefix, recovered, true, people in (
-            ("target", output.target, truth.target, truth.target_people),
-            ("source", output.source, truth.source, truth.source_people),
+        for prefix, recovered, true, people, other in (
+            ("target", output.target, truth.target, truth.target_people, truth.source_people),
+            ("source", output.source, truth.source, truth.source_people, truth.target_people),
         ):
             if recovered is None or galleries is None:
                 continue
@@ -100,7 +100,15 @@ def method_rows(
                 recovered, true, cache, references, judge=judge and clean, fid=fid and clean
             )
             metrics |= identity_metrics(
-                recovered, true, people, excluded, cache, references, galleries, judge and clean
+                recovered,
+                true,
+                people,
+                excluded,
+                cache,
+                references,
+                galleries,
+                judge and clean,
+                other,
             )
             row.update(_prefixed(prefix, metrics))
         if output.mask is not None and pristine.mask is not None:
