@@ -8,6 +8,7 @@ how often the recovered target names the *source* (a softer mask keeps more of t
 inner face is the source's).
 
     python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
+        [--figure docs/images/mask_gain_train.png]
 
 Not a test: a measurement, printed as a table.
 """
@@ -27,8 +28,10 @@ from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, t
 from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
+from dfrec.training.figures import save_recovery_grid
 
 CHUNK = 16
+FIGURE_ROWS = 4  # per synthesizer
 TIRM_MASKS = {
     "m_s": lambda mask: mask,
     "min(1, 1.5 m_s)": lambda mask: (1.5 * mask).clamp(max=1.0),
@@ -67,13 +70,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--masks", nargs="+", choices=TIRM_MASKS, default=list(TIRM_MASKS))
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
+    parser.add_argument("--figure", type=Path, help="save the first fakes' recoveries here")
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
     size = model.config.geometry.image_size
     data, references, galleries = judged_test_data(size, args.samples, args.people)
     title = f"TIRM's mask (N = {args.samples}, {args.people} people)"
     print(table_header("target", title))
-    leaks = []
+    leaks, columns = [], {}
     for synthesizer in (*SYNTHESIZERS, "pristine"):
         truth = data.sets[synthesizer]
         landmarks = crop_landmarks_68(truth.fake.numpy())
@@ -83,6 +87,9 @@ def main() -> None:
                 changed = 100 * ((images - truth.fake).abs().amax(1) > 1 / 255).float().mean()
                 print(f"| pristine | {name} | changed pixels {changed:.2f} % | | |")
             continue
+        shown = {"fake": truth.fake, **targets, "true target": truth.target, "source": truth.source}
+        for name, images in shown.items():
+            columns.setdefault(name, []).append(images[:FIGURE_ROWS])
         queries = {"None (the fake)": truth.fake, **targets}
         for line in reference_rows(truth, "target", queries, references, galleries):
             print(line, flush=True)
@@ -92,6 +99,9 @@ def main() -> None:
         print("\nThe source retrieved from the recovered target (lower: less leak)\n")
         print(table_header("source", title))
         print("\n".join(leaks))
+    if args.figure:
+        grid = {name: torch.cat(parts) for name, parts in columns.items()}
+        print(f"\n{save_recovery_grid(grid, args.figure)}")
 
 
 if __name__ == "__main__":
