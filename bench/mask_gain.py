@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
+from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
 from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
@@ -90,11 +91,11 @@ def main() -> None:
         shown = {"fake": truth.fake, **targets, "true target": truth.target, "source": truth.source}
         for name, images in shown.items():
             columns.setdefault(name, []).append(images[:FIGURE_ROWS])
-        queries = {"None (the fake)": truth.fake, **targets}
-        for line in reference_rows(truth, "target", queries, references, galleries):
+        queries, described = {"None (the fake)": truth.fake, **targets}, FeatureCache()
+        for line in reference_rows(truth, "target", queries, references, galleries, described):
             print(line, flush=True)
-        if args.leak:
-            leaks += reference_rows(truth, "source", queries, references, galleries)
+        if args.leak:  # the same faces, described once
+            leaks += reference_rows(truth, "source", queries, references, galleries, described)
     if args.leak:
         print("\nThe source retrieved from the recovered target (lower: less leak)\n")
         print(table_header("source", title))

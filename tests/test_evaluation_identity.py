@@ -134,3 +134,9 @@ def test_reference_rows_rank_a_near_copy_first():
     )
     (line,) = reference_rows(truth, "target", {"originals": originals}, references, galleries)
     assert line == "| swap | originals | 100.0 % | 100.0 % | 100.0 % |"
+    described = FeatureCache()  # both sides of the same faces: described once
+    faces = {"originals": originals}
+    list(reference_rows(truth, "target", faces, references, galleries, described))
+    kept = set(described._store)
+    (source,) = reference_rows(truth, "source", faces, references, galleries, described)
+    assert source == line and set(described._store) == kept

@@ -49,20 +49,23 @@ def reference_rows(
     faces: dict[str, torch.Tensor],
     references: FeatureCache,
     galleries: Galleries,
+    queries: FeatureCache | None = None,
 ) -> Iterator[str]:
     """One markdown row per named reference face set: | kind | name | judge top-1 | judge top-5 |
     FaceNet top-1 |, retrieving the true `side` ("source" or "target") person of each sample of
     truth; the two photos the forgery was made from are left out of the gallery, as in the
-    evaluation. faces: name -> (N, 3, S, S)."""
+    evaluation. faces: name -> (N, 3, S, S); queries: where their features are kept, so that
+    asking for the other side of the same faces describes them once."""
     excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
     true, true_people = getattr(truth, side), getattr(truth, f"{side}_people")
+    queries = FeatureCache() if queries is None else queries
     for name, images in faces.items():
         row = identity_metrics(
             images.float().contiguous(),
             true,
             true_people,
             excluded,
-            FeatureCache(),
+            queries,
             references,
             galleries,
             judge=True,
