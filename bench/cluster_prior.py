@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -85,24 +86,52 @@ def group_priors(model, faces, rows, labels, groups: int) -> torch.Tensor:
     return torch.stack(priors)
 
 
+class Inputs(NamedTuple):
+    """What the TIRM takes for each fake, computed once: the ISM's m_s, the SIRM's f_t, the
+    masking noise and the landmarks found on the fake."""
+
+    fake: torch.Tensor
+    mask: torch.Tensor
+    identity: torch.Tensor
+    noise: torch.Tensor
+    landmarks: torch.Tensor
+
+
 @torch.inference_mode()
-def recover(model, fake, landmarks, priors, choice) -> torch.Tensor:
+def tirm_inputs(model, fake: torch.Tensor) -> Inputs:
+    """The ISM and SIRM on (N, 3, S, S) fakes, and their landmarks."""
+    masks, identities = [], []
+    for images in fake.split(CHUNK):
+        mask = model.ism(images).mask
+        masks.append(mask)
+        identities.append(recover_source(model.sirm, images, mask).target_identity)
+    noise = batch_masking_noise(fake.numpy(), model.config.geometry.num_patches)
+    landmarks = crop_landmarks_68(fake.numpy())
+    return Inputs(
+        fake,
+        torch.cat(masks),
+        torch.cat(identities),
+        torch.from_numpy(noise),
+        torch.from_numpy(landmarks),
+    )
+
+
+@torch.inference_mode()
+def recover(model, inputs: Inputs, priors=None, choice=None) -> torch.Tensor:
     """Recovered targets (N, 3, S, S), each fake's TIRM prior the chosen group's (choice (N,)
     into priors; None: the shipped prior)."""
-    noise = torch.from_numpy(batch_masking_noise(fake.numpy(), model.config.geometry.num_patches))
-    points = torch.from_numpy(np.asarray(landmarks, np.float32))
     shipped = model.tirm.pixel_prior.detach().clone()
-    out = torch.empty_like(fake)
-    groups = [None] if choice is None else np.unique(choice)
-    for group in groups:
-        index = np.arange(len(fake)) if group is None else np.flatnonzero(choice == group)
+    out = torch.empty_like(inputs.fake)
+    everyone = np.arange(len(inputs.fake))
+    for group in [None] if choice is None else np.unique(choice):
+        index = everyone if group is None else np.flatnonzero(choice == group)
         if group is not None:
             model.tirm.pixel_prior.copy_(priors[group])
         for part in np.array_split(index, max(1, len(index) // CHUNK)):
-            images = fake[part]
-            mask = model.ism(images).mask
-            identity = recover_source(model.sirm, images, mask).target_identity
-            out[part] = model.tirm(images, mask, identity, noise[part], points[part]).target
+            chosen = Inputs(*(tensor[part] for tensor in inputs))
+            out[part] = model.tirm(
+                chosen.fake, chosen.mask, chosen.identity, chosen.noise, chosen.landmarks
+            ).target
     model.tirm.pixel_prior.copy_(shipped)
     return out
 
@@ -134,16 +163,18 @@ def main() -> None:
     leaks, agreement = [], []
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
-        landmarks = crop_landmarks_68(truth.fake.numpy())
+        inputs = tirm_inputs(model, truth.fake)
         described = FeatureCache()
-        shipped = recover(model, truth.fake, landmarks, None, None)
+        shipped = recover(model, inputs)
         queries = {"None (the fake)": truth.fake, "shipped (one mean face)": shipped}
         choosers = {
             "identity": {
                 "oracle": described.tight_embedding(truth.target).numpy(),
                 "recovered": described.tight_embedding(shipped).numpy(),
             },
-            "context": {"the fake's context": context_embeddings(truth.fake, landmarks)},
+            "context": {
+                "the fake's context": context_embeddings(truth.fake, inputs.landmarks.numpy())
+            },
         }
         for (key, groups), (centroids, priors) in clusterings.items():
             choices = {
@@ -152,7 +183,7 @@ def main() -> None:
             }
             for chooser, choice in choices.items():
                 name = f"{groups} {key} groups, chosen by {chooser}"
-                queries[name] = recover(model, truth.fake, landmarks, priors, choice)
+                queries[name] = recover(model, inputs, priors, choice)
             if key == "identity":
                 same = 100 * np.mean(choices["recovered"] == choices["oracle"])
                 agreement.append(f"{synthesizer}, {groups} groups: {same:.1f} %")
