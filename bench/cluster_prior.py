@@ -17,6 +17,7 @@ face of bank faces whose surroundings look like the fake's.
 Prints the judge's / FaceNet's retrieval of the true target (and with --leak, of the source).
 
     python bench/cluster_prior.py [--people train] [--groups 8 32] [--faces 4000] [--leak]
+        [--figure docs/images/cluster_prior_train.png]
 
 Not a test: a measurement, printed as a table.
 """
@@ -44,10 +45,19 @@ from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
 from dfrec.training.config import DEFAULT_SOURCE_ONLY_ROOT
+from dfrec.training.figures import save_recovery_grid
 from dfrec.training.loop import mean_face
 
 CHUNK = 16
 SEED = 0
+FIGURE_ROWS = 4  # per synthesizer
+SHORT = {
+    "identity": "id",
+    "context": "ctx",
+    "oracle": "oracle",
+    "recovered": "by recovery",
+    "the fake's context": "by context",
+}
 
 
 def context_embeddings(images: torch.Tensor, landmarks: np.ndarray) -> np.ndarray:
@@ -144,6 +154,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--faces", type=int, default=4000, help="UTKFace faces in the bank")
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
+    parser.add_argument("--figure", type=Path, help="save the first fakes' recoveries here")
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
     size = model.config.geometry.image_size
@@ -160,13 +171,14 @@ def main() -> None:
     data, references, galleries = judged_test_data(size, args.samples, args.people)
     title = f"TIRM prior (N = {args.samples}, {args.people} people, bank {args.faces})"
     print(table_header("target", title))
-    leaks, agreement = [], []
+    leaks, agreement, columns = [], [], {}
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         inputs = tirm_inputs(model, truth.fake)
         described = FeatureCache()
         shipped = recover(model, inputs)
         queries = {"None (the fake)": truth.fake, "shipped (one mean face)": shipped}
+        shown = {"fake": truth.fake, "shipped": shipped}
         choosers = {
             "identity": {
                 "oracle": described.tight_embedding(truth.target).numpy(),
@@ -184,9 +196,13 @@ def main() -> None:
             for chooser, choice in choices.items():
                 name = f"{groups} {key} groups, chosen by {chooser}"
                 queries[name] = recover(model, inputs, priors, choice)
+                shown[f"{groups} {SHORT[key]}, {SHORT[chooser]}"] = queries[name]
             if key == "identity":
                 same = 100 * np.mean(choices["recovered"] == choices["oracle"])
                 agreement.append(f"{synthesizer}, {groups} groups: {same:.1f} %")
+        shown |= {"true target": truth.target, "source": truth.source}
+        for name, images in shown.items():
+            columns.setdefault(name, []).append(images[:FIGURE_ROWS])
         for line in reference_rows(truth, "target", queries, references, galleries, described):
             print(line, flush=True)
         if args.leak:
@@ -196,6 +212,9 @@ def main() -> None:
         print(table_header("source", title))
         print("\n".join(leaks))
     print("\nThe recovered target's group is the true target's for", "; ".join(agreement))
+    if args.figure:
+        grid = {name: torch.cat(parts) for name, parts in columns.items()}
+        print(f"\n{save_recovery_grid(grid, args.figure)}")
 
 
 if __name__ == "__main__":
