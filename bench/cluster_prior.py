@@ -43,6 +43,7 @@ from dfrec.evaluation.identity import unit_rows
 from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
 from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
+from dfrec.models.tirm import face_detail
 from dfrec.noise import batch_masking_noise
 from dfrec.training.config import DEFAULT_SOURCE_ONLY_ROOT
 from dfrec.training.figures import save_recovery_grid
@@ -83,17 +84,11 @@ def bank_embeddings(faces: AlignedFaces, rows: np.ndarray) -> tuple[np.ndarray, 
 def group_priors(model, faces, rows, labels, groups: int) -> torch.Tensor:
     """(groups, 1, n, p*p*3): the shipped prior plus each group's mean-face detail minus the
     whole bank's."""
-    tirm = model.tirm
-    shipped = tirm.pixel_prior.detach().clone()
-    tirm.set_pixel_prior(mean_face(faces, rows))
-    bank = tirm.pixel_prior.detach().clone()
-    priors = []
-    for group in range(groups):
-        tirm.set_pixel_prior(mean_face(faces, rows[labels == group]))
-        priors.append(shipped + tirm.pixel_prior.detach() - bank)
-    with torch.no_grad():
-        tirm.pixel_prior.copy_(shipped)
-    return torch.stack(priors)
+    patch_size = model.config.geometry.patch_size
+    shipped = model.tirm.pixel_prior.detach()
+    bank = face_detail(mean_face(faces, rows), patch_size)
+    details = [face_detail(mean_face(faces, rows[labels == g]), patch_size) for g in range(groups)]
+    return torch.stack([shipped + detail - bank for detail in details])
 
 
 class Inputs(NamedTuple):

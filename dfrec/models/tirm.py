@@ -30,6 +30,14 @@ def gather_tokens(tokens: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return torch.gather(tokens, 1, index.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
 
 
+def face_detail(face: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """An aligned face (3, H, W) in [0, 1] -> its logits minus each patch's mean logit per
+    channel, (1, n, p*p*3) channel fastest: the pixel prior's form, detail and no colour."""
+    logits = torch.logit(face.clamp(0.02, 0.98))[None]
+    per_channel = patchify(logits, patch_size).unflatten(-1, (patch_size * patch_size, 3))
+    return (per_channel - per_channel.mean(dim=2, keepdim=True)).flatten(2)
+
+
 class TIRM(nn.Module):
     """ViT encoder on the visible patches; its tokens are concatenated with f_t and fed to the
     identity fusion decoder, which predicts the pixels of every patch."""
@@ -99,17 +107,11 @@ class TIRM(nn.Module):
             self.fusion_embed.weight[:, self.encoder_width :].zero_()
 
     def set_pixel_prior(self, mean_face: torch.Tensor) -> None:
-        """Start the prior from a mean aligned face (3, H, W) in [0, 1]: its logits minus each
-        patch's mean logit per channel, so the prior adds detail and no colour."""
+        """Start the prior from a mean aligned face (3, H, W) in [0, 1] (see face_detail)."""
         if self.pixel_prior is None:
             raise ValueError("this TIRM config has pixel_prior=False")
-        patch_size = self.geometry.patch_size
-        logits = torch.logit(mean_face.clamp(0.02, 0.98))[None]
-        patches = patchify(logits, patch_size)  # (1, n, p*p*3), channel fastest
-        per_channel = patches.unflatten(-1, (patch_size * patch_size, 3))
-        detail = per_channel - per_channel.mean(dim=2, keepdim=True)
         with torch.no_grad():
-            self.pixel_prior.copy_(detail.flatten(2))
+            self.pixel_prior.copy_(face_detail(mean_face, self.geometry.patch_size))
 
     def forward_encoder(self, image: torch.Tensor, kept_index: torch.Tensor) -> torch.Tensor:
         """image: (B, 3, H, W), kept_index: (B, k) -> visible token features (B, k, D)."""
