@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from dfrec.baselines.drn_config import drn_variant_names
-from dfrec.data.synth import parse_mix
+from dfrec.data.synth import HELD_OUT_SYNTHESIZERS, SYNTHESIZERS, parse_mix
 from dfrec.lre.config import lre_variant_names
 from dfrec.registry import variant_names
 from dfrec.training.config import (
@@ -284,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="fakes per synthesizer (default: the fixed protocol's 128)",
     )
     evaluate.add_argument("--no-robustness", action="store_true", help="clean inputs only")
+    evaluate.add_argument(
+        "--synthesizers",
+        nargs="+",
+        choices=SYNTHESIZERS + HELD_OUT_SYNTHESIZERS,
+        default=list(SYNTHESIZERS),
+        help=f"the fakes' kinds (default: {' '.join(SYNTHESIZERS)}; held out from training: "
+        f"{' '.join(HELD_OUT_SYNTHESIZERS)})",
+    )
 
     cross = commands.add_parser(
         "cross-forgery", help="per-synthesizer models tested on both synthesizers' fakes"
@@ -430,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             fid=not args.no_fid,
             robustness=() if args.no_robustness else EvalOptions.robustness,
             command=command_line(argv),
+            synthesizers=tuple(args.synthesizers),
         )
         seconds = run_evaluation(options)["seconds"]
         print(f"{args.out / 'results.md'} ({seconds:.0f} s)")

@@ -7,6 +7,7 @@ from torch.utils.data import DataLoader
 
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.dataset import SyntheticForgeries
+from dfrec.data.lowres_swap import make_lowres_swap, render_at_low_resolution
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import Face, make_blend, make_pristine, make_swap
@@ -36,7 +37,7 @@ def pair_rows(faces):
     return source, target
 
 
-@pytest.mark.parametrize("make", [make_swap, make_blend])
+@pytest.mark.parametrize("make", [make_swap, make_blend, make_lowres_swap])
 def test_fake_is_target_outside_the_mask(faces, make):
     source_row, target_row = pair_rows(faces)
     forgery = make(face(faces, source_row), face(faces, target_row), np.random.default_rng(0))
@@ -60,6 +61,43 @@ def test_fake_is_target_outside_the_mask(faces, make):
     assert forgery.is_fake
 
 
+def high_frequency_energy(image: np.ndarray, weight: np.ndarray) -> float:
+    """Mean squared Laplacian of image (3, S, S) weighted by weight (S, S)."""
+    laplacian = (
+        4 * image[:, 1:-1, 1:-1]
+        - image[:, :-2, 1:-1]
+        - image[:, 2:, 1:-1]
+        - image[:, 1:-1, :-2]
+        - image[:, 1:-1, 2:]
+    )
+    inner = weight[1:-1, 1:-1]
+    return float((laplacian**2 * inner).sum() / (3 * inner.sum()))
+
+
+def test_lowres_swap_pastes_a_blurrier_face_than_a_swap(faces):
+    """The held-out kind's tell is resolution: its pasted face has less fine detail than the
+    same pair's landmark swap, which pastes at full resolution."""
+    source_row, target_row = pair_rows(faces)
+    source, target = face(faces, source_row), face(faces, target_row)
+    lowres = make_lowres_swap(source, target, np.random.default_rng(0))
+    swap = make_swap(source, target, np.random.default_rng(0))
+    core = (lowres.mask[0] > 0.99) & (swap.mask[0] > 0.99)
+    assert core.sum() > 0.05 * SIZE * SIZE
+    lowres_energy = high_frequency_energy(lowres.fake, core.astype(np.float32))
+    swap_energy = high_frequency_energy(swap.fake, core.astype(np.float32))
+    assert lowres_energy < 0.7 * swap_energy
+    assert lowres.kind == "lowres_swap" and lowres.is_fake
+
+
+def test_low_resolution_rendering_keeps_size_range_and_mean():
+    image = np.random.default_rng(0).random((SIZE, SIZE, 3)).astype(np.float32)
+    rendered = render_at_low_resolution(image, 2.0)
+    assert rendered.shape == image.shape and rendered.dtype == np.float32
+    assert rendered.min() >= 0.0 and rendered.max() <= 1.0
+    assert abs(rendered.mean() - image.mean()) < 0.01
+    assert rendered.std() < 0.8 * image.std()  # detail above the lower resolution is gone
+
+
 def test_pristine_is_its_own_source_and_target(faces):
     forgery = make_pristine(face(faces, 0))
     assert np.array_equal(forgery.fake, forgery.source)
@@ -71,7 +109,7 @@ def test_pristine_is_its_own_source_and_target(faces):
 def test_same_seed_same_sample(faces):
     source_row, target_row = pair_rows(faces)
     source, target = face(faces, source_row), face(faces, target_row)
-    for make in (make_swap, make_blend):
+    for make in (make_swap, make_blend, make_lowres_swap):
         first = make(source, target, np.random.default_rng(7))
         second = make(source, target, np.random.default_rng(7))
         assert np.array_equal(first.fake, second.fake)

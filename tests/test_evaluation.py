@@ -299,6 +299,47 @@ def test_cross_forgery_refuses_an_unknown_synthesizer(tmp_path):
         run_cross_forgery(options)
 
 
+def test_held_out_synthesizer_is_evaluated_alone(cache_64, tmp_path):
+    """--synthesizers lowres_swap: rows, grid and JSON for that kind only; its fakes are the
+    same whichever kinds are asked with it, and the default sets are the ones they always were."""
+    from dfrec.checkpoint import init_checkpoint
+    from dfrec.evaluation import EvalOptions, run_evaluation
+    from dfrec.evaluation.samples import load_test_data
+
+    options = EvalOptions(
+        checkpoint=init_checkpoint("tiny", tmp_path / "tiny.pt"),
+        data_root=cache_64,
+        out_dir=tmp_path / "out",
+        samples=2,
+        judge=False,
+        fid=False,
+        robustness=(),
+        grid_rows=2,
+        synthesizers=("lowres_swap",),
+        progress=False,
+    )
+    result = run_evaluation(options)
+    assert result["synthesizers"] == ["lowres_swap"]
+    assert {row["synthesizer"] for row in result["rows"]} == {"lowres_swap"}
+    assert {row["method"] for row in result["rows"]} == {"None", "DFREC"}
+    markdown = (options.out_dir / "results.md").read_text()
+    assert "## lowres_swap fakes, clean inputs" in markdown and "## swap fakes" not in markdown
+    assert (options.out_dir / "recoveries.png").is_file()
+    alone = load_test_data(cache_64, 64, 2, False, synthesizers=("lowres_swap",)).sets
+    together = load_test_data(cache_64, 64, 2, False, synthesizers=("swap", "lowres_swap")).sets
+    default = load_test_data(cache_64, 64, 2, False).sets
+    assert list(alone) == ["lowres_swap", "pristine"] and list(default) == [
+        "swap",
+        "blend",
+        "pristine",
+    ]
+    assert torch.equal(alone["lowres_swap"].fake, together["lowres_swap"].fake)
+    assert torch.equal(default["swap"].fake, together["swap"].fake)
+    assert not torch.equal(default["swap"].fake, alone["lowres_swap"].fake)
+    with pytest.raises(ValueError, match="synthesizers"):
+        load_test_data(cache_64, 64, 2, False, synthesizers=("selfblend",))
+
+
 def test_training_people_sets_share_no_person_with_the_test_sets(cache_64):
     from dfrec.evaluation.samples import load_test_data
 

@@ -56,7 +56,19 @@ class EvalOptions:
     robustness: tuple[Condition, ...] = field(default=ROBUSTNESS)
     grid_rows: int = 8
     command: str = ""
+    synthesizers: tuple[str, ...] = SYNTHESIZERS  # the fakes' kinds (HELD_OUT_SYNTHESIZERS too)
     progress: bool = True
+
+
+def fake_kinds(sets: dict[str, SampleSet]) -> list[str]:
+    """The synthesizers of the sets, in their order (every kind but "pristine")."""
+    return [kind for kind in sets if kind != "pristine"]
+
+
+def rows_per_kind(kinds: list[str], rows: int) -> dict[str, int]:
+    """rows shared out among kinds as evenly as they go, the first kinds taking the rest."""
+    share, rest = divmod(rows, len(kinds))
+    return {kind: share + (index < rest) for index, kind in enumerate(kinds)}
 
 
 def _prefixed(prefix: str, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +91,7 @@ def method_rows(
     clean = condition == CLEAN
     pristine = method.run(inputs["pristine"])
     rows, outputs = [], {}
-    for synthesizer in SYNTHESIZERS:
+    for synthesizer in fake_kinds(sets):
         output = method.run(inputs[synthesizer])
         outputs[synthesizer] = output
         row: dict[str, Any] = {
@@ -133,8 +145,8 @@ def method_rows(
 
 def _save_grid(sets: dict[str, SampleSet], outputs: dict[str, MethodOutput], rows: int, path: Path):
     """fake | true target | recovered target | true source | recovered source | mask | true mask,
-    half the rows swap fakes, half blend fakes."""
-    per_kind = {"swap": (rows + 1) // 2, "blend": rows // 2}
+    the rows shared among the synthesizers (swap fakes, then blend fakes by default)."""
+    per_kind = rows_per_kind(fake_kinds(sets), rows)
     columns: dict[str, list[torch.Tensor]] = {}
     for synthesizer, count in per_kind.items():
         truth, output = sets[synthesizer], outputs[synthesizer]
@@ -170,11 +182,11 @@ def save_heatmap_grid(
     path: Path,
     display_max: float,
 ) -> Path:
-    """input | LRE heat map (at the served display scale) | true blend mask | ISM mask: half the
-    rows swap fakes, half blend fakes, then as many pristine faces."""
+    """input | LRE heat map (at the served display scale) | true blend mask | ISM mask: the rows
+    shared among the synthesizers (swap, then blend by default), then half as many pristine."""
     from dfrec.lre.render import display_heatmap
 
-    per_kind = {"swap": (rows + 1) // 2, "blend": rows // 2, "pristine": rows // 2}
+    per_kind = rows_per_kind(fake_kinds(sets), rows) | {"pristine": rows // 2}
     columns: dict[str, list[torch.Tensor]] = {}
     for kind, count in per_kind.items():
         truth, output = sets[kind], lre[kind]
@@ -200,7 +212,13 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
     lre_label = lre_version(options.lre_checkpoint) if options.lre_checkpoint else None
     recoverer = Recoverer(model)
     image_size = recoverer.geometry.image_size
-    data = load_test_data(options.data_root, image_size, options.samples, options.progress)
+    data = load_test_data(
+        options.data_root,
+        image_size,
+        options.samples,
+        options.progress,
+        synthesizers=options.synthesizers,
+    )
     sets = data.sets
     methods: list[Method] = [DFRECMethod(recoverer, options.chunk_size, recover=options.recovery)]
     if options.recovery:
@@ -273,7 +291,7 @@ def run_evaluation(options: EvalOptions) -> dict[str, Any]:
         "drn_checkpoint": str(options.drn_checkpoint) if options.drn_checkpoint else None,
         "lre_checkpoint": str(options.lre_checkpoint) if options.lre_checkpoint else None,
         "lre_version": lre_label,
-        "synthesizers": list(SYNTHESIZERS),
+        "synthesizers": list(options.synthesizers),
         "conditions": [condition.name for condition in conditions],
         "methods": [method.name for method in methods],
         "min_fid_samples": MIN_FID_SAMPLES,

@@ -13,10 +13,10 @@ from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
+from dfrec.data.synth import HELD_OUT_SYNTHESIZERS, SYNTHESIZERS
 
 # Seeds of the evaluation sets: fixed, and different from training (0) and its previews (1).
-SET_SEEDS = {"swap": 1001, "blend": 1002, "pristine": 1003}
-SYNTHESIZERS = ("swap", "blend")
+SET_SEEDS = {"swap": 1001, "blend": 1002, "pristine": 1003, "lowres_swap": 1004}
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the split training uses (dfrec.training.config)
 
 
@@ -44,7 +44,7 @@ class SampleSet:
 def build_set(
     faces: AlignedFaces, identities: tuple[str, ...], kind: str, count: int, progress: bool = True
 ) -> SampleSet:
-    """`count` samples of one kind ("swap", "blend" or "pristine"), fixed by SET_SEEDS[kind]."""
+    """`count` samples of one kind (a key of SET_SEEDS), fixed by SET_SEEDS[kind]."""
     dataset = SyntheticForgeries(faces, identities, count, mix={kind: 1.0}, seed=SET_SEEDS[kind])
     items = [dataset[i] for i in tqdm(range(count), desc=f"{kind} samples", disable=not progress)]
     pairs = [dataset.pair(i) for i in range(count)]
@@ -76,9 +76,14 @@ class TestData:
 
 
 def load_test_data(
-    data_root: Path, image_size: int, count: int, progress: bool = True, people: str = "test"
+    data_root: Path,
+    image_size: int,
+    count: int,
+    progress: bool = True,
+    people: str = "test",
+    synthesizers: tuple[str, ...] = SYNTHESIZERS,
 ) -> TestData:
-    """{"swap", "blend", "pristine"} -> `count` samples each from the test identities of
+    """{each synthesizer, "pristine"} -> `count` samples each from the test identities of
     folder_split(data_root, 0.2, 0), on the aligned-face cache at image_size, plus the gallery of
     all their photos. people="train" builds the same sets from the training identities instead:
     a validation set for choices that no network learns (a bench's, never the evaluation's)."""
@@ -86,6 +91,9 @@ def load_test_data(
         raise ValueError(f"need at least one sample per set, got {count}")
     if people not in PEOPLE:
         raise ValueError(f"people must be one of {PEOPLE}, got {people!r}")
+    unknown = set(synthesizers) - set(SYNTHESIZERS + HELD_OUT_SYNTHESIZERS)
+    if unknown or not synthesizers:
+        raise ValueError(f"synthesizers must be some of {SYNTHESIZERS + HELD_OUT_SYNTHESIZERS}")
     faces = AlignedFaces.load(prepare_cache(data_root, image_size))
     split = folder_split(data_root, TEST_FRACTION, SPLIT_SEED)
     rows = faces.indices_of(list(split.test if people == "test" else split.train))
@@ -93,7 +101,10 @@ def load_test_data(
     # A forgery's photos are left out of the gallery: its people need a second photo there.
     retrievable = tuple(people[photos >= MIN_PHOTOS_PER_PERSON].tolist())
     return TestData(
-        sets={kind: build_set(faces, retrievable, kind, count, progress) for kind in SET_SEEDS},
+        sets={
+            kind: build_set(faces, retrievable, kind, count, progress)
+            for kind in (*synthesizers, "pristine")
+        },
         gallery_images=torch.from_numpy(faces.crops[rows]).permute(0, 3, 1, 2).float() / 255.0,
         gallery_people=faces.identities[rows],
         gallery_rows=rows,

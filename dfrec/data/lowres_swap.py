@@ -1,0 +1,68 @@
+"""A held-out forgery kind that no network trains on: the low-resolution swap of autoencoder
+tools (DeepFakes, DeepFaceLab), whose decoder renders the source's face at 64-256 px and pastes it
+upscaled into a sharper photo. It differs from `make_swap` in every step a detector could have
+learnt: the pasted face is blurred by a resolution change, recoloured by RGB statistics without
+relighting, and pasted with a feathered ellipse instead of a landmark hull.
+"""
+
+import cv2
+import numpy as np
+
+from dfrec.data.masks import INNER_FACE, feather
+from dfrec.data.synth import Face, Forgery, channels_first, paste, to_float
+from dfrec.data.warp import piecewise_affine_warp
+
+RENDER_SCALE = (1.5, 3.0)  # the decoder's resolution is the crop's divided by this much
+ELLIPSE_GROWTH = (1.15, 1.35)  # the ellipse's axes over the inner face's box sides
+FEATHER_FRACTION = (1 / 64, 1 / 24)  # the edge blur's sigma, a share of the crop side
+CORE_THRESHOLD = 0.5  # colour statistics from the pixels the mask pastes at least half of
+MAX_SPREAD_RATIO = 1.33  # limit on rescaling a channel's spread, against garish recolouring
+
+
+def render_at_low_resolution(image: np.ndarray, scale: float) -> np.ndarray:
+    """image (S, S, 3) float32 down to S / scale pixels and back up: a decoder's output."""
+    size = image.shape[0]
+    small_side = max(8, round(size / scale))
+    small = cv2.resize(image, (small_side, small_side), interpolation=cv2.INTER_AREA)
+    return np.clip(cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+
+
+def match_rgb_statistics(content: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """content (S, S, 3) recoloured so its per-channel RGB mean and std inside mask (S, S)
+    equal the target's (the std ratio limited)."""
+    core = mask >= CORE_THRESHOLD
+    if not core.any():
+        core = mask > 0
+    content_pixels, target_pixels = content[core], target[core]  # (K, 3)
+    spread = target_pixels.std(axis=0) / np.maximum(content_pixels.std(axis=0), 1e-3)
+    spread = np.clip(spread, 1.0 / MAX_SPREAD_RATIO, MAX_SPREAD_RATIO)
+    matched = (content - content_pixels.mean(axis=0)) * spread + target_pixels.mean(axis=0)
+    return np.clip(matched, 0.0, 1.0).astype(np.float32)
+
+
+def ellipse_mask(landmarks_68: np.ndarray, image_size: int, rng: np.random.Generator) -> np.ndarray:
+    """The ellipse inscribed in the smallest rotated box around the brows, eyes, nose and mouth,
+    grown by a random factor and feathered by a random sigma: (S, S) float32 in [0, 1]."""
+    centre, axes, angle = cv2.minAreaRect(landmarks_68[INNER_FACE].astype(np.float32))
+    growth = rng.uniform(*ELLIPSE_GROWTH)
+    region = np.zeros((image_size, image_size), np.float32)
+    cv2.ellipse(region, (centre, (growth * axes[0], growth * axes[1]), angle), 1.0, thickness=-1)
+    return feather(region, rng.uniform(*FEATHER_FRACTION) * image_size)
+
+
+def make_lowres_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
+    """The source face warped onto the target's 68 landmarks, rendered at a random lower
+    resolution, recoloured to the target by RGB statistics and pasted with a feathered ellipse."""
+    image_size = target.crop.shape[0]
+    target_image = to_float(target.crop)
+    warped = piecewise_affine_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
+    rendered = render_at_low_resolution(warped, rng.uniform(*RENDER_SCALE))
+    mask = ellipse_mask(target.landmarks_68, image_size, rng)
+    recoloured = match_rgb_statistics(rendered, target_image, mask)
+    return Forgery(
+        fake=channels_first(paste(recoloured, target_image, mask)),
+        source=channels_first(to_float(source.crop)),
+        target=channels_first(target_image),
+        mask=mask[None].astype(np.float32),
+        kind="lowres_swap",
+    )
