@@ -37,6 +37,23 @@ def unit_rows(descriptors: np.ndarray | torch.Tensor) -> np.ndarray:
     return values / np.linalg.norm(values, axis=1, keepdims=True).clip(min=1e-12)
 
 
+def person_scores(queries: np.ndarray, excluded_rows: np.ndarray, gallery: Gallery) -> np.ndarray:
+    """Each gallery person's score for each query: the mean cosine over their photos left
+    after excluded_rows (N, K) face-cache rows; -inf for a person with none left.
+
+    queries: (N, D) descriptors. Returns (N, P), P = len(gallery.people).
+    """
+    similarity = unit_rows(queries) @ gallery.descriptors.T  # (N, M)
+    usable = ~(gallery.rows[None, None, :] == excluded_rows[:, :, None]).any(axis=1)  # (N, M)
+    membership = gallery.identities[None, :] == gallery.people[:, None]  # (P, M)
+    scores = np.empty((len(queries), len(membership)))
+    for index, (row, keep) in enumerate(zip(similarity, usable, strict=True)):
+        counts = (membership & keep).sum(axis=1)
+        sums = (membership * (row * keep)).sum(axis=1)
+        scores[index] = np.where(counts > 0, sums / counts.clip(min=1), -np.inf)
+    return scores
+
+
 def identity_ranks(
     queries: np.ndarray,
     true_identities: np.ndarray,
@@ -49,17 +66,11 @@ def identity_ranks(
     left out of the gallery for that query. A person's score is the mean cosine over their
     remaining photos; ties count against the true person. Returns (N,) int64.
     """
-    similarity = unit_rows(queries) @ gallery.descriptors.T  # (N, M)
-    usable = ~(gallery.rows[None, None, :] == excluded_rows[:, :, None]).any(axis=1)  # (N, M)
     people = gallery.people
-    membership = gallery.identities[None, :] == people[:, None]  # (P, M)
     ranks = np.empty(len(queries), np.int64)
-    for index, (scores, keep, person) in enumerate(
-        zip(similarity, usable, true_identities, strict=True)
+    for index, (per_person, person) in enumerate(
+        zip(person_scores(queries, excluded_rows, gallery), true_identities, strict=True)
     ):
-        counts = (membership & keep).sum(axis=1)
-        sums = (membership * (scores * keep)).sum(axis=1)
-        per_person = np.where(counts > 0, sums / counts.clip(min=1), -np.inf)
         true_score = per_person[people == person]
         if true_score.size == 0 or not np.isfinite(true_score[0]):
             raise ValueError(f"person {person!r} has no gallery photo left for query {index}")
