@@ -31,7 +31,9 @@ CHUNK = 16
 @torch.inference_mode()
 def recovered_targets(recoverer: Recoverer, fakes: torch.Tensor) -> torch.Tensor:
     """The shipped pipeline's recovered targets (N, 3, S, S) of fakes (N, 3, S, S)."""
-    return torch.cat([recoverer.recover(part.contiguous()).target for part in fakes.split(CHUNK)])
+    return torch.cat(
+        [recoverer.recover(part.contiguous()).target_face for part in fakes.split(CHUNK)]
+    )
 
 
 def small_gallery_rates(
