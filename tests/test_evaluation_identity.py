@@ -11,6 +11,7 @@ from dfrec.evaluation.identity import (
     identity_ranks,
     mask_area,
     mask_iou,
+    person_scores,
     top_k_rate,
     unit_rows,
 )
@@ -28,6 +29,21 @@ def gallery() -> Gallery:
     )
     identities = np.repeat(np.array([f"p{i}" for i in range(PEOPLE)]), PHOTOS)
     return Gallery(unit_rows(descriptors), identities, np.arange(PEOPLE * PHOTOS))
+
+
+def test_person_scores_average_the_photos_left_and_rank_like_identity_ranks(gallery):
+    """A person's score is the mean cosine over their photos not excluded; a person with every
+    photo excluded scores -inf; the best score is the person identity_ranks puts first."""
+    queries = gallery.descriptors[[1, 5]]
+    excluded = np.array([[0, 1], [4, 5]])  # each query's own photo and one more of its person
+    scores = person_scores(queries, excluded, gallery)
+    assert scores.shape == (2, PEOPLE)
+    left = gallery.descriptors[2:4] @ queries[0]
+    assert scores[0, 0] == pytest.approx(left.mean(), abs=1e-6)
+    everything = np.arange(PHOTOS, 2 * PHOTOS)  # every photo of person 1
+    assert np.isneginf(person_scores(queries[1:], everything[None], gallery)[0, 1])
+    ranks = identity_ranks(queries, gallery.identities[[1, 5]], excluded, gallery)
+    assert ranks.tolist() == [1, 1] and scores.argmax(axis=1).tolist() == [0, 1]
 
 
 def test_a_perfect_recovery_ranks_first_even_with_its_own_photo_left_out(gallery):
