@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.dataset import SyntheticForgeries
-from dfrec.data.lowres_swap import make_lowres_swap, render_at_low_resolution
+from dfrec.data.lowres_swap import make_ellipse_swap, make_lowres_swap, render_at_low_resolution
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import Face, make_blend, make_pristine, make_swap
@@ -37,7 +37,7 @@ def pair_rows(faces):
     return source, target
 
 
-@pytest.mark.parametrize("make", [make_swap, make_blend, make_lowres_swap])
+@pytest.mark.parametrize("make", [make_swap, make_blend, make_lowres_swap, make_ellipse_swap])
 def test_fake_is_target_outside_the_mask(faces, make):
     source_row, target_row = pair_rows(faces)
     forgery = make(face(faces, source_row), face(faces, target_row), np.random.default_rng(0))
@@ -76,7 +76,8 @@ def high_frequency_energy(image: np.ndarray, weight: np.ndarray) -> float:
 
 def test_lowres_swap_pastes_a_blurrier_face_than_a_swap(faces):
     """The held-out kind's tell is resolution: its pasted face has less fine detail than the
-    same pair's landmark swap, which pastes at full resolution."""
+    same pair's landmark swap, which pastes at full resolution; the ellipse swap, the same
+    without the resolution change, keeps the mask and loses the blur."""
     source_row, target_row = pair_rows(faces)
     source, target = face(faces, source_row), face(faces, target_row)
     lowres = make_lowres_swap(source, target, np.random.default_rng(0))
@@ -87,6 +88,9 @@ def test_lowres_swap_pastes_a_blurrier_face_than_a_swap(faces):
     swap_energy = high_frequency_energy(swap.fake, core.astype(np.float32))
     assert lowres_energy < 0.7 * swap_energy
     assert lowres.kind == "lowres_swap" and lowres.is_fake
+    ellipse = make_ellipse_swap(source, target, np.random.default_rng(0))
+    assert ellipse.kind == "ellipse_swap" and ellipse.is_fake
+    assert high_frequency_energy(ellipse.fake, core.astype(np.float32)) > 1.5 * lowres_energy
 
 
 def test_low_resolution_rendering_keeps_size_range_and_mean():
@@ -109,7 +113,7 @@ def test_pristine_is_its_own_source_and_target(faces):
 def test_same_seed_same_sample(faces):
     source_row, target_row = pair_rows(faces)
     source, target = face(faces, source_row), face(faces, target_row)
-    for make in (make_swap, make_blend, make_lowres_swap):
+    for make in (make_swap, make_blend, make_lowres_swap, make_ellipse_swap):
         first = make(source, target, np.random.default_rng(7))
         second = make(source, target, np.random.default_rng(7))
         assert np.array_equal(first.fake, second.fake)

@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 
 from dfrec.data.augment import colour_jitter, degrade, mirror, mirror_landmarks
 from dfrec.data.faces import AlignedFaces
-from dfrec.data.lowres_swap import make_lowres_swap
+from dfrec.data.lowres_swap import make_ellipse_swap, make_lowres_swap
 from dfrec.data.masks import face_region
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import (
@@ -154,7 +154,12 @@ class SyntheticForgeries(Dataset):
             return make_pristine(self._face(target_row)), target_row
         if kind == "selfblend":
             return make_self_blend(self._face(target_row), rng), target_row
-        make = {"swap": make_swap, "blend": make_blend, "lowres_swap": make_lowres_swap}[kind]
+        make = {
+            "swap": make_swap,
+            "blend": make_blend,
+            "lowres_swap": make_lowres_swap,
+            "ellipse_swap": make_ellipse_swap,
+        }[kind]
         return make(self._face(source_row), self._face(target_row), rng), target_row
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:

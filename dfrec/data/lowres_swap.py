@@ -2,7 +2,8 @@
 tools (DeepFakes, DeepFaceLab), whose decoder renders the source's face at 64-256 px and pastes it
 upscaled into a sharper photo. It differs from `make_swap` in every step a detector could have
 learnt: the pasted face is blurred by a resolution change, recoloured by RGB statistics without
-relighting, and pasted with a feathered ellipse instead of a landmark hull.
+relighting, and pasted with a feathered ellipse instead of a landmark hull. The ellipse swap is
+the same at full resolution: held out too, it shows what the ISM finds without the blur.
 """
 
 import cv2
@@ -53,16 +54,29 @@ def ellipse_mask(landmarks_68: np.ndarray, image_size: int, rng: np.random.Gener
 def make_lowres_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     """The source face warped onto the target's 68 landmarks, rendered at a random lower
     resolution, recoloured to the target by RGB statistics and pasted with a feathered ellipse."""
+    return _ellipse_swap(source, target, rng, low_resolution=True)
+
+
+def make_ellipse_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
+    """make_lowres_swap at full resolution: the same colour transfer and ellipse without the
+    blur, so that a detector that catches it does not do so by the resolution change."""
+    return _ellipse_swap(source, target, rng, low_resolution=False)
+
+
+def _ellipse_swap(
+    source: Face, target: Face, rng: np.random.Generator, low_resolution: bool
+) -> Forgery:
     image_size = target.crop.shape[0]
     target_image = to_float(target.crop)
     warped = piecewise_affine_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
-    rendered = render_at_low_resolution(warped, rng.uniform(*RENDER_SCALE))
+    if low_resolution:
+        warped = render_at_low_resolution(warped, rng.uniform(*RENDER_SCALE))
     mask = ellipse_mask(target.landmarks_68, image_size, rng)
-    recoloured = match_rgb_statistics(rendered, target_image, mask)
+    recoloured = match_rgb_statistics(warped, target_image, mask)
     return Forgery(
         fake=channels_first(paste(recoloured, target_image, mask)),
         source=channels_first(to_float(source.crop)),
         target=channels_first(target_image),
         mask=mask[None].astype(np.float32),
-        kind="lowres_swap",
+        kind="lowres_swap" if low_resolution else "ellipse_swap",
     )

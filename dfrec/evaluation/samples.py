@@ -16,7 +16,13 @@ from dfrec.data.splits import folder_split
 from dfrec.data.synth import HELD_OUT_SYNTHESIZERS, SYNTHESIZERS
 
 # Seeds of the evaluation sets: fixed, and different from training (0) and its previews (1).
-SET_SEEDS = {"swap": 1001, "blend": 1002, "pristine": 1003, "lowres_swap": 1004}
+SET_SEEDS = {
+    "swap": 1001,
+    "blend": 1002,
+    "pristine": 1003,
+    "lowres_swap": 1004,
+    "ellipse_swap": 1005,
+}
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the split training uses (dfrec.training.config)
 
 
