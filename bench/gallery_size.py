@@ -78,10 +78,10 @@ def main() -> None:
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
+        targets = np.searchsorted(gallery.people, truth.target_people)
         queries = {"None (the fake)": truth.fake, "DFREC": recovered_targets(recoverer, truth.fake)}
         for name, images in queries.items():
             scores = person_scores(FeatureCache().descriptor(images), excluded, gallery)
-            targets = np.searchsorted(gallery.people, truth.target_people)
             everyone_rate = (scores.argmax(axis=1) == targets).mean()
             target_rate, source_rate = small_gallery_rates(
                 scores, truth, gallery, args.gallery_people, args.draws

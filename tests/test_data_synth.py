@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.dataset import SyntheticForgeries
-from dfrec.data.lowres_swap import make_ellipse_swap, make_lowres_swap, render_at_low_resolution
+from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, render_at_low_resolution
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import Face, make_blend, make_pristine, make_swap

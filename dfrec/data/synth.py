@@ -14,7 +14,7 @@ from dfrec.data.color import match_colour, match_lighting
 from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
-# selfblend: dfrec.data.self_blend; lowres_swap, ellipse_swap: dfrec.data.lowres_swap, held out
+# selfblend: dfrec.data.self_blend; lowres_swap, ellipse_swap: dfrec.data.held_out_swaps, held out
 KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap")
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on

@@ -1,4 +1,4 @@
-"""A held-out forgery kind that no network trains on: the low-resolution swap of autoencoder
+"""Held-out forgery kinds that no network trains on. The low-resolution swap of autoencoder
 tools (DeepFakes, DeepFaceLab), whose decoder renders the source's face at 64-256 px and pastes it
 upscaled into a sharper photo. It differs from `make_swap` in every step a detector could have
 learnt: the pasted face is blurred by a resolution change, recoloured by RGB statistics without
