@@ -92,8 +92,8 @@ def group_priors(model, faces, rows, labels, groups: int) -> torch.Tensor:
 
 
 class Inputs(NamedTuple):
-    """What the TIRM takes for each fake, computed once: the ISM's m_s, the SIRM's f_t, the
-    masking noise and the landmarks found on the fake."""
+    """What the TIRM takes for each fake, computed once, in the order of its arguments: the
+    fake, the ISM's m_s, the SIRM's f_t, the masking noise and the landmarks found on the fake."""
 
     fake: torch.Tensor
     mask: torch.Tensor
@@ -133,10 +133,7 @@ def recover(model, inputs: Inputs, priors=None, choice=None) -> torch.Tensor:
         if group is not None:
             model.tirm.pixel_prior.copy_(priors[group])
         for part in np.array_split(index, max(1, len(index) // CHUNK)):
-            chosen = Inputs(*(tensor[part] for tensor in inputs))
-            out[part] = model.tirm(
-                chosen.fake, chosen.mask, chosen.identity, chosen.noise, chosen.landmarks
-            ).target
+            out[part] = model.tirm(*(tensor[part] for tensor in inputs)).target
     model.tirm.pixel_prior.copy_(shipped)
     return out
 

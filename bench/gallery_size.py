@@ -20,9 +20,9 @@ import torch
 
 from dfrec.checkpoint import load_checkpoint
 from dfrec.evaluation.aggregate import FeatureCache
-from dfrec.evaluation.identity import Gallery, person_scores
+from dfrec.evaluation.identity import person_scores
 from dfrec.evaluation.reference_faces import judged_test_data
-from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet
+from dfrec.evaluation.samples import SYNTHESIZERS
 from dfrec.pipeline import Recoverer
 
 CHUNK = 16
@@ -37,18 +37,16 @@ def recovered_targets(recoverer: Recoverer, fakes: torch.Tensor) -> torch.Tensor
 
 
 def small_gallery_rates(
-    scores: np.ndarray, truth: SampleSet, gallery: Gallery, size: int, draws: int
+    scores: np.ndarray, targets: np.ndarray, sources: np.ndarray, size: int, draws: int
 ) -> tuple[float, float]:
     """(target, source) top-1 rates among `size` people: the query's target and source and
-    size - 2 others at random, averaged over draws per query. scores: (N, P)."""
-    people = gallery.people  # sorted
-    targets = np.searchsorted(people, truth.target_people)
-    sources = np.searchsorted(people, truth.source_people)
+    size - 2 others at random, averaged over draws per query. scores: (N, P); targets,
+    sources: (N,) columns of scores."""
     rng = np.random.default_rng(0)
     target_hits = source_hits = 0
     for per_person, target, source in zip(scores, targets, sources, strict=True):
         pair = [target, source]
-        others = np.setdiff1d(np.arange(len(people)), pair)
+        others = np.setdiff1d(np.arange(scores.shape[1]), pair)
         for _ in range(draws):
             pick = np.concatenate([pair, rng.choice(others, size - 2, replace=False)])
             best = pick[np.argmax(per_person[pick])]
@@ -78,13 +76,14 @@ def main() -> None:
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
-        targets = np.searchsorted(gallery.people, truth.target_people)
+        targets = np.searchsorted(gallery.people, truth.target_people)  # people are sorted
+        sources = np.searchsorted(gallery.people, truth.source_people)
         queries = {"None (the fake)": truth.fake, "DFREC": recovered_targets(recoverer, truth.fake)}
         for name, images in queries.items():
             scores = person_scores(FeatureCache().descriptor(images), excluded, gallery)
             everyone_rate = (scores.argmax(axis=1) == targets).mean()
             target_rate, source_rate = small_gallery_rates(
-                scores, truth, gallery, args.gallery_people, args.draws
+                scores, targets, sources, args.gallery_people, args.draws
             )
             print(
                 f"| {synthesizer} | {name} | {100 * everyone_rate:.1f} % | "

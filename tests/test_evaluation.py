@@ -191,27 +191,35 @@ def test_none_row_equals_the_metric_computed_directly(evaluation):
         assert row["source_idsim"] == pytest.approx(direct_source, abs=1e-5)
 
 
-def test_drn_row_is_optional_and_loads_lazily(cache_64, tmp_path):
-    drn_checkpoint = pytest.importorskip("dfrec.baselines.drn_checkpoint")
-    from dfrec.baselines.drn import DRN
-    from dfrec.baselines.drn_config import create_drn_config
+def quick_options(cache_64, tmp_path, **changes):
+    """EvalOptions for a random `tiny` model on 2 fakes per kind: no judge, FID or robustness,
+    out under tmp_path / "out"; changes: any other EvalOptions field."""
     from dfrec.checkpoint import init_checkpoint
-    from dfrec.evaluation import EvalOptions, run_evaluation
+    from dfrec.evaluation import EvalOptions
 
-    torch.manual_seed(0)
-    drn = drn_checkpoint.save_drn(DRN(create_drn_config("drn-tiny")), tmp_path / "drn.pt")
-    options = EvalOptions(
+    return EvalOptions(
         checkpoint=init_checkpoint("tiny", tmp_path / "tiny.pt"),
         data_root=cache_64,
         out_dir=tmp_path / "out",
         samples=2,
-        drn_checkpoint=drn,
         judge=False,
         fid=False,
         robustness=(),
         grid_rows=2,
         progress=False,
+        **changes,
     )
+
+
+def test_drn_row_is_optional_and_loads_lazily(cache_64, tmp_path):
+    drn_checkpoint = pytest.importorskip("dfrec.baselines.drn_checkpoint")
+    from dfrec.baselines.drn import DRN
+    from dfrec.baselines.drn_config import create_drn_config
+    from dfrec.evaluation import run_evaluation
+
+    torch.manual_seed(0)
+    drn = drn_checkpoint.save_drn(DRN(create_drn_config("drn-tiny")), tmp_path / "drn.pt")
+    options = quick_options(cache_64, tmp_path, drn_checkpoint=drn)
     rows = run_evaluation(options)["rows"]
     drn_rows = [r for r in rows if r["method"] == "DRN"]
     assert len(drn_rows) == 2
@@ -302,22 +310,10 @@ def test_cross_forgery_refuses_an_unknown_synthesizer(tmp_path):
 def test_held_out_synthesizer_is_evaluated_alone(cache_64, tmp_path):
     """--synthesizers lowres_swap: rows, grid and JSON for that kind only; its fakes are the
     same whichever kinds are asked with it, and the default sets are the ones they always were."""
-    from dfrec.checkpoint import init_checkpoint
-    from dfrec.evaluation import EvalOptions, run_evaluation
+    from dfrec.evaluation import run_evaluation
     from dfrec.evaluation.samples import load_test_data
 
-    options = EvalOptions(
-        checkpoint=init_checkpoint("tiny", tmp_path / "tiny.pt"),
-        data_root=cache_64,
-        out_dir=tmp_path / "out",
-        samples=2,
-        judge=False,
-        fid=False,
-        robustness=(),
-        grid_rows=2,
-        synthesizers=("lowres_swap",),
-        progress=False,
-    )
+    options = quick_options(cache_64, tmp_path, synthesizers=("lowres_swap",))
     result = run_evaluation(options)
     assert result["synthesizers"] == ["lowres_swap"]
     assert {row["synthesizer"] for row in result["rows"]} == {"lowres_swap"}

@@ -24,6 +24,13 @@ from dfrec.data.synth import (
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 MIRROR_STREAM = 2  # the mirror's own stream: turning it on changes no other draw
 SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
+# Kinds that paste one person's face into another's photo: (source, target, rng) -> Forgery.
+CROSS_PERSON_MAKERS = {
+    "swap": make_swap,
+    "blend": make_blend,
+    "lowres_swap": make_lowres_swap,
+    "ellipse_swap": make_ellipse_swap,
+}
 
 
 def kind_schedule(mix: Mapping[str, float], period: int = 20) -> tuple[str, ...]:
@@ -154,12 +161,7 @@ class SyntheticForgeries(Dataset):
             return make_pristine(self._face(target_row)), target_row
         if kind == "selfblend":
             return make_self_blend(self._face(target_row), rng), target_row
-        make = {
-            "swap": make_swap,
-            "blend": make_blend,
-            "lowres_swap": make_lowres_swap,
-            "ellipse_swap": make_ellipse_swap,
-        }[kind]
+        make = CROSS_PERSON_MAKERS[kind]
         return make(self._face(source_row), self._face(target_row), rng), target_row
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:

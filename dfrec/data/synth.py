@@ -18,10 +18,8 @@ from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap")
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on
-HELD_OUT_SYNTHESIZERS = (
-    "lowres_swap",
-    "ellipse_swap",
-)  # forgeries for evaluation only: no network trains on
+# Forgeries for evaluation only: no network trains on them.
+HELD_OUT_SYNTHESIZERS = ("lowres_swap", "ellipse_swap")
 LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
 
 
