@@ -7,10 +7,16 @@ from torch.utils.data import DataLoader
 
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.dataset import SyntheticForgeries
-from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, render_at_low_resolution
+from dfrec.data.held_out_swaps import (
+    make_ellipse_swap,
+    make_lowres_swap,
+    make_similarity_swap,
+    render_at_low_resolution,
+)
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
-from dfrec.data.synth import Face, make_blend, make_pristine, make_swap
+from dfrec.data.synth import Face, make_blend, make_pristine, make_swap, to_float
+from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 pytestmark = pytest.mark.data
 SIZE = 64
@@ -37,7 +43,10 @@ def pair_rows(faces):
     return source, target
 
 
-@pytest.mark.parametrize("make", [make_swap, make_blend, make_lowres_swap, make_ellipse_swap])
+ALL_MAKERS = [make_swap, make_blend, make_lowres_swap, make_ellipse_swap, make_similarity_swap]
+
+
+@pytest.mark.parametrize("make", ALL_MAKERS)
 def test_fake_is_target_outside_the_mask(faces, make):
     source_row, target_row = pair_rows(faces)
     forgery = make(face(faces, source_row), face(faces, target_row), np.random.default_rng(0))
@@ -93,6 +102,32 @@ def test_lowres_swap_pastes_a_blurrier_face_than_a_swap(faces):
     assert high_frequency_energy(ellipse.fake, core.astype(np.float32)) > 1.5 * lowres_energy
 
 
+def test_similarity_swap_pastes_the_source_in_its_own_shape(faces):
+    """The similarity swap and the ellipse swap of a pair share their mask and differ only in how
+    the source is moved: inside the mask the similarity swap's fake follows the source aligned by
+    a similarity (its own proportions), the ellipse swap's the source warped onto the target's
+    landmarks."""
+    source_row, target_row = pair_rows(faces)
+    source, target = face(faces, source_row), face(faces, target_row)
+    kept = make_similarity_swap(source, target, np.random.default_rng(3))
+    warped = make_ellipse_swap(source, target, np.random.default_rng(3))
+    assert kept.kind == "similarity_swap" and kept.is_fake
+    assert np.array_equal(kept.mask, warped.mask)
+    core = np.broadcast_to(kept.mask > 0.99, kept.fake.shape)
+    assert np.abs(kept.fake[core] - warped.fake[core]).mean() > 0.01
+    image, points = to_float(source.crop), (source.landmarks_68, target.landmarks_68)
+    by_similarity = similarity_warp(image, *points).transpose(2, 0, 1)[core]
+    by_landmarks = piecewise_affine_warp(image, *points).transpose(2, 0, 1)[core]
+
+    def correlation(a, b):
+        return float(np.corrcoef(a, b)[0, 1])
+
+    assert correlation(kept.fake[core], by_similarity) > correlation(kept.fake[core], by_landmarks)
+    assert correlation(warped.fake[core], by_landmarks) > correlation(
+        warped.fake[core], by_similarity
+    )
+
+
 def test_low_resolution_rendering_keeps_size_range_and_mean():
     image = np.random.default_rng(0).random((SIZE, SIZE, 3)).astype(np.float32)
     rendered = render_at_low_resolution(image, 2.0)
@@ -113,7 +148,7 @@ def test_pristine_is_its_own_source_and_target(faces):
 def test_same_seed_same_sample(faces):
     source_row, target_row = pair_rows(faces)
     source, target = face(faces, source_row), face(faces, target_row)
-    for make in (make_swap, make_blend, make_lowres_swap, make_ellipse_swap):
+    for make in ALL_MAKERS:
         first = make(source, target, np.random.default_rng(7))
         second = make(source, target, np.random.default_rng(7))
         assert np.array_equal(first.fake, second.fake)

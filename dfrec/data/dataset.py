@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 
 from dfrec.data.augment import colour_jitter, degrade, mirror, mirror_landmarks
 from dfrec.data.faces import AlignedFaces
-from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap
+from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, make_similarity_swap
 from dfrec.data.masks import face_region
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import (
@@ -30,6 +30,7 @@ CROSS_PERSON_MAKERS = {
     "blend": make_blend,
     "lowres_swap": make_lowres_swap,
     "ellipse_swap": make_ellipse_swap,
+    "similarity_swap": make_similarity_swap,
 }
 
 

@@ -3,7 +3,11 @@ tools (DeepFakes, DeepFaceLab), whose decoder renders the source's face at 64-25
 upscaled into a sharper photo. It differs from `make_swap` in every step a detector could have
 learnt: the pasted face is blurred by a resolution change, recoloured by RGB statistics without
 relighting, and pasted with a feathered ellipse instead of a landmark hull. The ellipse swap is
-the same at full resolution: held out too, it shows what the ISM finds without the blur.
+the same at full resolution: held out too, it shows what the ISM finds without the blur. The
+similarity swap is the ellipse swap with the source only moved, turned and scaled onto the
+target (no warp onto the target's landmarks): its pasted eyes, nose and mouth keep the source's
+own proportions, as a swap tool that draws the source's identity does, so the fake no longer
+shows where the target's features were.
 """
 
 import cv2
@@ -11,7 +15,7 @@ import numpy as np
 
 from dfrec.data.masks import INNER_FACE, feather
 from dfrec.data.synth import Face, Forgery, channels_first, paste, to_float
-from dfrec.data.warp import piecewise_affine_warp
+from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 RENDER_SCALE = (1.5, 3.0)  # the decoder's resolution is the crop's divided by this much
 ELLIPSE_GROWTH = (1.15, 1.35)  # the ellipse's axes over the inner face's box sides
@@ -54,22 +58,27 @@ def ellipse_mask(landmarks_68: np.ndarray, image_size: int, rng: np.random.Gener
 def make_lowres_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     """The source face warped onto the target's 68 landmarks, rendered at a random lower
     resolution, recoloured to the target by RGB statistics and pasted with a feathered ellipse."""
-    return _ellipse_swap(source, target, rng, low_resolution=True)
+    return _ellipse_swap(source, target, rng, "lowres_swap")
 
 
 def make_ellipse_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     """make_lowres_swap at full resolution: the same colour transfer and ellipse without the
     blur, so that a detector that catches it does not do so by the resolution change."""
-    return _ellipse_swap(source, target, rng, low_resolution=False)
+    return _ellipse_swap(source, target, rng, "ellipse_swap")
 
 
-def _ellipse_swap(
-    source: Face, target: Face, rng: np.random.Generator, low_resolution: bool
-) -> Forgery:
+def make_similarity_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
+    """make_ellipse_swap with the source aligned to the target by the least-squares similarity
+    of the 68 landmarks instead of warped onto them: the source's features keep their shape."""
+    return _ellipse_swap(source, target, rng, "similarity_swap")
+
+
+def _ellipse_swap(source: Face, target: Face, rng: np.random.Generator, kind: str) -> Forgery:
     image_size = target.crop.shape[0]
     target_image = to_float(target.crop)
-    warped = piecewise_affine_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
-    if low_resolution:
+    align = similarity_warp if kind == "similarity_swap" else piecewise_affine_warp
+    warped = align(to_float(source.crop), source.landmarks_68, target.landmarks_68)
+    if kind == "lowres_swap":
         warped = render_at_low_resolution(warped, rng.uniform(*RENDER_SCALE))
     mask = ellipse_mask(target.landmarks_68, image_size, rng)
     recoloured = match_rgb_statistics(warped, target_image, mask)
@@ -78,5 +87,5 @@ def _ellipse_swap(
         source=channels_first(to_float(source.crop)),
         target=channels_first(target_image),
         mask=mask[None].astype(np.float32),
-        kind="lowres_swap" if low_resolution else "ellipse_swap",
+        kind=kind,
     )

@@ -14,12 +14,12 @@ from dfrec.data.color import match_colour, match_lighting
 from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
-# selfblend: dfrec.data.self_blend; lowres_swap, ellipse_swap: dfrec.data.held_out_swaps, held out
-KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap")
+# selfblend: dfrec.data.self_blend; the held-out kinds: dfrec.data.held_out_swaps
+KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap", "similarity_swap")
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on
 # Forgeries for evaluation only: no network trains on them.
-HELD_OUT_SYNTHESIZERS = ("lowres_swap", "ellipse_swap")
+HELD_OUT_SYNTHESIZERS = ("lowres_swap", "ellipse_swap", "similarity_swap")
 LIGHTING_SIGMA_FRACTION = 1 / 10  # blur of the lighting transfer, as a share of the crop side
 
 

@@ -22,6 +22,7 @@ SET_SEEDS = {
     "pristine": 1003,
     "lowres_swap": 1004,
     "ellipse_swap": 1005,
+    "similarity_swap": 1006,
 }
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the split training uses (dfrec.training.config)
 
