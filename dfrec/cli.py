@@ -1,4 +1,4 @@
-"""The `dfrec` command: recover, init-checkpoint, ship(-lre), export, train(-drn, -lre,
+"""The `dfrec` command: recover, forge, init-checkpoint, ship(-lre), export, train(-drn, -lre,
 -landmarks), evaluate, cross-forgery, triton serve."""
 
 from __future__ import annotations
@@ -109,6 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument(
         "--no-align", action="store_true", help="inputs are aligned crops: only resize them"
     )
+
+    forge = commands.add_parser(
+        "forge", help="paste one photo's face into another's: a fake whose truth is known"
+    )
+    forge.add_argument("source", type=Path, help="photo whose face is pasted in")
+    forge.add_argument("target", type=Path, help="photo that is edited")
+    forge.add_argument("--out", type=Path, required=True, help="the fake's PNG path")
+    forge.add_argument("--kind", choices=SYNTHESIZERS + HELD_OUT_SYNTHESIZERS, default="swap")
+    forge.add_argument("--seed", type=int, default=0)
 
     init = commands.add_parser("init-checkpoint", help="write a random-weight checkpoint")
     init.add_argument("--variant", choices=variant_names(), default="small")
@@ -346,6 +355,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(json.dumps(scores, indent=2))
+    elif args.command == "forge":
+        from dfrec.forge import NoFaceError, run_forge
+
+        try:
+            record = run_forge(args.source, args.target, args.kind, args.seed, args.out)
+        except (NoFaceError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(json.dumps(record, indent=2))
     elif args.command == "init-checkpoint":
         from dfrec.checkpoint import init_checkpoint
 

@@ -163,13 +163,19 @@ def align_face(
 
 
 def paste_back(
-    photo_rgb: np.ndarray, crop_rgb: np.ndarray, matrix: np.ndarray, feather: int
+    photo_rgb: np.ndarray,
+    crop_rgb: np.ndarray,
+    matrix: np.ndarray,
+    feather: int,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Put an edited crop (S, S, 3) back into the photo (H, W, 3) with the inverse warp.
 
     matrix is the photo-to-crop matrix from align_face; the crop's border fades out over
-    `feather` crop pixels. Only the crop's footprint in the photo is warped and blended (a face
-    in a 12-megapixel photo costs its own pixels, not the photo's). Returns (H, W, 3) uint8.
+    `feather` crop pixels, or weight (S, S) float32 in [0, 1] says how much of each crop pixel
+    replaces the photo (photo pixels where it warps to 0 stay exact). Only the crop's footprint
+    in the photo is warped and blended (a face in a 12-megapixel photo costs its own pixels, not
+    the photo's). Returns (H, W, 3) uint8.
     """
     height, width = photo_rgb.shape[:2]
     size = crop_rgb.shape[0]
@@ -182,10 +188,11 @@ def paste_back(
     result = photo_rgb.copy()
     if right <= left or bottom <= top:
         return result
-    weight = np.zeros((size, size), np.float32)
-    weight[feather : size - feather, feather : size - feather] = 1.0
-    if feather > 0:
-        weight = cv2.GaussianBlur(weight, (0, 0), sigmaX=feather / 2.0)
+    if weight is None:
+        weight = np.zeros((size, size), np.float32)
+        weight[feather : size - feather, feather : size - feather] = 1.0
+        if feather > 0:
+            weight = cv2.GaussianBlur(weight, (0, 0), sigmaX=feather / 2.0)
     shifted = inverse.copy()
     shifted[:, 2] -= (left, top)  # warp into the footprint's box only
     box = (right - left, bottom - top)
