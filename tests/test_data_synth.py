@@ -12,6 +12,7 @@ from dfrec.data.held_out_swaps import (
     make_lowres_swap,
     make_similarity_swap,
     render_at_low_resolution,
+    source_face_on_target,
 )
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
@@ -103,16 +104,17 @@ def test_lowres_swap_pastes_a_blurrier_face_than_a_swap(faces):
 
 
 def test_similarity_swap_pastes_the_source_in_its_own_shape(faces):
-    """The similarity swap and the ellipse swap of a pair share their mask and differ only in how
-    the source is moved: inside the mask the similarity swap's fake follows the source aligned by
-    a similarity (its own proportions), the ellipse swap's the source warped onto the target's
-    landmarks."""
+    """The similarity swap and the ellipse swap of a pair differ in how the source is moved:
+    inside the mask the similarity swap's fake follows the source aligned by a similarity (its
+    own proportions), the ellipse swap's the source warped onto the target's landmarks. The
+    similarity swap's mask is the same ellipse cut to the moved source's own face."""
     source_row, target_row = pair_rows(faces)
     source, target = face(faces, source_row), face(faces, target_row)
     kept = make_similarity_swap(source, target, np.random.default_rng(3))
     warped = make_ellipse_swap(source, target, np.random.default_rng(3))
     assert kept.kind == "similarity_swap" and kept.is_fake
-    assert np.array_equal(kept.mask, warped.mask)
+    assert (kept.mask <= warped.mask + 1e-6).all()
+    assert np.array_equal(kept.mask, warped.mask * source_face_on_target(source, target, SIZE))
     core = np.broadcast_to(kept.mask > 0.99, kept.fake.shape)
     assert np.abs(kept.fake[core] - warped.fake[core]).mean() > 0.01
     image, points = to_float(source.crop), (source.landmarks_68, target.landmarks_68)

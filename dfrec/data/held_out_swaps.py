@@ -7,21 +7,23 @@ the same at full resolution: held out too, it shows what the ISM finds without t
 similarity swap is the ellipse swap with the source only moved, turned and scaled onto the
 target (no warp onto the target's landmarks): its pasted eyes, nose and mouth keep the source's
 own proportions, as a swap tool that draws the source's identity does, so the fake no longer
-shows where the target's features were.
+shows where the target's features were. Where the two heads turn differently the moved source
+does not fill the ellipse, so its paste is cut to the source's own face (up to the forehead).
 """
 
 import cv2
 import numpy as np
 
-from dfrec.data.masks import INNER_FACE, feather
+from dfrec.data.masks import INNER_FACE, feather, fill_hull, hull_points
 from dfrec.data.synth import Face, Forgery, channels_first, paste, to_float
-from dfrec.data.warp import piecewise_affine_warp, similarity_warp
+from dfrec.data.warp import piecewise_affine_warp, similarity_matrix, similarity_warp
 
 RENDER_SCALE = (1.5, 3.0)  # the decoder's resolution is the crop's divided by this much
 ELLIPSE_GROWTH = (1.15, 1.35)  # the ellipse's axes over the inner face's box sides
 FEATHER_FRACTION = (1 / 64, 1 / 24)  # the edge blur's sigma, a share of the crop side
 CORE_THRESHOLD = 0.5  # colour statistics from the pixels the mask pastes at least half of
 MAX_SPREAD_RATIO = 1.33  # limit on rescaling a channel's spread, against garish recolouring
+SOURCE_FACE_FEATHER_FRACTION = 1 / 48  # edge blur of the source's own face in a similarity swap
 
 
 def render_at_low_resolution(image: np.ndarray, scale: float) -> np.ndarray:
@@ -73,6 +75,15 @@ def make_similarity_swap(source: Face, target: Face, rng: np.random.Generator) -
     return _ellipse_swap(source, target, rng, "similarity_swap")
 
 
+def source_face_on_target(source: Face, target: Face, image_size: int) -> np.ndarray:
+    """The source's face up to the forehead, moved by the similarity that aligns the source to
+    the target, feathered: (S, S) float32 in [0, 1]."""
+    matrix = similarity_matrix(source.landmarks_68, target.landmarks_68)
+    moved = source.landmarks_68 @ matrix[:, :2].T + matrix[:, 2]
+    region = fill_hull(hull_points(moved, "forehead"), image_size)
+    return feather(region, SOURCE_FACE_FEATHER_FRACTION * image_size)
+
+
 def _ellipse_swap(source: Face, target: Face, rng: np.random.Generator, kind: str) -> Forgery:
     image_size = target.crop.shape[0]
     target_image = to_float(target.crop)
@@ -81,6 +92,8 @@ def _ellipse_swap(source: Face, target: Face, rng: np.random.Generator, kind: st
     if kind == "lowres_swap":
         warped = render_at_low_resolution(warped, rng.uniform(*RENDER_SCALE))
     mask = ellipse_mask(target.landmarks_68, image_size, rng)
+    if kind == "similarity_swap":  # a head turned otherwise need not fill the ellipse
+        mask = mask * source_face_on_target(source, target, image_size)
     recoloured = match_rgb_statistics(warped, target_image, mask)
     return Forgery(
         fake=channels_first(paste(recoloured, target_image, mask)),

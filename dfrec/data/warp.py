@@ -44,13 +44,19 @@ def piecewise_affine_warp(
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
 
 
+def similarity_matrix(from_points: np.ndarray, to_points: np.ndarray) -> np.ndarray:
+    """The (2, 3) similarity taking from_points (N, 2) onto to_points (N, 2), fitted robustly."""
+    matrix, _ = cv2.estimateAffinePartial2D(
+        np.asarray(from_points, np.float32), np.asarray(to_points, np.float32), method=cv2.LMEDS
+    )
+    return matrix
+
+
 def similarity_warp(
     image: np.ndarray, from_points: np.ndarray, to_points: np.ndarray
 ) -> np.ndarray:
     """Warp image (S, S, C) by the least-squares similarity taking from_points onto to_points."""
-    matrix, _ = cv2.estimateAffinePartial2D(
-        np.asarray(from_points, np.float32), np.asarray(to_points, np.float32), method=cv2.LMEDS
-    )
+    matrix = similarity_matrix(from_points, to_points)
     size = image.shape[1], image.shape[0]
     return cv2.warpAffine(
         image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
