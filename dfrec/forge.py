@@ -18,7 +18,7 @@ import numpy as np
 from dfrec.data.align import AlignedFace, align_face, crop_landmarks_68, detect_faces, paste_back
 from dfrec.data.dataset import CROSS_PERSON_MAKERS
 from dfrec.data.synth import Face
-from dfrec.imageio import open_rgb, png_bytes
+from dfrec.imageio import open_rgb, png_bytes, to_uint8
 
 FORGE_SIZE = 256  # side of the aligned crops the forgery is made on
 
@@ -52,7 +52,7 @@ def forge_photo(source: np.ndarray, target: np.ndarray, kind: str, seed: int) ->
     _, source_face = aligned_face(source, "the source photo")
     aligned, target_face = aligned_face(target, "the target photo")
     forgery = CROSS_PERSON_MAKERS[kind](source_face, target_face, np.random.default_rng(seed))
-    crop = np.rint(np.clip(forgery.fake, 0.0, 1.0) * 255.0).astype(np.uint8).transpose(1, 2, 0)
+    crop = to_uint8(forgery.fake)
     fake = paste_back(target, crop, aligned.matrix, feather=0, weight=forgery.mask[0])
     height, width = target.shape[:2]
     inverse = cv2.invertAffineTransform(aligned.matrix)

@@ -70,8 +70,8 @@ def make_ellipse_swap(source: Face, target: Face, rng: np.random.Generator) -> F
 
 
 def make_similarity_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
-    """make_ellipse_swap with the source aligned to the target by the least-squares similarity
-    of the 68 landmarks instead of warped onto them: the source's features keep their shape."""
+    """make_ellipse_swap with the source aligned to the target by the similarity fitted to the 68
+    landmarks instead of warped onto them: the source's features keep their shape."""
     return _ellipse_swap(source, target, rng, "similarity_swap")
 
 

@@ -45,7 +45,8 @@ def piecewise_affine_warp(
 
 
 def similarity_matrix(from_points: np.ndarray, to_points: np.ndarray) -> np.ndarray:
-    """The (2, 3) similarity taking from_points (N, 2) onto to_points (N, 2), fitted robustly."""
+    """The (2, 3) similarity taking from_points (N, 2) onto to_points (N, 2): least median of
+    squares, so a few badly found points do not move it."""
     matrix, _ = cv2.estimateAffinePartial2D(
         np.asarray(from_points, np.float32), np.asarray(to_points, np.float32), method=cv2.LMEDS
     )
@@ -55,7 +56,7 @@ def similarity_matrix(from_points: np.ndarray, to_points: np.ndarray) -> np.ndar
 def similarity_warp(
     image: np.ndarray, from_points: np.ndarray, to_points: np.ndarray
 ) -> np.ndarray:
-    """Warp image (S, S, C) by the least-squares similarity taking from_points onto to_points."""
+    """Warp image (S, S, C) by the similarity_matrix taking from_points onto to_points."""
     matrix = similarity_matrix(from_points, to_points)
     size = image.shape[1], image.shape[0]
     return cv2.warpAffine(
