@@ -16,14 +16,7 @@ from dfrec.data.held_out_swaps import (
 )
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
-from dfrec.data.synth import (
-    Face,
-    make_blend,
-    make_pristine,
-    make_shape_swap,
-    make_swap,
-    to_float,
-)
+from dfrec.data.synth import Face, make_blend, make_pristine, make_swap, to_float
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 pytestmark = pytest.mark.data
@@ -51,14 +44,7 @@ def pair_rows(faces):
     return source, target
 
 
-ALL_MAKERS = [
-    make_swap,
-    make_blend,
-    make_shape_swap,
-    make_lowres_swap,
-    make_ellipse_swap,
-    make_similarity_swap,
-]
+ALL_MAKERS = [make_swap, make_blend, make_lowres_swap, make_ellipse_swap, make_similarity_swap]
 
 
 @pytest.mark.parametrize("make", ALL_MAKERS)
@@ -142,23 +128,6 @@ def test_similarity_swap_pastes_the_source_in_its_own_shape(faces):
     assert correlation(warped.fake[core], by_landmarks) > correlation(
         warped.fake[core], by_similarity
     )
-
-
-def test_shape_swap_pastes_regions_of_many_shapes(faces):
-    """A landmark swap's region is one of two hulls; a shape swap's is deformed at random, so
-    across seeds its regions differ far more than the swap's do."""
-    source_row, target_row = pair_rows(faces)
-    source, target = face(faces, source_row), face(faces, target_row)
-
-    def mean_iou(make):
-        regions = [
-            make(source, target, np.random.default_rng(seed)).mask[0] > 0.5 for seed in range(8)
-        ]
-        pairs = [(a, b) for i, a in enumerate(regions) for b in regions[i + 1 :]]
-        return np.mean([(a & b).sum() / (a | b).sum() for a, b in pairs])
-
-    assert make_shape_swap(source, target, np.random.default_rng(0)).kind == "shape_swap"
-    assert mean_iou(make_shape_swap) < mean_iou(make_swap) - 0.1
 
 
 def test_low_resolution_rendering_keeps_size_range_and_mean():

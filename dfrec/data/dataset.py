@@ -18,7 +18,6 @@ from dfrec.data.synth import (
     Forgery,
     make_blend,
     make_pristine,
-    make_shape_swap,
     make_swap,
 )
 
@@ -29,7 +28,6 @@ SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the targe
 CROSS_PERSON_MAKERS = {
     "swap": make_swap,
     "blend": make_blend,
-    "shape_swap": make_shape_swap,
     "lowres_swap": make_lowres_swap,
     "ellipse_swap": make_ellipse_swap,
     "similarity_swap": make_similarity_swap,

@@ -15,16 +15,7 @@ from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 # selfblend: dfrec.data.self_blend; the held-out kinds: dfrec.data.held_out_swaps
-KINDS = (
-    "swap",
-    "blend",
-    "pristine",
-    "selfblend",
-    "shape_swap",
-    "lowres_swap",
-    "ellipse_swap",
-    "similarity_swap",
-)
+KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap", "similarity_swap")
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on
 # Forgeries for evaluation only: no network trains on them.
@@ -109,14 +100,6 @@ def make_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     region = SWAP_REGIONS[int(rng.integers(len(SWAP_REGIONS)))]
     mask = swap_mask(target.landmarks_68, image_size, sigma, region)
     return _forgery(source, target, warped, mask, "swap")
-
-
-def make_shape_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
-    """make_swap's warped source pasted inside a randomly deformed region (random_blend_mask's
-    shapes) instead of a landmark hull: swaps whose pasted region has no fixed shape."""
-    warped = piecewise_affine_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
-    mask = random_blend_mask(target.landmarks_68, target.crop.shape[0], rng)
-    return _forgery(source, target, warped, mask, "shape_swap")
 
 
 def make_blend(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
