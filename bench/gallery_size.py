@@ -16,24 +16,14 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from dfrec.checkpoint import load_checkpoint
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.identity import person_scores
+from dfrec.evaluation.methods import DFRECMethod
 from dfrec.evaluation.reference_faces import judged_test_data
 from dfrec.evaluation.samples import SYNTHESIZERS
 from dfrec.pipeline import Recoverer
-
-CHUNK = 16
-
-
-@torch.inference_mode()
-def recovered_targets(recoverer: Recoverer, fakes: torch.Tensor) -> torch.Tensor:
-    """The shipped pipeline's recovered targets (N, 3, S, S) of fakes (N, 3, S, S)."""
-    return torch.cat(
-        [recoverer.recover(part.contiguous()).target_face for part in fakes.split(CHUNK)]
-    )
 
 
 def small_gallery_rates(
@@ -64,6 +54,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=20, help="random galleries per query")
     args = parser.parse_args()
     recoverer = Recoverer(load_checkpoint(args.checkpoint)[0])
+    dfrec = DFRECMethod(recoverer)  # the evaluation's chunked pipeline
     size = recoverer.geometry.image_size
     data, _, galleries = judged_test_data(size, args.samples, "train")
     gallery = galleries.judge
@@ -78,7 +69,7 @@ def main() -> None:
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
         targets = np.searchsorted(gallery.people, truth.target_people)  # people are sorted
         sources = np.searchsorted(gallery.people, truth.source_people)
-        queries = {"None (the fake)": truth.fake, "DFREC": recovered_targets(recoverer, truth.fake)}
+        queries = {"None (the fake)": truth.fake, "DFREC": dfrec.run(truth.fake).target}
         for name, images in queries.items():
             scores = person_scores(FeatureCache().descriptor(images), excluded, gallery)
             everyone_rate = (scores.argmax(axis=1) == targets).mean()
