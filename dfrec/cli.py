@@ -240,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-augment", action="store_true", help="no jitter / blur / JPEG / noise")
     train.add_argument("--mirror", action="store_true", help="flip half the items left to right")
+    train.add_argument(
+        "--align-jitter",
+        action="store_true",
+        help="move half the items off the alignment (shift, scale, rotation by a few px / %% / °)",
+    )
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
@@ -414,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             source_only_targets=args.source_only_targets,
             augment=not args.no_augment,
             mirror=args.mirror,
+            align_jitter=args.align_jitter,
         )
         print(train(config))
     elif args.command == "train-drn":

@@ -14,6 +14,7 @@ from dfrec.data.held_out_swaps import (
     render_at_low_resolution,
     source_face_on_target,
 )
+from dfrec.data.masks import face_region
 from dfrec.data.prepare import align_photos, list_photos
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import Face, make_blend, make_pristine, make_swap, to_float
@@ -235,3 +236,29 @@ def test_mirror_flips_whole_items_and_changes_nothing_else(faces):
         else:
             assert all(torch.equal(other[key], item[key]) for key in (*keys, "landmarks"))
     assert 0 < flipped < len(plain)
+
+
+def test_align_jitter_moves_whole_items_with_their_landmarks_and_changes_nothing_else(faces):
+    people = sorted(set(faces.identities))
+    plain = SyntheticForgeries(faces, people, length=16, seed=2, augment=True, mirror=True)
+    moved = SyntheticForgeries(
+        faces, people, length=16, seed=2, augment=True, mirror=True, align_jitter=True
+    )
+    keys = ("fake", "source", "target", "mask", "face_region", "landmarks")
+    jittered = 0
+    for index in range(len(plain)):
+        item, other = plain[index], moved[index]
+        assert other["kind"] == item["kind"] and torch.equal(other["is_fake"], item["is_fake"])
+        if all(torch.equal(other[key], item[key]) for key in keys):
+            continue
+        jittered += 1
+        assert all(not torch.equal(other[key], item[key]) for key in ("fake", "landmarks"))
+        shift = (other["landmarks"] - item["landmarks"]).norm(dim=1)
+        assert 0 < shift.mean() < 0.1 * SIZE  # a few pixels, not another face
+        # the face region, moved as an image, is the region of the moved landmarks
+        region = other["face_region"][0].numpy() > 0.5
+        expected = face_region(other["landmarks"].numpy(), SIZE) > 0.5
+        assert (region & expected).sum() / (region | expected).sum() > 0.9
+        repeat = moved[index]
+        assert all(torch.equal(repeat[key], other[key]) for key in keys)
+    assert 0 < jittered < len(plain)

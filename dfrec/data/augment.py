@@ -1,6 +1,7 @@
 """Training augmentations: the degradations the robustness rows test (blur, JPEG, noise) on the
-input only, and a colour jitter and a left-right mirror applied alike to input, source, target
-and masks (what the network must undo is the forgery, not the camera or the pose).
+input only, and a colour jitter, a left-right mirror and an alignment jitter applied alike to
+input, source, target and masks (what the network must undo is the forgery, not the camera, the
+pose or where the aligner put the face).
 
 Images are (3, S, S) float32 in [0, 1]; randomness only from the generator.
 """
@@ -13,6 +14,10 @@ import numpy as np
 DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
 JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
 MIRROR_PROBABILITY = 0.5  # share of samples mirrored left to right (with mirror on)
+ALIGN_JITTER_PROBABILITY = 0.5  # share of samples moved off the alignment (with it on)
+ALIGN_SHIFT = 0.03  # half-range of the shift, as a share of the crop side (4 px at 128)
+ALIGN_SCALE = 0.04  # half-range of the relative scale change
+ALIGN_ROTATION = 4.0  # half-range of the rotation, degrees
 BLUR_KERNELS = (3, 5, 7)
 JPEG_QUALITY = (50, 99)
 NOISE_VARIANCE = (10.0, 50.0)  # on 0-255 pixels
@@ -89,3 +94,34 @@ def mirror_landmarks(points: np.ndarray, image_size: int) -> np.ndarray:
     flipped = points[MIRRORED_68].copy()
     flipped[:, 0] = image_size - 1 - flipped[:, 0]
     return flipped
+
+
+def align_jitter(
+    images: list[np.ndarray], landmarks: np.ndarray, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """With ALIGN_JITTER_PROBABILITY, one random similarity (shift, scale, rotation about the
+    centre; the edge pixels repeated) applied to every image of the list and to the landmarks,
+    as if the aligner had placed the face a little differently; else both unchanged.
+    [(C, S, S)], (68, 2) -> [(C, S, S)], (68, 2)."""
+    if rng.random() >= ALIGN_JITTER_PROBABILITY:
+        return images, landmarks
+    size = images[0].shape[-1]
+    shift = rng.uniform(-ALIGN_SHIFT, ALIGN_SHIFT, 2) * size
+    scale = 1.0 + rng.uniform(-ALIGN_SCALE, ALIGN_SCALE)
+    angle = rng.uniform(-ALIGN_ROTATION, ALIGN_ROTATION)
+    centre = ((size - 1) / 2.0, (size - 1) / 2.0)
+    matrix = cv2.getRotationMatrix2D(centre, angle, scale)
+    matrix[:, 2] += shift
+    moved = []
+    for image in images:
+        channels_last = np.ascontiguousarray(image.transpose(1, 2, 0))
+        warped = cv2.warpAffine(
+            channels_last,
+            matrix,
+            (size, size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        ).reshape(size, size, -1)
+        moved.append(np.ascontiguousarray(warped.transpose(2, 0, 1), dtype=np.float32))
+    points = landmarks @ matrix[:, :2].T + matrix[:, 2]
+    return moved, points.astype(landmarks.dtype)

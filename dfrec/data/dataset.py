@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from dfrec.data.augment import colour_jitter, degrade, mirror, mirror_landmarks
+from dfrec.data.augment import align_jitter, colour_jitter, degrade, mirror, mirror_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, make_similarity_swap
 from dfrec.data.masks import face_region
@@ -23,6 +23,7 @@ from dfrec.data.synth import (
 
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 MIRROR_STREAM = 2  # the mirror's own stream: turning it on changes no other draw
+ALIGN_JITTER_STREAM = 3  # the alignment jitter's own stream, likewise
 SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
 # Kinds that paste one person's face into another's photo: (source, target, rng) -> Forgery.
 CROSS_PERSON_MAKERS = {
@@ -57,6 +58,8 @@ class SyntheticForgeries(Dataset):
     people only. face_region is the target's inner-face hull (what face-region masking hides).
     augment: colour jitter on the whole sample and blur / JPEG / noise on the input (training).
     mirror: half the items flipped left to right, all images and masks alike (training).
+    align_jitter: half the items moved off the alignment by a small random similarity (shift,
+    scale, rotation), images, masks and landmarks alike (training).
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
@@ -84,6 +87,7 @@ class SyntheticForgeries(Dataset):
         source_only_pristine: bool = False,
         source_only_targets: bool = False,
         mirror: bool = False,
+        align_jitter: bool = False,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
@@ -98,6 +102,7 @@ class SyntheticForgeries(Dataset):
         self.candidates = candidates
         self.augment = augment
         self.mirror = mirror
+        self.align_jitter = align_jitter
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -184,6 +189,10 @@ class SyntheticForgeries(Dataset):
             if flipped is not images:
                 landmarks = mirror_landmarks(landmarks, self.faces.image_size)
             fake, source, target, mask, region = flipped
+        if self.align_jitter:
+            rng = np.random.default_rng([self.seed, self.epoch, index, ALIGN_JITTER_STREAM])
+            images = [fake, source, target, mask, region]
+            (fake, source, target, mask, region), landmarks = align_jitter(images, landmarks, rng)
         return {
             "fake": torch.from_numpy(fake),
             "source": torch.from_numpy(source),

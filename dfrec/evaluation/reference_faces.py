@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from dfrec.evaluation.aggregate import FeatureCache, Galleries, build_galleries, identity_metrics
-from dfrec.evaluation.samples import SampleSet, TestData, load_test_data
+from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, TestData, load_test_data
 from dfrec.training.config import DEFAULT_DATA_ROOT
 
 
@@ -23,9 +23,14 @@ class JudgedTestData(NamedTuple):
     galleries: Galleries
 
 
-def judged_test_data(image_size: int, count: int, people: str = "test") -> JudgedTestData:
-    """`count` fakes per synthesizer of `people` ("test" or "train") with their gallery."""
-    data = load_test_data(DEFAULT_DATA_ROOT, image_size, count, people=people)
+def judged_test_data(
+    image_size: int, count: int, people: str = "test", synthesizers: tuple[str, ...] = SYNTHESIZERS
+) -> JudgedTestData:
+    """`count` fakes of each synthesizer (and pristine faces) of `people` ("test" or "train")
+    with their gallery."""
+    data = load_test_data(
+        DEFAULT_DATA_ROOT, image_size, count, people=people, synthesizers=synthesizers
+    )
     references = FeatureCache()
     galleries = build_galleries(
         data.gallery_images, data.gallery_people, data.gallery_rows, references, judge=True

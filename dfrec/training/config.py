@@ -46,6 +46,9 @@ class RunConfig:
     source_only_targets: bool = False
     augment: bool = True  # colour jitter, and blur / JPEG / noise on the input
     mirror: bool = False  # half the items flipped left to right (all images and masks alike)
+    # half the items moved off the alignment by a small random similarity (images, masks and
+    # landmarks alike)
+    align_jitter: bool = False
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
     # always uses it.
     cpu_bf16: bool = False

@@ -68,6 +68,7 @@ def load_training_data(
         source_only=source_only,
         augment=config.augment,
         mirror=config.mirror,
+        align_jitter=config.align_jitter,
         source_only_pristine=config.source_only_pristine,
         source_only_targets=config.source_only_targets,
     )
