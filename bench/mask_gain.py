@@ -5,10 +5,12 @@ what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, cli
 dilated) and prints the judge's / FaceNet's retrieval of the true target, and the share of a
 pristine face's pixels it changes; the ISM and SIRM are untouched. With --leak it also prints
 how often the recovered target names the *source* (a softer mask keeps more of the fake, whose
-inner face is the source's).
+inner face is the source's). The TIRM reads each named mask as it is (its config's own mask_gain
+is set to 1 here): a TIRM stored with mask_gain 1.25 (ablation row 39) is the row "min(1, 1.25
+m_s)".
 
     python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
-        [--figure docs/images/mask_gain_train.png]
+        [--synthesizers swap blend similarity_swap] [--figure docs/images/mask_gain_train.png]
 
 Not a test: a measurement, printed as a table.
 """
@@ -26,7 +28,7 @@ from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
-from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
+from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
 from dfrec.training.figures import save_recovery_grid
@@ -35,6 +37,7 @@ CHUNK = 16
 FIGURE_ROWS = 4  # per synthesizer
 TIRM_MASKS = {
     "m_s": lambda mask: mask,
+    "min(1, 1.25 m_s)": lambda mask: (1.25 * mask).clamp(max=1.0),
     "min(1, 1.5 m_s)": lambda mask: (1.5 * mask).clamp(max=1.0),
     "min(1, 2 m_s)": lambda mask: (2.0 * mask).clamp(max=1.0),
     "m_s dilated 5 px": lambda mask: F.max_pool2d(mask, 11, stride=1, padding=5),
@@ -71,15 +74,25 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--masks", nargs="+", choices=TIRM_MASKS, default=list(TIRM_MASKS))
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
+    parser.add_argument(
+        "--synthesizers",
+        nargs="+",
+        choices=SYNTHESIZERS + HELD_OUT_SYNTHESIZERS,
+        default=list(SYNTHESIZERS),
+        help="the fakes' kinds (held-out kinds too)",
+    )
     parser.add_argument("--figure", type=Path, help="save the first fakes' recoveries here")
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)[0]
+    model.tirm.mask_gain = 1.0  # the named masks are what the TIRM reads
     size = model.config.geometry.image_size
-    data, references, galleries = judged_test_data(size, args.samples, args.people)
+    data, references, galleries = judged_test_data(
+        size, args.samples, args.people, tuple(args.synthesizers)
+    )
     title = f"TIRM's mask (N = {args.samples}, {args.people} people)"
     print(table_header("target", title))
     leaks, columns = [], {}
-    for synthesizer in (*SYNTHESIZERS, "pristine"):
+    for synthesizer in (*args.synthesizers, "pristine"):
         truth = data.sets[synthesizer]
         landmarks = crop_landmarks_68(truth.fake.numpy())
         targets = recover(model, truth.fake, landmarks, args.masks)

@@ -160,6 +160,11 @@ class TIRMConfig:
     # Gaussian sigma, as a share of the crop side, of the input's light kept inside the MAE's
     # fill: the fill's low frequencies are the input's there (0: off; dfrec/models/input_light.py).
     input_light_blur: float = 0.0
+    # The TIRM reads the ISM's m_s times this, clipped at 1, for its patch choice and composite:
+    # above 1 the pixels the ISM is unsure of are redrawn more, so less of a pasted face stays
+    # in the recovered target, and less of the target (1: m_s as it is, every variant; 1.25
+    # measured in ablation row 39 and bench/mask_gain.py --leak).
+    mask_gain: float = 1.0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
@@ -171,6 +176,8 @@ class TIRMConfig:
                 "input_light_blur is a share of the crop side in [0, 1], "
                 f"got {self.input_light_blur}"
             )
+        if self.mask_gain < 1.0:
+            raise ValueError(f"mask_gain scales m_s up (>= 1), got {self.mask_gain}")
         if self.geometry_prior and not self.pixel_prior:
             raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
         if self.refiner_patch_size and not self.geometry_prior:

@@ -52,6 +52,7 @@ class TIRM(nn.Module):
             band = border_band(geometry.image_size, geometry.patch_size, tirm.deblock_width)
             self.register_buffer("deblock_band", band, persistent=False)
         self.input_light_sigma = tirm.input_light_blur * geometry.image_size  # pixels, 0: off
+        self.mask_gain = tirm.mask_gain
         self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
@@ -166,12 +167,13 @@ class TIRM(nn.Module):
         noise: torch.Tensor,
         landmarks: torch.Tensor | None = None,
     ) -> TIRMOutput:
-        """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
-        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
-        landmarks: (B, 68, 2) the input's own in crop pixels, where geometry_prior draws the
-        prior (None: on the mean face's geometry), first corrected by the landmark refiner if
-        the config has one."""
+        """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s, read times the config's
+        mask_gain and clipped at 1; target_identity: (B, C_t, H/p, W/p) f_t from the SIRM;
+        noise: (B, n) in [0, 0.1] for Algorithm 1; landmarks: (B, 68, 2) the input's own in
+        crop pixels, where geometry_prior draws the prior (None: on the mean face's geometry),
+        first corrected by the landmark refiner if the config has one."""
         patch_size = self.geometry.patch_size
+        mask = (mask * self.mask_gain).clamp(max=1.0)
         if self.landmark_refiner is not None and landmarks is not None:
             with torch.no_grad():  # it learns landmarks alone (dfrec/training/landmarks.py)
                 landmarks = self.landmark_refiner(image, landmarks)
