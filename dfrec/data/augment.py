@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from dfrec.data.align import transform_points
+
 DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
 JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
 MIRROR_PROBABILITY = 0.5  # share of samples mirrored left to right (with mirror on)
@@ -123,5 +125,4 @@ def align_jitter(
             borderMode=cv2.BORDER_REPLICATE,
         ).reshape(size, size, -1)
         moved.append(np.ascontiguousarray(warped.transpose(2, 0, 1), dtype=np.float32))
-    points = landmarks @ matrix[:, :2].T + matrix[:, 2]
-    return moved, points.astype(landmarks.dtype)
+    return moved, transform_points(landmarks, matrix)

@@ -14,6 +14,7 @@ does not fill the ellipse, so its paste is cut to the source's own face (up to t
 import cv2
 import numpy as np
 
+from dfrec.data.align import transform_points
 from dfrec.data.masks import INNER_FACE, feather, fill_hull, hull_points
 from dfrec.data.synth import Face, Forgery, channels_first, paste, to_float
 from dfrec.data.warp import piecewise_affine_warp, similarity_matrix, similarity_warp
@@ -79,7 +80,7 @@ def source_face_on_target(source: Face, target: Face, image_size: int) -> np.nda
     """The source's face up to the forehead, moved by the similarity that aligns the source to
     the target, feathered: (S, S) float32 in [0, 1]."""
     matrix = similarity_matrix(source.landmarks_68, target.landmarks_68)
-    moved = source.landmarks_68 @ matrix[:, :2].T + matrix[:, 2]
+    moved = transform_points(source.landmarks_68, matrix)
     region = fill_hull(hull_points(moved, "forehead"), image_size)
     return feather(region, SOURCE_FACE_FEATHER_FRACTION * image_size)
 
