@@ -6,6 +6,10 @@ target person (the evaluation's test sets, gallery and exclusions):
 - found on the fake (what the shipped pipeline does);
 - the mean of dlib's landmarks on 8 views of the fake: itself, its mirror image, four
   half-pixel shifts and two scalings (0.9, 1.1) about the centre, each mapped back;
+- found on the shipped recovered target (a second pass: the prior drawn again where dlib finds
+  the face the first pass drew);
+- found on the fake with the ISM's region blurred (Gaussian sigma 2 px, weighted by m_s), so
+  that the pasted face's fine texture pulls the points less;
 - found on the true target's crop (dlib's own error on a real face, no forgery);
 - the target's own (cached from its photo): the best any landmark source can give.
 
@@ -36,6 +40,7 @@ from dfrec.training.config import DEFAULT_DATA_ROOT
 CHUNK = 16
 SHIFTS = ((0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5))  # pixels
 SCALES = (0.9, 1.1)  # about the crop centre
+REGION_BLUR_SIGMA = 2.0  # pixels
 
 
 def landmarks_after(images: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -69,6 +74,21 @@ def view_average_landmarks(images: np.ndarray) -> np.ndarray:
 
 
 @torch.inference_mode()
+def region_blurred(model, images: torch.Tensor) -> np.ndarray:
+    """images (N, 3, S, S) blurred (REGION_BLUR_SIGMA) where the ISM's m_s marks them."""
+    mask = torch.cat([model.ism(images[i : i + CHUNK]).mask for i in range(0, len(images), CHUNK)])
+    pixels = images.numpy()
+    blurred = np.stack(
+        [
+            cv2.GaussianBlur(image.transpose(1, 2, 0), (0, 0), REGION_BLUR_SIGMA).transpose(2, 0, 1)
+            for image in pixels
+        ]
+    )
+    weight = mask.numpy()
+    return (weight * blurred + (1.0 - weight) * pixels).astype(np.float32)
+
+
+@torch.inference_mode()
 def recovered_targets(model, images: torch.Tensor, landmarks: np.ndarray) -> torch.Tensor:
     """The model's recovered target (N, 3, S, S) with its prior drawn on landmarks (N, 68, 2)."""
     noise = torch.from_numpy(batch_masking_noise(images.numpy(), model.config.geometry.num_patches))
@@ -97,9 +117,15 @@ def main() -> None:
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         fakes, own = truth.fake.numpy(), faces.landmarks_68[truth.target_rows]
+        shipped = crop_landmarks_68(fakes)
+        first_pass = recovered_targets(model, truth.fake, shipped).numpy()
         sources = {
-            "found on the fake (shipped)": crop_landmarks_68(fakes),
+            "found on the fake (shipped)": shipped,
             "mean over 8 views of the fake": view_average_landmarks(fakes),
+            "found on the recovered target": crop_landmarks_68(first_pass),
+            "found on the fake, the ISM's region blurred": crop_landmarks_68(
+                region_blurred(model, truth.fake)
+            ),
             "found on the true target's crop": crop_landmarks_68(truth.target.numpy()),
             "the target's own": own,
         }

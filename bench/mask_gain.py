@@ -46,6 +46,8 @@ TIRM_MASKS = {
     "0.65 m_s": lambda mask: 0.65 * mask,
     "0.5 m_s": lambda mask: 0.5 * mask,
     "m_s squared": lambda mask: mask**2,
+    "m_s sharpened x2": lambda mask: (2.0 * mask.clamp(1e-4, 1 - 1e-4).logit()).sigmoid(),
+    "m_s sharpened x3": lambda mask: (3.0 * mask.clamp(1e-4, 1 - 1e-4).logit()).sigmoid(),
 }
 
 
