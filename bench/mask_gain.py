@@ -1,13 +1,13 @@
 """Would a bolder or softer mask for the TIRM help the recovered target? Where the ISM is
 unsure (m_s of 0.5-0.9 inside a pasted face) the mask composite keeps that share of the fake's
 pixels, so the source shows through the recovered target; where it is sure, the MAE redraws
-what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, clipped, squared or
-dilated) and prints the judge's / FaceNet's retrieval of the true target, and the share of a
-pristine face's pixels it changes; the ISM and SIRM are untouched. With --leak it also prints
-how often the recovered target names the *source* (a softer mask keeps more of the fake, whose
-inner face is the source's). The TIRM reads each named mask as it is (its config's own mask_gain
-is set to 1 here): a TIRM stored with mask_gain 1.25 (ablation row 39) is the row "min(1, 1.25
-m_s)".
+what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, clipped, squared,
+dilated or sharpened: sigmoid(k logit(m_s))) and prints the judge's / FaceNet's retrieval of
+the true target, and the share of a pristine face's pixels it changes; the ISM and SIRM are
+untouched. With --leak it also prints how often the recovered target names the *source* (a
+softer mask keeps more of the fake, whose inner face is the source's). The TIRM reads each
+named mask as it is (its config's own mask_gain is set to 1 here): a TIRM stored with
+mask_gain 1.25 (ablation row 39) is the row "min(1, 1.25 m_s)".
 
     python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
         [--synthesizers swap blend similarity_swap] [--figure docs/images/mask_gain_train.png]
@@ -46,8 +46,8 @@ TIRM_MASKS = {
     "0.65 m_s": lambda mask: 0.65 * mask,
     "0.5 m_s": lambda mask: 0.5 * mask,
     "m_s squared": lambda mask: mask**2,
-    "m_s sharpened x2": lambda mask: (2.0 * mask.clamp(1e-4, 1 - 1e-4).logit()).sigmoid(),
-    "m_s sharpened x3": lambda mask: (3.0 * mask.clamp(1e-4, 1 - 1e-4).logit()).sigmoid(),
+    "m_s sharpened x2": lambda mask: (2.0 * mask.logit(eps=1e-4)).sigmoid(),
+    "m_s sharpened x3": lambda mask: (3.0 * mask.logit(eps=1e-4)).sigmoid(),
 }
 
 
