@@ -32,6 +32,7 @@ from dfrec.data.align import crop_landmarks_68
 from dfrec.data.augment import mirror_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
+from dfrec.evaluation.degradations import low_pass
 from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
 from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.noise import batch_masking_noise
@@ -77,15 +78,7 @@ def view_average_landmarks(images: np.ndarray) -> np.ndarray:
 def region_blurred(model, images: torch.Tensor) -> np.ndarray:
     """images (N, 3, S, S) blurred (REGION_BLUR_SIGMA) where the ISM's m_s marks them."""
     mask = torch.cat([model.ism(images[i : i + CHUNK]).mask for i in range(0, len(images), CHUNK)])
-    pixels = images.numpy()
-    blurred = np.stack(
-        [
-            cv2.GaussianBlur(image.transpose(1, 2, 0), (0, 0), REGION_BLUR_SIGMA).transpose(2, 0, 1)
-            for image in pixels
-        ]
-    )
-    weight = mask.numpy()
-    return (weight * blurred + (1.0 - weight) * pixels).astype(np.float32)
+    return (mask * low_pass(images, REGION_BLUR_SIGMA) + (1.0 - mask) * images).numpy()
 
 
 @torch.inference_mode()

@@ -35,19 +35,31 @@ from dfrec.training.figures import save_recovery_grid
 
 CHUNK = 16
 FIGURE_ROWS = 4  # per synthesizer
+
+
+def bolder(gain: float):
+    """min(1, gain m_s)."""
+    return lambda mask: (gain * mask).clamp(max=1.0)
+
+
+def sharpened(k: float):
+    """sigmoid(k logit(m_s)): unsure values pushed towards 0 or 1."""
+    return lambda mask: (k * mask.logit(eps=1e-4)).sigmoid()
+
+
 TIRM_MASKS = {
     "m_s": lambda mask: mask,
-    "min(1, 1.25 m_s)": lambda mask: (1.25 * mask).clamp(max=1.0),
-    "min(1, 1.5 m_s)": lambda mask: (1.5 * mask).clamp(max=1.0),
-    "min(1, 2 m_s)": lambda mask: (2.0 * mask).clamp(max=1.0),
+    "min(1, 1.25 m_s)": bolder(1.25),
+    "min(1, 1.5 m_s)": bolder(1.5),
+    "min(1, 2 m_s)": bolder(2.0),
     "m_s dilated 5 px": lambda mask: F.max_pool2d(mask, 11, stride=1, padding=5),
     "0.75 m_s": lambda mask: 0.75 * mask,
     "0.85 m_s": lambda mask: 0.85 * mask,
     "0.65 m_s": lambda mask: 0.65 * mask,
     "0.5 m_s": lambda mask: 0.5 * mask,
     "m_s squared": lambda mask: mask**2,
-    "m_s sharpened x2": lambda mask: (2.0 * mask.logit(eps=1e-4)).sigmoid(),
-    "m_s sharpened x3": lambda mask: (3.0 * mask.logit(eps=1e-4)).sigmoid(),
+    "m_s sharpened x2": sharpened(2.0),
+    "m_s sharpened x3": sharpened(3.0),
 }
 
 
