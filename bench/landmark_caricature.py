@@ -7,7 +7,7 @@ further from the mean shape before the prior is drawn on them:
 
 where mean_fitted is the mean landmark shape of the CelebA training people (the template the
 prior is drawn from, `dfrec.data.align.TEMPLATE_68`) moved onto the face's points by the
-least-squares similarity (`dfrec.models.caricature`), so pose, size and position stay as they
+least-squares similarity (`dfrec.evaluation.caricature`), so pose, size and position stay as they
 were and only the face's shape is exaggerated (factor 1: the shipped recovery). Two landmark
 sources: found on the fake (what the service has) and the target's own (what a perfect landmark
 finder would give).
@@ -34,9 +34,9 @@ from dfrec.data.align import crop_landmarks_68, template_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.evaluation.aggregate import FeatureCache
+from dfrec.evaluation.caricature import caricature
 from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
 from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
-from dfrec.models.caricature import caricature
 from dfrec.training.config import DEFAULT_DATA_ROOT
 from dfrec.training.figures import save_recovery_grid
 

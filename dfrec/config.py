@@ -165,11 +165,6 @@ class TIRMConfig:
     # in the recovered target, and less of the target (1: m_s as it is, every variant; 1.25
     # measured in ablation row 39 and bench/mask_gain.py --leak).
     mask_gain: float = 1.0
-    # The landmarks the geometry prior is drawn on, first moved this many times as far from the
-    # mean face shape (fitted to them by a similarity; dfrec/models/caricature.py): above 1 the
-    # hidden face is drawn as a caricature of the input's geometry (1: the landmarks as found;
-    # measured in bench/landmark_caricature.py). Needs geometry_prior.
-    landmark_caricature: float = 1.0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
@@ -185,12 +180,6 @@ class TIRMConfig:
             raise ValueError(f"mask_gain scales m_s up (>= 1), got {self.mask_gain}")
         if self.geometry_prior and not self.pixel_prior:
             raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
-        if self.landmark_caricature <= 0.0:
-            raise ValueError(
-                f"landmark_caricature scales a departure (> 0), got {self.landmark_caricature}"
-            )
-        if self.landmark_caricature != 1.0 and not self.geometry_prior:
-            raise ValueError("landmark_caricature moves the geometry prior: needs geometry_prior")
         if self.refiner_patch_size and not self.geometry_prior:
             raise ValueError(
                 "the landmark refiner feeds the geometry prior: it needs geometry_prior"

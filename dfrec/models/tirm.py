@@ -11,8 +11,6 @@ from timm.models.vision_transformer import Block
 from torch import nn
 
 from dfrec.config import DFRECConfig
-from dfrec.data.align import template_landmarks
-from dfrec.models.caricature import caricature
 from dfrec.models.deblock import border_band, deblock
 from dfrec.models.face_geometry import LandmarkWarp
 from dfrec.models.input_light import keep_input_light
@@ -93,10 +91,6 @@ class TIRM(nn.Module):
             )
             nn.init.normal_(self.pixel_prior, std=0.02)
         self.landmark_warp = LandmarkWarp(geometry.image_size) if tirm.geometry_prior else None
-        self.landmark_caricature = tirm.landmark_caricature
-        if self.landmark_caricature != 1.0:
-            mean_shape = torch.from_numpy(template_landmarks(geometry.image_size))
-            self.register_buffer("mean_shape", mean_shape, persistent=False)  # (68, 2) pixels
         self.landmark_refiner = None
         if tirm.refiner_patch_size:
             self.landmark_refiner = LandmarkRefiner(
@@ -129,12 +123,10 @@ class TIRM(nn.Module):
 
     def prior_logits(self, landmarks: torch.Tensor | None) -> torch.Tensor:
         """The pixel prior (1, n, p*p*3), or with geometry_prior the prior moved onto each face's
-        landmarks (B, 68, 2) in crop pixels, caricatured by the config's landmark_caricature:
-        (B, n, p*p*3). Without landmarks the prior stays on the mean face's geometry."""
+        landmarks (B, 68, 2) in crop pixels: (B, n, p*p*3). Without landmarks the prior stays on
+        the mean face's geometry."""
         if self.landmark_warp is None or landmarks is None:
             return self.pixel_prior
-        if self.landmark_caricature != 1.0:
-            landmarks = caricature(landmarks.float(), self.mean_shape, self.landmark_caricature)
         patch_size, grid = self.geometry.patch_size, self.geometry.grid_size
         image = unpatchify(self.pixel_prior, patch_size, grid)  # (1, 3, H, W)
         sampling = self.landmark_warp(landmarks)

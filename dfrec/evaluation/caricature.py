@@ -1,8 +1,8 @@
-"""A caricature of a face's landmarks: its departure from the mean face shape, made larger.
+"""A caricature of a face's landmarks: its departure from the mean face shape, made larger
+(measured as a source of the geometry prior's landmarks in bench/landmark_caricature.py).
 
-The mean shape is first moved onto the face by the least-squares similarity (closed form in 2-D,
-so a batch, TorchScript and ONNX all take it); pose, size and position then stay the face's and
-only its shape is exaggerated.
+The mean shape is first moved onto the face by the least-squares similarity (closed form in
+2-D, batched); pose, size and position then stay the face's and only its shape is exaggerated.
 """
 
 from __future__ import annotations
