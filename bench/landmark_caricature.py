@@ -28,14 +28,18 @@ from pathlib import Path
 
 import torch
 
-from bench.landmark_sources import recovered_targets
-from dfrec.checkpoint import load_checkpoint
+from bench.landmark_sources import geometry_prior_model, recovered_targets
 from dfrec.data.align import crop_landmarks_68, template_landmarks
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.caricature import caricature
-from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.reference_faces import (
+    judged_test_data,
+    leak_table,
+    reference_rows,
+    table_header,
+)
 from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
 from dfrec.training.config import DEFAULT_DATA_ROOT
 from dfrec.training.figures import save_recovery_grid
@@ -60,9 +64,7 @@ def main() -> None:
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
     parser.add_argument("--figure", type=Path, help="save the first fakes' recoveries here")
     args = parser.parse_args()
-    model, _ = load_checkpoint(args.checkpoint)
-    if not model.config.tirm.geometry_prior:
-        parser.error(f"{args.checkpoint} has no geometry prior: landmarks do not reach it")
+    model = geometry_prior_model(parser, args.checkpoint)
     size = model.config.geometry.image_size
     faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
     mean_shape = torch.from_numpy(template_landmarks(size))
@@ -94,9 +96,7 @@ def main() -> None:
         if args.leak:  # the same faces, described once
             leaks += reference_rows(truth, "source", targets, references, galleries, described)
     if args.leak:
-        print("\nThe source retrieved from the recovered target (lower: less leak)\n")
-        print(table_header("source", title))
-        print("\n".join(leaks))
+        print(leak_table(title, leaks))
     if args.figure:
         grid = {name: torch.cat(parts) for name, parts in columns.items()}
         print(f"\n{save_recovery_grid(grid, args.figure)}")

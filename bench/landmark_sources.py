@@ -94,15 +94,21 @@ def recovered_targets(model, images: torch.Tensor, landmarks: np.ndarray) -> tor
     )
 
 
+def geometry_prior_model(parser: argparse.ArgumentParser, checkpoint: Path):
+    """The checkpoint's DFREC network; a parser error where its TIRM draws no geometry prior."""
+    model, _ = load_checkpoint(checkpoint)
+    if not model.config.tirm.geometry_prior:
+        parser.error(f"{checkpoint} has no geometry prior: landmarks do not reach it")
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=Path("weights/dfrec-small.pt"))
     parser.add_argument("--people", choices=PEOPLE, default="test")
     parser.add_argument("--samples", type=int, default=128)
     args = parser.parse_args()
-    model, _ = load_checkpoint(args.checkpoint)
-    if not model.config.tirm.geometry_prior:
-        parser.error(f"{args.checkpoint} has no geometry prior: landmarks do not reach it")
+    model = geometry_prior_model(parser, args.checkpoint)
     size = model.config.geometry.image_size
     faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
     data, references, galleries = judged_test_data(size, args.samples, args.people)

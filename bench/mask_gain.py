@@ -27,7 +27,12 @@ import torch.nn.functional as F
 from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
 from dfrec.evaluation.aggregate import FeatureCache
-from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.reference_faces import (
+    judged_test_data,
+    leak_table,
+    reference_rows,
+    table_header,
+)
 from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
@@ -124,9 +129,7 @@ def main() -> None:
         if args.leak:  # the same faces, described once
             leaks += reference_rows(truth, "source", queries, references, galleries, described)
     if args.leak:
-        print("\nThe source retrieved from the recovered target (lower: less leak)\n")
-        print(table_header("source", title))
-        print("\n".join(leaks))
+        print(leak_table(title, leaks))
     if args.figure:
         grid = {name: torch.cat(parts) for name, parts in columns.items()}
         print(f"\n{save_recovery_grid(grid, args.figure)}")

@@ -1,6 +1,7 @@
 """Retrieval of the true person from hand-built or altered faces: the tables of the benches that
 ask how far a recovery could go (bench/retrieval_ceiling.py, bench/source_references.py,
-bench/landmark_sources.py, bench/lighting_transfer.py, bench/mask_gain.py)."""
+bench/landmark_sources.py, bench/lighting_transfer.py, bench/mask_gain.py,
+bench/landmark_caricature.py, bench/mesh_landmarks.py)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ def table_header(side: str, title: str) -> str:
         f"| synthesizer | {title} | top-1 {short} (dlib) | top-5 {short} (dlib) | "
         f"top-1 {short} (FaceNet) |\n|---|---|---|---|---|"
     )
+
+
+def leak_table(title: str, lines: list[str]) -> str:
+    """reference_rows' "source" rows of recovered targets (lines) under their header, title
+    naming the second column: how often each names the forgery's source instead."""
+    header = "The source retrieved from the recovered target (lower: less leak)"
+    return "\n".join(["", header, "", table_header("source", title), *lines])
 
 
 def reference_rows(
