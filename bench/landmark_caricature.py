@@ -35,6 +35,7 @@ from dfrec.data.prepare import prepare_cache
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.caricature import caricature
 from dfrec.evaluation.reference_faces import (
+    RecoveryFigure,
     judged_test_data,
     leak_table,
     reference_rows,
@@ -42,7 +43,6 @@ from dfrec.evaluation.reference_faces import (
 )
 from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
 from dfrec.training.config import DEFAULT_DATA_ROOT
-from dfrec.training.figures import save_recovery_grid
 
 SOURCES = {"fake": "found on the fake", "own": "the target's own"}
 FIGURE_ROWS = 6
@@ -73,12 +73,14 @@ def main() -> None:
     )
     title = f"landmarks (N = {args.samples}, {args.people} people), exaggeration factor"
     print(table_header("target", title))
-    leaks, columns = [], {}
+    leaks, figure = [], RecoveryFigure(FIGURE_ROWS)
     for synthesizer in args.synthesizers:
         truth = data.sets[synthesizer]
-        found = {
-            "fake": crop_landmarks_68(truth.fake.numpy()),
-            "own": faces.landmarks_68[truth.target_rows],
+        found = {  # only the sources asked for: dlib on 512 fakes takes a while
+            source: crop_landmarks_68(truth.fake.numpy())
+            if source == "fake"
+            else faces.landmarks_68[truth.target_rows]
+            for source in args.sources
         }
         targets = {
             f"{SOURCES[source]}, x{factor:g}": recovered_targets(
@@ -87,9 +89,7 @@ def main() -> None:
             for source in args.sources
             for factor in args.factors
         }
-        shown = {"fake": truth.fake, **targets, "true target": truth.target, "source": truth.source}
-        for name, images in shown.items():
-            columns.setdefault(name, []).append(images[:FIGURE_ROWS])
+        figure.add(truth, targets)
         described = FeatureCache()
         for line in reference_rows(truth, "target", targets, references, galleries, described):
             print(line, flush=True)
@@ -98,8 +98,7 @@ def main() -> None:
     if args.leak:
         print(leak_table(title, leaks))
     if args.figure:
-        grid = {name: torch.cat(parts) for name, parts in columns.items()}
-        print(f"\n{save_recovery_grid(grid, args.figure)}")
+        print(f"\n{figure.save(args.figure)}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.reference_faces import (
+    RecoveryFigure,
     judged_test_data,
     leak_table,
     reference_rows,
@@ -36,7 +37,6 @@ from dfrec.evaluation.reference_faces import (
 from dfrec.evaluation.samples import HELD_OUT_SYNTHESIZERS, PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.noise import batch_masking_noise
-from dfrec.training.figures import save_recovery_grid
 
 CHUNK = 16
 FIGURE_ROWS = 4  # per synthesizer
@@ -110,7 +110,7 @@ def main() -> None:
     )
     title = f"TIRM's mask (N = {args.samples}, {args.people} people)"
     print(table_header("target", title))
-    leaks, columns = [], {}
+    leaks, figure = [], RecoveryFigure(FIGURE_ROWS)
     for synthesizer in (*args.synthesizers, "pristine"):
         truth = data.sets[synthesizer]
         landmarks = crop_landmarks_68(truth.fake.numpy())
@@ -120,9 +120,7 @@ def main() -> None:
                 changed = 100 * ((images - truth.fake).abs().amax(1) > 1 / 255).float().mean()
                 print(f"| pristine | {name} | changed pixels {changed:.2f} % | | |")
             continue
-        shown = {"fake": truth.fake, **targets, "true target": truth.target, "source": truth.source}
-        for name, images in shown.items():
-            columns.setdefault(name, []).append(images[:FIGURE_ROWS])
+        figure.add(truth, targets)
         queries, described = {"None (the fake)": truth.fake, **targets}, FeatureCache()
         for line in reference_rows(truth, "target", queries, references, galleries, described):
             print(line, flush=True)
@@ -131,8 +129,7 @@ def main() -> None:
     if args.leak:
         print(leak_table(title, leaks))
     if args.figure:
-        grid = {name: torch.cat(parts) for name, parts in columns.items()}
-        print(f"\n{save_recovery_grid(grid, args.figure)}")
+        print(f"\n{figure.save(args.figure)}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ bench/landmark_caricature.py, bench/mesh_landmarks.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from dfrec.evaluation.aggregate import FeatureCache, Galleries, build_galleries, identity_metrics
 from dfrec.evaluation.samples import SYNTHESIZERS, SampleSet, TestData, load_test_data
 from dfrec.training.config import DEFAULT_DATA_ROOT
+from dfrec.training.figures import save_recovery_grid
 
 
 class JudgedTestData(NamedTuple):
@@ -54,6 +56,25 @@ def leak_table(title: str, lines: list[str]) -> str:
     naming the second column: how often each names the forgery's source instead."""
     header = "The source retrieved from the recovered target (lower: less leak)"
     return "\n".join(["", header, "", table_header("source", title), *lines])
+
+
+class RecoveryFigure:
+    """The first `rows` faces of each named set, per synthesizer, beside the fake, the true
+    target and the source: one grid image (save_recovery_grid) for a bench's --figure."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.columns: dict[str, list[torch.Tensor]] = {}
+
+    def add(self, truth: SampleSet, faces: dict[str, torch.Tensor]) -> None:
+        """faces: name -> (N, 3, S, S) made from truth's fakes."""
+        shown = {"fake": truth.fake, **faces, "true target": truth.target, "source": truth.source}
+        for name, images in shown.items():
+            self.columns.setdefault(name, []).append(images[: self.rows])
+
+    def save(self, path: Path) -> Path:
+        grid = {name: torch.cat(parts) for name, parts in self.columns.items()}
+        return save_recovery_grid(grid, path)
 
 
 def reference_rows(
