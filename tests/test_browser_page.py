@@ -89,6 +89,8 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     assert len(browser.find_elements(By.CSS_SELECTOR, ".face-box.skipped")) == 1
     assert len(browser.find_elements(By.CSS_SELECTOR, ".face")) == 3
     assert "Fake probability" in browser.find_element(By.ID, "summary").text
+    caution = browser.find_element(By.ID, "caution")  # the recovered faces are estimates
+    assert caution.is_displayed() and "not to identify anyone" in caution.text
     manifest = json.loads(browser.execute_async_script(FETCH_EVIDENCE))
     assert manifest["faces_detected"] == 3
     published = httpx.get(f"{stack.api_url}/.well-known/dfrec-keys.json").json()
@@ -99,6 +101,5 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     height = browser.execute_script("return document.documentElement.scrollHeight")
     metrics = {"width": 1400, "height": height, "deviceScaleFactor": 1, "mobile": False}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))

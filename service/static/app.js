@@ -104,8 +104,8 @@ function faceCard(face, artifacts) {
     figures.push(
       picture(url("crop"), "Aligned face, mask over it", mask),
       picture(url("mask"), "Mask: where the source identity is"),
-      picture(url("source"), "Recovered source"),
-      picture(url("target"), "Recovered target"),
+      picture(url("source"), "Recovered source (estimate)"),
+      picture(url("target"), "Recovered target (estimate)"),
     );
     if (face.artifacts.heatmap) {
       figures.push(picture(url("heatmap"), "Heat map (LRE): bright where the face does not rebuild"));
