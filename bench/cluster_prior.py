@@ -40,13 +40,18 @@ from dfrec.data.masks import face_region
 from dfrec.data.prepare import prepare_cache
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.identity import unit_rows
-from dfrec.evaluation.reference_faces import judged_test_data, reference_rows, table_header
+from dfrec.evaluation.reference_faces import (
+    RecoveryFigure,
+    judged_test_data,
+    leak_table,
+    reference_rows,
+    table_header,
+)
 from dfrec.evaluation.samples import PEOPLE, SYNTHESIZERS
 from dfrec.models.dfrec import recover_source
 from dfrec.models.tirm import face_detail
 from dfrec.noise import batch_masking_noise
 from dfrec.training.config import DEFAULT_SOURCE_ONLY_ROOT
-from dfrec.training.figures import save_recovery_grid
 from dfrec.training.loop import mean_face
 
 CHUNK = 16
@@ -163,14 +168,14 @@ def main() -> None:
     data, references, galleries = judged_test_data(size, args.samples, args.people)
     title = f"TIRM prior (N = {args.samples}, {args.people} people, bank {args.faces})"
     print(table_header("target", title))
-    leaks, agreement, columns = [], [], {}
+    leaks, agreement, figure = [], [], RecoveryFigure(FIGURE_ROWS)
     for synthesizer in SYNTHESIZERS:
         truth = data.sets[synthesizer]
         inputs = tirm_inputs(model, truth.fake)
         described = FeatureCache()
         shipped = recover(model, inputs)
         queries = {"None (the fake)": truth.fake, "shipped (one mean face)": shipped}
-        shown = {"fake": truth.fake, "shipped": shipped}
+        shown = {"shipped": shipped}
         choosers = {
             "identity": {
                 "oracle": described.tight_embedding(truth.target).numpy(),
@@ -192,21 +197,16 @@ def main() -> None:
             if key == "identity":
                 same = 100 * np.mean(choices["recovered"] == choices["oracle"])
                 agreement.append(f"{synthesizer}, {groups} groups: {same:.1f} %")
-        shown |= {"true target": truth.target, "source": truth.source}
-        for name, images in shown.items():
-            columns.setdefault(name, []).append(images[:FIGURE_ROWS])
+        figure.add(truth, shown)
         for line in reference_rows(truth, "target", queries, references, galleries, described):
             print(line, flush=True)
         if args.leak:
             leaks += reference_rows(truth, "source", queries, references, galleries, described)
     if args.leak:
-        print("\nThe source retrieved from the recovered target (lower: less leak)\n")
-        print(table_header("source", title))
-        print("\n".join(leaks))
+        print(leak_table(title, leaks))
     print("\nThe recovered target's group is the true target's for", "; ".join(agreement))
     if args.figure:
-        grid = {name: torch.cat(parts) for name, parts in columns.items()}
-        print(f"\n{save_recovery_grid(grid, args.figure)}")
+        print(f"\n{figure.save(args.figure)}")
 
 
 if __name__ == "__main__":

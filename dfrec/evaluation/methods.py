@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -74,71 +74,33 @@ class DFRECMethod:
         )
 
 
-def _field(output: Any, *names: str) -> Any:
-    """output[name] or output.name for the first name present, else None."""
-    for name in names:
-        if isinstance(output, dict) and name in output:
-            return output[name]
-        if hasattr(output, name):
-            return getattr(output, name)
-    return None
-
-
-def _resize(images: torch.Tensor | None, size: int) -> torch.Tensor | None:
-    if images is None or images.shape[-1] == size:
+def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    if images.shape[-1] == size:
         return images
     return F.interpolate(images.float(), size=(size, size), mode="bilinear", align_corners=False)
 
 
 class DRNMethod:
-    """The DRN baseline from `dfrec.baselines` (imported only when a DRN checkpoint is given).
-
-    Accepts a drn_recover result that is a tensor (the traced target face), a (target, source)
-    tuple, or an object / dict with `target`/`target_face` (and optionally `source`...) fields.
-    """
+    """The DRN baseline (`dfrec.baselines`): a recovered target only, at the DRN's own image
+    size and resized back to the samples'."""
 
     name = "DRN"
 
     def __init__(self, checkpoint: Path, chunk_size: int = 16):
-        try:
-            from dfrec.baselines import drn_recover, load_drn
-        except ImportError:  # the package does not re-export them: take them from the modules
-            from dfrec.baselines.drn import drn_recover
-            from dfrec.baselines.drn_checkpoint import load_drn
+        from dfrec.baselines.drn import drn_recover
+        from dfrec.baselines.drn_checkpoint import load_drn
 
-        loaded = load_drn(checkpoint)  # (model, metadata) in dfrec.baselines.drn_checkpoint
-        self.model = loaded[0] if isinstance(loaded, tuple) else loaded
-        self.model.eval()
+        self.model = load_drn(checkpoint)[0]
         self._recover = drn_recover
         self.chunk_size = chunk_size
-        self.image_size = _field(self.model, "image_size")
-        config = _field(self.model, "config")
-        if self.image_size is None and config is not None:
-            self.image_size = _field(config, "image_size")
-
-    def _chunk(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        size = images.shape[-1]
-        if isinstance(self.image_size, int):
-            images = _resize(images, self.image_size)
-        with torch.inference_mode():
-            output = self._recover(self.model, images.contiguous())
-        if isinstance(output, torch.Tensor):
-            target, source = output, None
-        elif isinstance(output, tuple) and not hasattr(output, "_fields"):
-            target, source = output[0], output[1] if len(output) > 1 else None
-        else:
-            target = _field(output, "target", "target_face", "traced", "face")
-            source = _field(output, "source", "source_face")
-        if target is None:
-            raise TypeError(f"cannot read a recovered face from drn_recover's {type(output)}")
-        return _resize(target, size).clamp(0, 1), _resize(source, size)
 
     def run(self, images: torch.Tensor) -> MethodOutput:
-        parts = [self._chunk(chunk) for chunk in images.split(self.chunk_size)]
-        target = torch.cat([p[0] for p in parts]).float()
-        sources = [p[1] for p in parts]
-        source = None if any(s is None for s in sources) else torch.cat(sources).float().clamp(0, 1)
-        return MethodOutput(target, source, None, None)
+        size, own = images.shape[-1], self.model.config.image_size
+        targets = [
+            _resize(self._recover(self.model, _resize(chunk, own).contiguous()), size)
+            for chunk in images.split(self.chunk_size)
+        ]
+        return MethodOutput(torch.cat(targets).float().clamp(0, 1), None, None, None)
 
 
 class LREMethod:
