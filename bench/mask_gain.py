@@ -2,12 +2,13 @@
 unsure (m_s of 0.5-0.9 inside a pasted face) the mask composite keeps that share of the fake's
 pixels, so the source shows through the recovered target; where it is sure, the MAE redraws
 what the fake kept of the target. This feeds the TIRM a changed m_s (scaled, clipped, squared,
-dilated or sharpened: sigmoid(k logit(m_s))) and prints the judge's / FaceNet's retrieval of
-the true target, and the share of a pristine face's pixels it changes; the ISM and SIRM are
-untouched. With --leak it also prints how often the recovered target names the *source* (a
-softer mask keeps more of the fake, whose inner face is the source's). The TIRM reads each
-named mask as it is (its config's own mask_gain is set to 1 here): a TIRM stored with
-mask_gain 1.25 (ablation row 39) is the row "min(1, 1.25 m_s)".
+dilated, sharpened: sigmoid(k logit(m_s)), or joined with the hull of the landmarks found on
+the fake where the ISM calls it forged: max(m_s, hull)) and prints the judge's / FaceNet's
+retrieval of the true target, and the share of a pristine face's pixels it changes; the ISM and
+SIRM are untouched. With --leak it also prints how often the recovered target names the
+*source* (a softer mask keeps more of the fake, whose inner face is the source's). The TIRM
+reads each named mask as it is (its config's own mask_gain is set to 1 here): a TIRM stored
+with mask_gain 1.25 (ablation row 39) is the row "min(1, 1.25 m_s)".
 
     python bench/mask_gain.py [--checkpoint weights/dfrec-small.pt] [--people train] [--leak]
         [--synthesizers swap blend similarity_swap] [--figure docs/images/mask_gain_train.png]
@@ -26,6 +27,7 @@ import torch.nn.functional as F
 
 from dfrec.checkpoint import load_checkpoint
 from dfrec.data.align import crop_landmarks_68
+from dfrec.data.masks import feather, fill_hull, hull_points
 from dfrec.evaluation.aggregate import FeatureCache
 from dfrec.evaluation.reference_faces import (
     RecoveryFigure,
@@ -66,6 +68,20 @@ TIRM_MASKS = {
     "m_s sharpened x2": sharpened(2.0),
     "m_s sharpened x3": sharpened(3.0),
 }
+HULL_MASKS = {  # name -> (dfrec.data.masks hull variant, feather sigma in px; 0: hard edge)
+    "m_s + inner hull": ("inner", 0.0),
+    "m_s + inner hull feathered": ("inner", 2.0),
+    "m_s + face hull": ("face", 0.0),
+}
+
+
+def hull_union(mask, called, landmarks: np.ndarray, variant: str, sigma: float) -> torch.Tensor:
+    """max(m_s, hull of each face's found landmarks) on the faces the ISM calls forged.
+    mask: (N, 1, S, S); called: (N,) bool; landmarks: (N, 68, 2)."""
+    size = mask.shape[-1]
+    hulls = [fill_hull(hull_points(points, variant), size) for points in landmarks]
+    hull = torch.from_numpy(np.stack([feather(h, sigma) if sigma else h for h in hulls]))
+    return torch.maximum(mask, called[:, None, None, None].float() * hull[:, None])
 
 
 @torch.inference_mode()
@@ -76,12 +92,16 @@ def recover(model, images: torch.Tensor, landmarks: np.ndarray, names) -> dict[s
     results: dict[str, list] = {name: [] for name in names}
     for i in range(0, len(images), CHUNK):
         fake = images[i : i + CHUNK]
-        mask = model.ism(fake).mask
+        ism = model.ism(fake)
+        mask, called = ism.mask, ism.fake_logit > 0  # called forged: probability above 0.5
         identity = recover_source(model.sirm, fake, mask).target_identity
         for name in names:
-            tirm = model.tirm(
-                fake, TIRM_MASKS[name](mask), identity, noise[i : i + CHUNK], points[i : i + CHUNK]
+            read = (
+                TIRM_MASKS[name](mask)
+                if name in TIRM_MASKS
+                else hull_union(mask, called, landmarks[i : i + CHUNK], *HULL_MASKS[name])
             )
+            tirm = model.tirm(fake, read, identity, noise[i : i + CHUNK], points[i : i + CHUNK])
             results[name].append(tirm.target)
     return {name: torch.cat(parts) for name, parts in results.items()}
 
@@ -91,7 +111,9 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=Path("weights/dfrec-small.pt"))
     parser.add_argument("--people", choices=PEOPLE, default="train")
     parser.add_argument("--samples", type=int, default=128)
-    parser.add_argument("--masks", nargs="+", choices=TIRM_MASKS, default=list(TIRM_MASKS))
+    parser.add_argument(
+        "--masks", nargs="+", choices=[*TIRM_MASKS, *HULL_MASKS], default=list(TIRM_MASKS)
+    )
     parser.add_argument("--leak", action="store_true", help="also retrieve the source")
     parser.add_argument(
         "--synthesizers",
