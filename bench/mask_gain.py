@@ -75,7 +75,9 @@ HULL_MASKS = {  # name -> (dfrec.data.masks hull variant, feather sigma in px; 0
 }
 
 
-def hull_union(mask, called, landmarks: np.ndarray, variant: str, sigma: float) -> torch.Tensor:
+def hull_union(
+    mask: torch.Tensor, called: torch.Tensor, landmarks: np.ndarray, variant: str, sigma: float
+) -> torch.Tensor:
     """max(m_s, hull of each face's found landmarks) on the faces the ISM calls forged.
     mask: (N, 1, S, S); called: (N,) bool; landmarks: (N, 68, 2)."""
     size = mask.shape[-1]

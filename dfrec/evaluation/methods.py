@@ -81,8 +81,8 @@ def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
 
 
 class DRNMethod:
-    """The DRN baseline (`dfrec.baselines`): a recovered target only, at the DRN's own image
-    size and resized back to the samples'."""
+    """The DRN baseline (`dfrec.baselines`, imported only when a DRN checkpoint is given): a
+    recovered target only, at the DRN's own image size and resized back to the samples'."""
 
     name = "DRN"
 
