@@ -81,8 +81,9 @@ def hull_union(
     """max(m_s, hull of each face's found landmarks) on the faces the ISM calls forged.
     mask: (N, 1, S, S); called: (N,) bool; landmarks: (N, 68, 2)."""
     size = mask.shape[-1]
-    hulls = [fill_hull(hull_points(points, variant), size) for points in landmarks]
-    hull = torch.from_numpy(np.stack([feather(h, sigma) if sigma else h for h in hulls]))
+    hull = torch.from_numpy(
+        np.stack([feather(fill_hull(hull_points(p, variant), size), sigma) for p in landmarks])
+    )
     return torch.maximum(mask, called[:, None, None, None].float() * hull[:, None])
 
 

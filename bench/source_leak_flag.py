@@ -54,8 +54,8 @@ def scored_recoveries(recoverer: Recoverer, people: str, samples: int, synthesiz
         described = faces.descriptor(output.target)
         excluded = np.stack([truth.source_rows, truth.target_rows], axis=1)
         judged = {
-            side: identity_ranks(described, people_, excluded, galleries.judge) == 1
-            for side, people_ in (("leak", truth.source_people), ("right", truth.target_people))
+            side: identity_ranks(described, side_people, excluded, galleries.judge) == 1
+            for side, side_people in (("leak", truth.source_people), ("right", truth.target_people))
         }
         results[synthesizer] = {name: c.numpy() for name, c in cosines.items()} | judged
     return results
