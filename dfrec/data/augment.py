@@ -1,5 +1,6 @@
 """Training augmentations: the degradations the robustness rows test (blur, JPEG, noise) on the
-input only, and a colour jitter, a left-right mirror and an alignment jitter applied alike to
+input only, optionally the chain a face cut from the web went through (resize, JPEG
+generations), and a colour jitter, a left-right mirror and an alignment jitter applied alike to
 input, source, target and masks (what the network must undo is the forgery, not the camera, the
 pose or where the aligner put the face).
 
@@ -24,6 +25,11 @@ BLUR_KERNELS = (3, 5, 7)
 JPEG_QUALITY = (50, 99)
 NOISE_VARIANCE = (10.0, 50.0)  # on 0-255 pixels
 BRIGHTNESS, CONTRAST, SATURATION = 0.1, 0.15, 0.15  # jitter half-ranges
+WILD_PROBABILITY = 0.5  # share of inputs that get the wild chain (with it on)
+WILD_SHRINK = (0.3, 1.0)  # the resize chain's smallest scale
+WILD_JPEG_GENERATIONS = (1, 3)
+WILD_JPEG_QUALITY = (60, 95)
+RESIZE_FILTERS = (cv2.INTER_AREA, cv2.INTER_LINEAR, cv2.INTER_CUBIC)
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
@@ -45,16 +51,38 @@ def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         kernel = int(rng.choice(BLUR_KERNELS))
         pixels = cv2.GaussianBlur(pixels, (kernel, kernel), 0)
     elif kind == 1:
-        quality = int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
-        ok, encoded = cv2.imencode(".jpg", pixels[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if not ok:
-            raise RuntimeError("JPEG encoding failed")
-        pixels = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
+        pixels = _jpeg(pixels, int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1)))
     else:
         sigma = np.sqrt(rng.uniform(*NOISE_VARIANCE))
         noisy = pixels.astype(np.float64) + rng.normal(0.0, sigma, pixels.shape)
         pixels = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
     return _from_uint8(pixels)
+
+
+def _jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
+    """One JPEG generation of (S, S, 3) uint8 RGB pixels."""
+    ok, encoded = cv2.imencode(".jpg", pixels[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
+
+
+def wild_degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """With WILD_PROBABILITY, what a face cut from a web page or a paper figure went through:
+    shrunk to a random scale in WILD_SHRINK and enlarged back (each with a random filter),
+    then 1-3 JPEG generations at quality 60-95. (3, S, S) -> (3, S, S), same size."""
+    if rng.random() >= WILD_PROBABILITY:
+        return image
+    pixels = _to_uint8(image)
+    size = pixels.shape[0]
+    small = max(8, round(size * rng.uniform(*WILD_SHRINK)))
+    shrink, enlarge = (RESIZE_FILTERS[int(i)] for i in rng.integers(len(RESIZE_FILTERS), size=2))
+    pixels = cv2.resize(pixels, (small, small), interpolation=shrink)
+    pixels = cv2.resize(pixels, (size, size), interpolation=enlarge)
+    generations = int(rng.integers(WILD_JPEG_GENERATIONS[0], WILD_JPEG_GENERATIONS[1] + 1))
+    for _ in range(generations):
+        pixels = _jpeg(pixels, int(rng.integers(WILD_JPEG_QUALITY[0], WILD_JPEG_QUALITY[1] + 1)))
+    return _from_uint8(np.ascontiguousarray(pixels))
 
 
 def colour_jitter(images: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:

@@ -6,10 +6,18 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from dfrec.data.augment import align_jitter, colour_jitter, degrade, mirror, mirror_landmarks
+from dfrec.data.augment import (
+    align_jitter,
+    colour_jitter,
+    degrade,
+    mirror,
+    mirror_landmarks,
+    wild_degrade,
+)
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, make_similarity_swap
 from dfrec.data.masks import face_region
+from dfrec.data.resynth import FaceResynthesizer, make_resynth
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import (
     DEFAULT_MIX,
@@ -24,6 +32,7 @@ from dfrec.data.synth import (
 AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 MIRROR_STREAM = 2  # the mirror's own stream: turning it on changes no other draw
 ALIGN_JITTER_STREAM = 3  # the alignment jitter's own stream, likewise
+WILD_STREAM = 4  # the wild degradation chain's own stream, likewise
 SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
 # Kinds that paste one person's face into another's photo: (source, target, rng) -> Forgery.
 CROSS_PERSON_MAKERS = {
@@ -60,6 +69,9 @@ class SyntheticForgeries(Dataset):
     mirror: half the items flipped left to right, all images and masks alike (training).
     align_jitter: half the items moved off the alignment by a small random similarity (shift,
     scale, rotation), images, masks and landmarks alike (training).
+    wild_degrade: half the inputs go through a resize chain and JPEG generations, as faces cut
+    from web pages and figures have (training). A "resynth" item (dfrec.data.resynth) needs
+    `resynthesize`, the decoder that re-draws its pasted face.
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
@@ -88,6 +100,8 @@ class SyntheticForgeries(Dataset):
         source_only_targets: bool = False,
         mirror: bool = False,
         align_jitter: bool = False,
+        wild_degrade: bool = False,
+        resynthesize: FaceResynthesizer | None = None,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
@@ -98,6 +112,10 @@ class SyntheticForgeries(Dataset):
             raise ValueError("a forgery needs faces of at least two different people")
         self.length = length
         self.schedule = kind_schedule(mix)
+        if "resynth" in self.schedule and resynthesize is None:
+            raise ValueError("resynth items need a resynthesizer (the SIRM that re-draws faces)")
+        self.resynthesize = resynthesize
+        self.wild_degrade = wild_degrade
         self.seed = seed
         self.candidates = candidates
         self.augment = augment
@@ -167,6 +185,9 @@ class SyntheticForgeries(Dataset):
             return make_pristine(self._face(target_row)), target_row
         if kind == "selfblend":
             return make_self_blend(self._face(target_row), rng), target_row
+        if kind == "resynth":
+            source, target = self._face(source_row), self._face(target_row)
+            return make_resynth(source, target, rng, self.resynthesize), target_row
         make = CROSS_PERSON_MAKERS[kind]
         return make(self._face(source_row), self._face(target_row), rng), target_row
 
@@ -178,6 +199,10 @@ class SyntheticForgeries(Dataset):
         if self.augment:
             rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
             fake, source, target = colour_jitter([fake, source, target], rng)
+            if self.wild_degrade:
+                fake = wild_degrade(
+                    fake, np.random.default_rng([self.seed, self.epoch, index, WILD_STREAM])
+                )
             fake = degrade(fake, rng)
         landmarks = self.faces.landmarks_68[target_row]
         region = face_region(landmarks, self.faces.image_size)[None]

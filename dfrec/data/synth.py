@@ -14,8 +14,18 @@ from dfrec.data.color import match_colour, match_lighting
 from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
-# selfblend: dfrec.data.self_blend; the held-out kinds: dfrec.data.held_out_swaps
-KINDS = ("swap", "blend", "pristine", "selfblend", "lowres_swap", "ellipse_swap", "similarity_swap")
+# selfblend: dfrec.data.self_blend; resynth: dfrec.data.resynth; the held-out kinds:
+# dfrec.data.held_out_swaps
+KINDS = (
+    "swap",
+    "blend",
+    "pristine",
+    "selfblend",
+    "resynth",
+    "lowres_swap",
+    "ellipse_swap",
+    "similarity_swap",
+)
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on
 # Forgeries for evaluation only: no network trains on them.
@@ -70,9 +80,11 @@ def paste(content: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarr
     return weight * content + (1.0 - weight) * target
 
 
-def _forgery(
+def forgery_from_content(
     source: Face, target: Face, content: np.ndarray, mask: np.ndarray, kind: str
 ) -> Forgery:
+    """The content (S, S, 3) recoloured to the target (inner-face LAB statistics, then the
+    target's low-frequency light) and pasted into it under mask (S, S)."""
     target_image = to_float(target.crop)
     lighting_sigma = target_image.shape[0] * LIGHTING_SIGMA_FRACTION
     recoloured = match_lighting(
@@ -99,7 +111,7 @@ def make_swap(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     sigma = rng.uniform(image_size / 96, image_size / 32)
     region = SWAP_REGIONS[int(rng.integers(len(SWAP_REGIONS)))]
     mask = swap_mask(target.landmarks_68, image_size, sigma, region)
-    return _forgery(source, target, warped, mask, "swap")
+    return forgery_from_content(source, target, warped, mask, "swap")
 
 
 def make_blend(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
@@ -107,7 +119,7 @@ def make_blend(source: Face, target: Face, rng: np.random.Generator) -> Forgery:
     landmarks, recoloured and blended with a randomly deformed, randomly blurred hull mask."""
     aligned = similarity_warp(to_float(source.crop), source.landmarks_68, target.landmarks_68)
     mask = random_blend_mask(target.landmarks_68, target.crop.shape[0], rng)
-    return _forgery(source, target, aligned, mask, "blend")
+    return forgery_from_content(source, target, aligned, mask, "blend")
 
 
 def make_pristine(face: Face) -> Forgery:

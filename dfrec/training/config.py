@@ -49,6 +49,11 @@ class RunConfig:
     # half the items moved off the alignment by a small random similarity (images, masks and
     # landmarks alike)
     align_jitter: bool = False
+    # half the inputs through a resize chain and JPEG generations (faces cut from the web)
+    wild_degrade: bool = False
+    # The checkpoint whose SIRM re-draws the pasted faces of "resynth" items (default:
+    # init_from); dfrec.data.resynth.
+    resynth_from: Path | None = None
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
     # always uses it.
     cpu_bf16: bool = False

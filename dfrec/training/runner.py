@@ -19,6 +19,7 @@ from dfrec.checkpoint import CheckpointError, read_payload
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
+from dfrec.data.resynth import FaceResynthesizer
 from dfrec.data.splits import IdentitySplit, folder_split
 from dfrec.training import distributed
 from dfrec.training.config import RunConfig
@@ -47,6 +48,17 @@ def to_device(batch: dict, device: torch.device) -> Batch:
     return {key: value.to(device) for key, value in batch.items() if key != "kind"}
 
 
+def resynthesizer(config: RunConfig) -> FaceResynthesizer | None:
+    """The decoder that re-draws "resynth" items' faces: resynth_from's SIRM, else init_from's;
+    None when the mix has no such items."""
+    if config.mix.get("resynth", 0.0) <= 0:
+        return None
+    checkpoint = config.resynth_from or config.init_from
+    if checkpoint is None:
+        raise ValueError("resynth items need --resynth-from (or --init-from): whose SIRM re-draws")
+    return FaceResynthesizer.from_checkpoint(checkpoint)
+
+
 def load_training_data(
     config: RunConfig, image_size: int, placement: distributed.Placement
 ) -> TrainingData:
@@ -69,6 +81,8 @@ def load_training_data(
         augment=config.augment,
         mirror=config.mirror,
         align_jitter=config.align_jitter,
+        wild_degrade=config.wild_degrade,
+        resynthesize=resynthesizer(config),
         source_only_pristine=config.source_only_pristine,
         source_only_targets=config.source_only_targets,
     )
