@@ -245,6 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="move half the items off the alignment (shift, scale, rotation by a few px / %% / °)",
     )
+    train.add_argument(
+        "--wild-degrade",
+        action="store_true",
+        help="half the inputs through a resize chain and 1-3 JPEG generations (web / figure crops)",
+    )
+    train.add_argument(
+        "--resynth-from",
+        type=Path,
+        default=None,
+        help="checkpoint whose SIRM re-draws the faces of resynth items (default: --init-from)",
+    )
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
     train_drn.add_argument("--variant", choices=drn_variant_names(), default="drn-small")
@@ -276,13 +287,37 @@ def build_parser() -> argparse.ArgumentParser:
     ship_lre.add_argument("checkpoint", type=Path)
     ship_lre.add_argument("--out", type=Path, default=DEFAULT_LRE_CHECKPOINT)
 
-    evaluate = commands.add_parser("evaluate", help="metrics table + figure grid on test people")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="metrics table + figure grid on test people (or on wild face swaps: --wild DIR)",
+    )
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     evaluate.add_argument("--drn", type=Path, default=None, help="DRN checkpoint (adds a row)")
     evaluate.add_argument(
-        "--lre", type=Path, default=None, help="LRE checkpoint (adds its rows and heat maps)"
+        "--lre",
+        type=Path,
+        default=None,
+        help="LRE checkpoint (adds its rows and heat maps; with --wild its scores and the "
+        "fused score); not given: the ISM alone",
     )
     evaluate.add_argument("--no-judge", action="store_true", help="no dlib judge (faster)")
+    evaluate.add_argument(
+        "--wild",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="evaluate on a folder of real tools' face swaps with a manifest.csv (e.g. "
+        "../shared/data/wild-dev) instead of synthetic fakes: OUT/wild.md, wild.json, "
+        "wild_scores.csv, figures/",
+    )
+    evaluate.add_argument(
+        "--wild-celeba",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --wild: photos of CelebA test people (from --data) added to the negatives "
+        "(default 256, 0 for none)",
+    )
     evaluate.add_argument("--no-fid", action="store_true", help="no FID (faster)")
     evaluate.add_argument(
         "--detection-only",
@@ -337,6 +372,46 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--grpc-port", type=int, default=8001)
     serve.add_argument("--metrics-port", type=int, default=8002)
     return parser
+
+
+def synthetic_only_options(args: argparse.Namespace) -> list[str]:
+    """The `evaluate` options given that only the synthetic evaluation reads."""
+    given = {
+        "--drn": args.drn is not None,
+        "--no-fid": args.no_fid,
+        "--detection-only": args.detection_only,
+        "--samples": args.samples is not None,
+        "--no-robustness": args.no_robustness,
+        "--synthesizers": args.synthesizers != list(SYNTHESIZERS),
+    }
+    return [option for option, present in given.items() if present]
+
+
+def run_wild(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """`dfrec evaluate --wild DIR`: dfrec.evaluation.wild on the folder."""
+    from dfrec.checkpoint import CheckpointError
+    from dfrec.evaluation.wild import DEFAULT_CELEBA_PHOTOS, WildOptions, run_wild_evaluation
+
+    if ignored := synthetic_only_options(args):
+        print(f"error: --wild does not take {', '.join(ignored)}", file=sys.stderr)
+        return 2
+    options = WildOptions(
+        wild_dir=args.wild,
+        checkpoint=args.checkpoint,
+        data_root=args.data,
+        out_dir=args.out,
+        lre_checkpoint=args.lre,
+        celeba_photos=DEFAULT_CELEBA_PHOTOS if args.wild_celeba is None else args.wild_celeba,
+        judge=not args.no_judge,
+        command=command_line(argv),
+    )
+    try:
+        seconds = run_wild_evaluation(options)["seconds"]
+    except (CheckpointError, OSError, ValueError) as error:  # ManifestError is a ValueError
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.out / 'wild.md'} ({seconds:.0f} s)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             augment=not args.no_augment,
             mirror=args.mirror,
             align_jitter=args.align_jitter,
+            wild_degrade=args.wild_degrade,
+            resynth_from=args.resynth_from,
         )
         print(train(config))
     elif args.command == "train-drn":
@@ -446,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.lre.checkpoint import ship_lre
 
         print(ship_lre(args.checkpoint, args.out))
+    elif args.command == "evaluate" and args.wild is not None:
+        return run_wild(args, argv)
     elif args.command == "evaluate":
+        if args.wild_celeba is not None:
+            print("error: --wild-celeba needs --wild", file=sys.stderr)
+            return 2
         from dfrec.evaluation import EvalOptions, run_evaluation
         from dfrec.evaluation.runner import DEFAULT_SAMPLES
 
