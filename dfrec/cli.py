@@ -364,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=PROJECT_ROOT / "docs" / "eval" / "ablation.md"
     )
 
+    wild_ablation = commands.add_parser(
+        "wild-ablation", help="one table of wild (and synthetic) detection from evaluations' JSON"
+    )
+    wild_ablation.add_argument(
+        "runs", nargs="+", help='"name=runs/x/wild.json[,runs/x/results.json]", in recipe order'
+    )
+    wild_ablation.add_argument(
+        "--out", type=Path, default=PROJECT_ROOT / "docs" / "eval" / "wild-ablation.md"
+    )
+
     triton = commands.add_parser("triton", help="run the Triton server bundled in nvidia-pytriton")
     triton_commands = triton.add_subparsers(dest="triton_command", required=True)
     serve = triton_commands.add_parser("serve", help="start Triton, wait for the ensemble, block")
@@ -557,6 +567,10 @@ def main(argv: list[str] | None = None) -> int:
                 {name: Path(file) for name, file in runs.items()}, args.out, command_line(argv)
             )
         )
+    elif args.command == "wild-ablation":
+        from dfrec.evaluation.wild_ablation import write_wild_ablation
+
+        print(write_wild_ablation(args.runs, args.out, command_line(argv)))
     elif args.command == "cross-forgery":
         from dfrec.evaluation.cross import CrossOptions, run_cross_forgery
 

@@ -206,3 +206,36 @@ def test_wild_command_end_to_end(cache_128, tmp_path):
     lines = (out / "wild_scores.csv").read_text().splitlines()
     assert lines[0] == "file,label,tool,group,face,ism,lre,fused,mask_area,hull_iou"
     assert len(lines) == 1 + 5 + 3 + 4
+
+
+def test_wild_ablation_row_reads_the_headline_numbers(tmp_path):
+    from dfrec.evaluation.wild_ablation import parse_run, write_wild_ablation
+
+    def detection(tool, detector, auc, caught):
+        return {"tool": tool, "detector": detector, "auc": auc, "caught_fpr5": caught}
+
+    wild = {
+        "detection": {
+            "wild": [
+                detection("SimSwap", "ISM", 0.75, 0.5),
+                detection("overall", "ISM", 0.625, 0.25),
+                detection("overall", "LRE", 0.5, 0.125),
+            ]
+        },
+        "false_alarms": [
+            {"group": "celeba", "detector": "ISM", "false_alarms_at_shipped": 0.02},
+            {"group": "celeba", "detector": "LRE", "false_alarms_at_shipped": 0.5},
+        ],
+        "coverage": [{"tool": "overall", "hull_iou_detected": 0.6}],
+    }
+    (tmp_path / "wild.json").write_text(json.dumps(wild))
+    assert parse_run("a=b=x.json,y.json") == ("a=b", Path("x.json"), Path("y.json"))
+    with pytest.raises(ValueError, match="name=wild.json"):
+        parse_run("no-name.json")
+    out = write_wild_ablation([f"row one={tmp_path / 'wild.json'}"], tmp_path / "t.md", "cmd")
+    header, _, row = out.read_text().splitlines()[-3:]
+    cells = dict(zip(header.split(" | "), row.split(" | "), strict=True))
+    assert cells["ISM AUC"] == "0.625" and cells["ISM @5 %"] == "25.0 %"
+    assert cells["LRE @5 %"] == "12.5 %" and cells["fused AUC"] == "—"
+    assert cells["SimSwap"] == "0.750" and cells["FA celeba"] == "2.0 %"
+    assert cells["FA real"] == "—" and cells["swap AUC"] == "—"
