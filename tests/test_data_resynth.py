@@ -8,7 +8,7 @@ from dfrec.data.augment import wild_degrade
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.masks import fill_hull, hull_points
 from dfrec.data.prepare import align_photos, list_photos
-from dfrec.data.resynth import FaceResynthesizer, make_resynth
+from dfrec.data.resynth import DRAW_SCALES, FaceResynthesizer, make_resynth
 from dfrec.data.synth import Face
 from dfrec.models.sirm import SIRM
 from dfrec.registry import create_config
@@ -23,7 +23,8 @@ class RecordingDecoder:
     def __init__(self) -> None:
         self.calls: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def __call__(self, image: np.ndarray, region: np.ndarray) -> np.ndarray:
+    def __call__(self, image: np.ndarray, region: np.ndarray, scale: int) -> np.ndarray:
+        assert scale in DRAW_SCALES
         self.calls.append((image.copy(), region.copy()))
         return np.full_like(image, 0.5)
 
@@ -133,3 +134,15 @@ def test_dataset_refuses_resynth_without_a_decoder(faces, sirm_decoder):
     kinds = {dataset[index]["kind"] for index in range(len(dataset))}
     assert kinds == {"resynth", "pristine"}
     assert torch.equal(dataset[0]["fake"], dataset[0]["fake"])
+
+
+def test_decoder_draws_at_the_crops_size_whatever_the_scale(sirm_decoder):
+    image = np.random.default_rng(1).random((SIZE, SIZE, 3), dtype=np.float32)
+    region = np.zeros((SIZE, SIZE), np.float32)
+    region[16:48, 16:48] = 1.0
+    drawn = {scale: sirm_decoder(image, region, scale) for scale in (1, *DRAW_SCALES)}
+    for scale, face in drawn.items():
+        assert face.shape == image.shape and face.dtype == np.float32
+        assert face.min() >= 0.0 and face.max() <= 1.0
+        assert np.array_equal(face, sirm_decoder(image, region, scale))
+    assert not np.array_equal(drawn[1], drawn[DRAW_SCALES[0]])

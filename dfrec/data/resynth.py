@@ -11,9 +11,9 @@ the identity moved is the landmark swap's.
 
 The recipe: the source warped onto the target's landmarks (or, for a share of the items, the
 target itself: a face re-drawn without changing who it is, so only the decoder's trace tells),
-composited into the target photo inside the face hull, the composite's face re-drawn by the
-decoder, recoloured to the target, and pasted with one of the soft masks swap tools use (the
-feathered inner face, the feathered face hull, the face up to the forehead).
+composited into the target photo inside the face hull, that face re-drawn by the decoder at two
+or three times the crop's size and shrunk back, recoloured to the target, and pasted with one
+of the soft masks swap tools use (the feathered inner face or the feathered face hull).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from dfrec.data.masks import feather, fill_hull, hull_points, resize_region
 from dfrec.data.synth import Face, Forgery, channels_first, forgery_from_content, paste, to_float
@@ -30,11 +31,18 @@ from dfrec.data.warp import piecewise_affine_warp
 SAME_PERSON_SHARE = 0.25  # items whose re-drawn face is the target's own
 PASTE_REGIONS = ("inner", "face")  # the soft masks swap tools paste with (inside the drawn hull)
 FEATHER_RANGE = (1 / 64, 1 / 20)  # mask edge width, as a share of the crop side
+# The decoder draws the face this many times larger than the crop, then it is shrunk back: a
+# face generated at 256-384 px and seen at 128, as real tools' 224-512 px outputs are once
+# aligned. Drawn at the crop's own size (scale 1) the face is a blur the ISM learns to spot and
+# that real swaps do not show (wild ablation).
+DRAW_SCALES = (2, 3)
 
 
 class FaceResynthesizer:
-    """A frozen SIRM that re-draws the face inside a region: (S, S, 3) float32 in [0, 1] and
-    its (S, S) region -> (S, S, 3) float32 in [0, 1], deterministic, one CPU thread."""
+    """A frozen SIRM that re-draws the face inside a region: (S, S, 3) float32 in [0, 1], its
+    (S, S) region and the drawing scale -> (S, S, 3) float32 in [0, 1]. The masked face is
+    enlarged `scale` times (bicubic), drawn, and shrunk back (area averaging); deterministic,
+    one CPU thread."""
 
     def __init__(self, sirm: torch.nn.Module) -> None:
         self.sirm = sirm.eval().float()
@@ -47,11 +55,16 @@ class FaceResynthesizer:
         return cls(model.sirm)
 
     @torch.inference_mode()
-    def __call__(self, image: np.ndarray, region: np.ndarray) -> np.ndarray:
+    def __call__(self, image: np.ndarray, region: np.ndarray, scale: int = 1) -> np.ndarray:
         torch.set_num_threads(1)
+        size = image.shape[0]
         pixels = torch.from_numpy(channels_first(image * region[..., None]))[None]
-        drawn = self.sirm(pixels).source[0].float().numpy()
-        return np.ascontiguousarray(drawn.transpose(1, 2, 0))
+        if scale > 1:
+            pixels = F.interpolate(pixels, scale_factor=scale, mode="bicubic").clamp(0.0, 1.0)
+        drawn = self.sirm(pixels).source.float()
+        if scale > 1:
+            drawn = F.interpolate(drawn, size=(size, size), mode="area")
+        return np.ascontiguousarray(drawn[0].numpy().transpose(1, 2, 0))
 
 
 def paste_mask(landmarks_68: np.ndarray, image_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -81,6 +94,6 @@ def make_resynth(
         )
     generator_region = fill_hull(hull_points(target.landmarks_68, "face"), image_size)
     composite = paste(content, target_image, generator_region)
-    drawn = resynthesize(composite, generator_region)
+    drawn = resynthesize(composite, generator_region, int(rng.choice(DRAW_SCALES)))
     mask = paste_mask(target.landmarks_68, image_size, rng)
     return forgery_from_content(source, target, drawn, mask, "resynth")
