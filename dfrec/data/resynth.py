@@ -13,11 +13,13 @@ The recipe: the source warped onto the target's landmarks (or, for a share of th
 target itself: a face re-drawn without changing who it is, so only the decoder's trace tells),
 composited into the target photo inside the face hull, that face re-drawn by the decoder at two
 or three times the crop's size and shrunk back, recoloured to the target, and pasted with one
-of the soft masks swap tools use (the feathered inner face or the feathered face hull).
+of the soft masks swap tools use (the feathered inner face or the feathered face hull); for
+half the items the decoder re-draws the whole crop, so no photo pixel is left anywhere.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,9 @@ FEATHER_RANGE = (1 / 64, 1 / 20)  # mask edge width, as a share of the crop side
 # aligned. Drawn at the crop's own size (scale 1) the face is a blur the ISM learns to spot and
 # that real swaps do not show (wild ablation).
 DRAW_SCALES = (2, 3)
+# Items whose whole crop is re-drawn, background and hair included, as tools that output the
+# generator's whole aligned crop do: no seam between a drawn face and photo pixels anywhere.
+WHOLE_CROP_SHARE = 0.5
 
 
 class FaceResynthesizer:
@@ -82,7 +87,10 @@ def make_resynth(
     resynthesize: FaceResynthesizer,
 ) -> Forgery:
     """A re-synthesized swap of source into target (or, for SAME_PERSON_SHARE of the draws,
-    the target re-drawn as itself; the forgery's source is then the target photo)."""
+    the target re-drawn as itself; the forgery's source is then the target photo). For
+    WHOLE_CROP_SHARE of the draws the decoder re-draws the whole crop and the fake is its
+    drawing throughout (the mask still marks where the source is); else only the face hull is
+    re-drawn and pasted into the target photo. The forgery's target is the untouched photo."""
     image_size = target.crop.shape[0]
     target_image = to_float(target.crop)
     same_person = rng.random() < SAME_PERSON_SHARE
@@ -94,6 +102,17 @@ def make_resynth(
         )
     generator_region = fill_hull(hull_points(target.landmarks_68, "face"), image_size)
     composite = paste(content, target_image, generator_region)
-    drawn = resynthesize(composite, generator_region, int(rng.choice(DRAW_SCALES)))
     mask = paste_mask(target.landmarks_68, image_size, rng)
+    scale = int(rng.choice(DRAW_SCALES))
+    if rng.random() < WHOLE_CROP_SHARE:
+        drawn = resynthesize(composite, np.ones_like(generator_region), scale)
+        redrawn_target = Face(to_uint8(drawn), target.landmarks_68)
+        forgery = forgery_from_content(source, redrawn_target, drawn, mask, "resynth")
+        return dataclasses.replace(forgery, target=channels_first(target_image))
+    drawn = resynthesize(composite, generator_region, scale)
     return forgery_from_content(source, target, drawn, mask, "resynth")
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """(S, S, 3) float32 in [0, 1] -> (S, S, 3) uint8."""
+    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
