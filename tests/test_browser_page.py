@@ -91,6 +91,10 @@ def test_group_photo_through_the_page(browser, make_stack, celeba_root: Path, tm
     assert "Fake probability" in browser.find_element(By.ID, "summary").text
     caution = browser.find_element(By.ID, "caution")  # the recovered faces are estimates
     assert caution.is_displayed() and "not to identify anyone" in caution.text
+    coverage = browser.find_element(By.ID, "coverage")  # what the detector was measured to catch
+    assert (
+        coverage.is_displayed() and "GAN or" in coverage.text and "mostly missed" in coverage.text
+    )
     manifest = json.loads(browser.execute_async_script(FETCH_EVIDENCE))
     assert manifest["faces_detected"] == 3
     published = httpx.get(f"{stack.api_url}/.well-known/dfrec-keys.json").json()
