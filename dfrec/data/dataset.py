@@ -186,6 +186,7 @@ class SyntheticForgeries(Dataset):
         if kind == "selfblend":
             return make_self_blend(self._face(target_row), rng), target_row
         if kind == "resynth":
+            assert self.resynthesize is not None  # __init__ refuses resynth items without one
             source, target = self._face(source_row), self._face(target_row)
             return make_resynth(source, target, rng, self.resynthesize), target_row
         make = CROSS_PERSON_MAKERS[kind]
