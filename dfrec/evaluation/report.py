@@ -14,44 +14,46 @@ Row = dict[str, Any]
 TOP = f"top{round(100 * TOP_SHARE)}"  # the top-k % IoU keys' suffix, as aggregate writes them
 
 
-def _number(digits: int) -> Callable[[Any], str]:
+def number_format(digits: int) -> Callable[[Any], str]:
+    """A formatter of numbers at `digits` decimals, "—" for None."""
     return lambda value: "—" if value is None else f"{value:.{digits}f}"
 
 
-def _percent(value: Any) -> str:
+def percent_format(value: Any) -> str:
+    """A share as a percentage at one decimal, "—" for None."""
     return "—" if value is None else f"{100.0 * value:.1f} %"
 
 
 # (column header, row key, formatter)
 MAIN_COLUMNS = (
-    ("top-1 tgt (dlib)", "target_judge_top1", _percent),
-    ("top-5 tgt (dlib)", "target_judge_top5", _percent),
-    ("top-1 src (dlib)", "source_judge_top1", _percent),
-    ("top-5 src (dlib)", "source_judge_top5", _percent),
-    ("tgt names src (dlib)", "target_judge_other_top1", _percent),
-    ("src names tgt (dlib)", "source_judge_other_top1", _percent),
-    ("top-1 tgt (FaceNet)", "target_facenet_top1", _percent),
-    ("top-1 src (FaceNet)", "source_facenet_top1", _percent),
-    ("IDSIM tgt", "target_idsim", _number(3)),
-    ("IDSIM src", "source_idsim", _number(3)),
-    ("IDSIM tgt tight", "target_idsim_tight", _number(3)),
-    ("IDSIM src tight", "source_idsim_tight", _number(3)),
-    ("dlib cos tgt", "target_judge_cosine", _number(3)),
-    ("dlib verified tgt", "target_judge_verified", _percent),
-    ("dlib cos src", "source_judge_cosine", _number(3)),
-    ("dlib verified src", "source_judge_verified", _percent),
-    ("FID tgt", "target_fid", _number(2)),
-    ("FID src", "source_fid", _number(2)),
-    ("PSNR tgt", "target_psnr", _number(2)),
-    ("SSIM tgt", "target_ssim", _number(3)),
-    ("PSNR src", "source_psnr", _number(2)),
-    ("SSIM src", "source_ssim", _number(3)),
-    ("Acc_id", "acc_id", _percent),
-    ("AUC", "auc", _number(3)),
-    ("mask IoU", "mask_iou", _number(3)),
-    (f"mask IoU top-{round(100 * TOP_SHARE)} %", f"mask_iou_{TOP}", _number(3)),
-    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", _number(3)),
-    ("mask area pristine", "mask_area_pristine", _percent),
+    ("top-1 tgt (dlib)", "target_judge_top1", percent_format),
+    ("top-5 tgt (dlib)", "target_judge_top5", percent_format),
+    ("top-1 src (dlib)", "source_judge_top1", percent_format),
+    ("top-5 src (dlib)", "source_judge_top5", percent_format),
+    ("tgt names src (dlib)", "target_judge_other_top1", percent_format),
+    ("src names tgt (dlib)", "source_judge_other_top1", percent_format),
+    ("top-1 tgt (FaceNet)", "target_facenet_top1", percent_format),
+    ("top-1 src (FaceNet)", "source_facenet_top1", percent_format),
+    ("IDSIM tgt", "target_idsim", number_format(3)),
+    ("IDSIM src", "source_idsim", number_format(3)),
+    ("IDSIM tgt tight", "target_idsim_tight", number_format(3)),
+    ("IDSIM src tight", "source_idsim_tight", number_format(3)),
+    ("dlib cos tgt", "target_judge_cosine", number_format(3)),
+    ("dlib verified tgt", "target_judge_verified", percent_format),
+    ("dlib cos src", "source_judge_cosine", number_format(3)),
+    ("dlib verified src", "source_judge_verified", percent_format),
+    ("FID tgt", "target_fid", number_format(2)),
+    ("FID src", "source_fid", number_format(2)),
+    ("PSNR tgt", "target_psnr", number_format(2)),
+    ("SSIM tgt", "target_ssim", number_format(3)),
+    ("PSNR src", "source_psnr", number_format(2)),
+    ("SSIM src", "source_ssim", number_format(3)),
+    ("Acc_id", "acc_id", percent_format),
+    ("AUC", "auc", number_format(3)),
+    ("mask IoU", "mask_iou", number_format(3)),
+    (f"mask IoU top-{round(100 * TOP_SHARE)} %", f"mask_iou_{TOP}", number_format(3)),
+    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", number_format(3)),
+    ("mask area pristine", "mask_area_pristine", percent_format),
 )
 
 
@@ -80,18 +82,18 @@ SUMMARY_COLUMNS = main_columns(
     "mask_area_pristine",
 )
 ROBUSTNESS_COLUMNS = (
-    ("top-1 tgt (FaceNet)", "target_facenet_top1", _percent),
-    ("top-1 src (FaceNet)", "source_facenet_top1", _percent),
-    ("IDSIM tgt", "target_idsim", _number(3)),
-    ("IDSIM src", "source_idsim", _number(3)),
-    ("PSNR tgt", "target_psnr", _number(2)),
-    ("SSIM tgt", "target_ssim", _number(3)),
-    ("PSNR src", "source_psnr", _number(2)),
-    ("SSIM src", "source_ssim", _number(3)),
-    ("Acc_id", "acc_id", _percent),
-    ("AUC", "auc", _number(3)),
-    ("mask IoU", "mask_iou", _number(3)),
-    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", _number(3)),
+    ("top-1 tgt (FaceNet)", "target_facenet_top1", percent_format),
+    ("top-1 src (FaceNet)", "source_facenet_top1", percent_format),
+    ("IDSIM tgt", "target_idsim", number_format(3)),
+    ("IDSIM src", "source_idsim", number_format(3)),
+    ("PSNR tgt", "target_psnr", number_format(2)),
+    ("SSIM tgt", "target_ssim", number_format(3)),
+    ("PSNR src", "source_psnr", number_format(2)),
+    ("SSIM src", "source_ssim", number_format(3)),
+    ("Acc_id", "acc_id", percent_format),
+    ("AUC", "auc", number_format(3)),
+    ("mask IoU", "mask_iou", number_format(3)),
+    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", number_format(3)),
 )
 
 
@@ -186,7 +188,7 @@ def paired_section(entries: Sequence[dict[str, Any]]) -> list[str]:
     for entry in entries:
         lines.append(
             f"| {entry['synthesizer']} | {entry['recovered']} | {entry['method']} | "
-            f"{_percent(entry['method_rate'])} | {_percent(entry['baseline_rate'])} | "
+            f"{percent_format(entry['method_rate'])} | {percent_format(entry['baseline_rate'])} | "
             f"{entry['method_only']} | {entry['baseline_only']} | {entry['p_value']:.3f} |"
         )
     lines += [
@@ -237,14 +239,19 @@ def write_markdown(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> 
     return path
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """NaN and infinities as null, recursively through dicts and lists."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
     return value
 
 
 def write_json(summary: dict[str, Any], rows: Sequence[Row], path: Path) -> Path:
-    payload = {**summary, "rows": [{k: _json_safe(v) for k, v in row.items()} for row in rows]}
+    payload = {**summary, "rows": [{k: json_safe(v) for k, v in row.items()} for row in rows]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=1))
     return path

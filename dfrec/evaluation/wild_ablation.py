@@ -11,19 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dfrec.evaluation.report import markdown_table
+from dfrec.evaluation.report import markdown_table, number_format, percent_format
 from dfrec.evaluation.wild_metrics import OVERALL
 
 Row = dict[str, Any]
+three_decimals = number_format(3)
 NEGATIVES = "wild"  # the headline negatives: the set's own real photos and originals
-
-
-def _number(value: Any) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
-def _percent(value: Any) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %"
 
 
 def detection(payload: dict[str, Any], tool: str, detector: str) -> Row:
@@ -62,16 +55,16 @@ def ablation_row(name: str, wild: dict[str, Any], results: dict[str, Any] | None
     row: Row = {"step": name}
     for detector in ("ISM", "LRE", "fused"):
         found = detection(wild, OVERALL, detector)
-        row[f"{detector} AUC"] = _number(found.get("auc"))
-        row[f"{detector} @5 %"] = _percent(found.get("caught_fpr5"))
+        row[f"{detector} AUC"] = three_decimals(found.get("auc"))
+        row[f"{detector} @5 %"] = percent_format(found.get("caught_fpr5"))
     for tool in tools_of(wild):
-        row[tool] = _number(detection(wild, tool, "ISM").get("auc"))
+        row[tool] = three_decimals(detection(wild, tool, "ISM").get("auc"))
     for group in ("real", "original", "celeba"):
-        row[f"FA {group}"] = _percent(false_alarms(wild, group))
-    row["hull IoU (detected)"] = _number(coverage["hull_iou_detected"])
-    row["swap AUC"] = _number(synthetic(results, "swap", "auc"))
-    row["blend AUC"] = _number(synthetic(results, "blend", "auc"))
-    row["swap IoU"] = _number(synthetic(results, "swap", "mask_iou"))
+        row[f"FA {group}"] = percent_format(false_alarms(wild, group))
+    row["hull IoU (detected)"] = three_decimals(coverage["hull_iou_detected"])
+    row["swap AUC"] = three_decimals(synthetic(results, "swap", "auc"))
+    row["blend AUC"] = three_decimals(synthetic(results, "blend", "auc"))
+    row["swap IoU"] = three_decimals(synthetic(results, "swap", "mask_iou"))
     return row
 
 

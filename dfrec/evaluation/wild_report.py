@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
-import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dfrec.evaluation.report import markdown_table
+from dfrec.evaluation.report import json_safe, markdown_table, number_format, percent_format
 from dfrec.evaluation.wild_faces import FOUND_IN_PHOTO, FOUND_IN_TIGHT_CROP, NO_FACE
 from dfrec.evaluation.wild_metrics import FALSE_ALARM_RATES, SHIPPED_THRESHOLD, rate_key
 
 SCORE_COLUMNS = (
     "file", "label", "tool", "group", "face", "ism", "lre", "fused", "mask_area", "hull_iou"
 )  # fmt: skip
-
-
-def _number(digits: int) -> Callable[[Any], str]:
-    return lambda value: "—" if value is None else f"{value:.{digits}f}"
-
-
-def _percent(value: Any) -> str:
-    return "—" if value is None else f"{100.0 * value:.1f} %"
 
 
 def _count(value: Any) -> str:
@@ -40,38 +30,38 @@ FACE_COLUMNS = (
 DETECTION_COLUMNS = (
     ("fakes", "fakes", _count),
     ("negatives", "negatives", _count),
-    ("AUC", "auc", _number(3)),
+    ("AUC", "auc", number_format(3)),
     *(
         column
         for rate in FALSE_ALARM_RATES
         for column in (
-            (f"caught @ {100 * rate:.0f} % FA", f"caught_{rate_key(rate)}", _percent),
-            (f"threshold @ {100 * rate:.0f} % FA", f"threshold_{rate_key(rate)}", _number(3)),
+            (f"caught @ {100 * rate:.0f} % FA", f"caught_{rate_key(rate)}", percent_format),
+            (f"threshold @ {100 * rate:.0f} % FA", f"threshold_{rate_key(rate)}", number_format(3)),
         )
     ),
-    (f"caught @ {SHIPPED_THRESHOLD}", "caught_at_shipped", _percent),
+    (f"caught @ {SHIPPED_THRESHOLD}", "caught_at_shipped", percent_format),
 )
 FALSE_ALARM_COLUMNS = (
     ("photos", "photos", _count),
-    (f"false alarms @ {SHIPPED_THRESHOLD}", "false_alarms_at_shipped", _percent),
-    ("mean probability", "mean_probability", _number(3)),
+    (f"false alarms @ {SHIPPED_THRESHOLD}", "false_alarms_at_shipped", percent_format),
+    ("mean probability", "mean_probability", number_format(3)),
 )
 COVERAGE_COLUMNS = (
     ("fakes", "images", _count),
-    ("hull IoU", "hull_iou", _number(3)),
-    ("mask area", "mask_area", _percent),
+    ("hull IoU", "hull_iou", number_format(3)),
+    ("mask area", "mask_area", percent_format),
     ("detected", "detected", _count),
-    ("hull IoU, detected", "hull_iou_detected", _number(3)),
-    ("mask area, detected", "mask_area_detected", _percent),
+    ("hull IoU, detected", "hull_iou_detected", number_format(3)),
+    ("mask area, detected", "mask_area_detected", percent_format),
 )
 IDENTITY_COLUMNS = (
     ("pairs", "pairs", _count),
-    ("same as source", "same_as_source", _percent),
-    ("cos source", "cosine_source", _number(3)),
-    ("same as target", "same_as_target", _percent),
-    ("cos target", "cosine_target", _number(3)),
-    ("names source", "names_source", _percent),
-    ("names target", "names_target", _percent),
+    ("same as source", "same_as_source", percent_format),
+    ("cos source", "cosine_source", number_format(3)),
+    ("same as target", "same_as_target", percent_format),
+    ("cos target", "cosine_target", number_format(3)),
+    ("names source", "names_source", percent_format),
+    ("names target", "names_target", percent_format),
 )
 
 
@@ -148,20 +138,9 @@ def write_wild_markdown(summary: dict[str, Any], tables: dict[str, Any], path: P
     return path
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities as null, recursively."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    return value
-
-
 def write_wild_json(summary: dict[str, Any], tables: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_json_safe({**summary, **tables}), indent=1))
+    path.write_text(json.dumps(json_safe({**summary, **tables}), indent=1))
     return path
 
 
