@@ -16,7 +16,8 @@ import sys
 import time
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from redis import RedisError
 
 from dfrec_contract.apikeys import (
@@ -34,18 +35,29 @@ from service.errors import ApiError, ErrorCode
 from service.state import ServiceState
 
 KEY_HEADER = "x-api-key"
-BEARER = "bearer "
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dfrec"'}
 UNLIMITED = Quota(rate_per_minute=0, burst=0, max_active_jobs=0)
 logger = logging.getLogger(__name__)
 NO_KEY_MESSAGE = "send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`"
 
 
-def presented_key(request: Request) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    if authorization[: len(BEARER)].lower() == BEARER:
-        return authorization[len(BEARER) :].strip() or None
-    return request.headers.get(KEY_HEADER, "").strip() or None
+BEARER_SCHEME = HTTPBearer(
+    scheme_name="bearer", description="`Authorization: Bearer <key>`", auto_error=False
+)
+API_KEY_SCHEME = APIKeyHeader(
+    name=KEY_HEADER, scheme_name="apiKey", description="`X-API-Key: <key>`", auto_error=False
+)
+"""The two ways to send a key; declared as the OpenAPI security schemes of every keyed route."""
+
+
+def presented_key(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)],
+    header: Annotated[str | None, Security(API_KEY_SCHEME)],
+) -> str | None:
+    """The key of `Authorization: Bearer <key>`, else of `X-API-Key: <key>`."""
+    if bearer is not None and bearer.credentials.strip():
+        return bearer.credentials.strip()
+    return (header or "").strip() or None
 
 
 def _unauthorized(code: ErrorCode, message: str) -> ApiError:
@@ -77,8 +89,10 @@ def authenticate(state: ServiceState, key: str | None) -> ApiKeyRecord:
 
 
 def _requiring(scope: Scope):
-    def dependency(request: Request, state: State) -> ApiKeyRecord:
-        record = authenticate(state, presented_key(request))
+    def dependency(
+        state: State, key: Annotated[str | None, Depends(presented_key)]
+    ) -> ApiKeyRecord:
+        record = authenticate(state, key)
         if scope not in record.scopes:
             state.metrics.tenant_rejected.labels(
                 tenant=record.tenant, code=ErrorCode.FORBIDDEN.value

@@ -1,52 +1,21 @@
-"""Stable error codes and the single error body every failure uses.
+"""Stable error codes, the one table of what each means, and the single error body.
 
 Every error response is `{"error": {"code": "...", "message": "...", "request_id": "..."}}`.
 Clients branch on `code` (and back off on `Retry-After`), never on `message`; `request_id`
 (also the `X-Request-ID` header) finds the request in the API's logs. Messages never carry
 internal addresses or exception text from dependencies: those go to the logs only.
 
-HTTP errors (returned by the API):
-
-| status | code                    | when                                                        |
-|--------|-------------------------|-------------------------------------------------------------|
-| 400    | malformed_multipart     | the multipart body cannot be parsed                         |
-| 401    | unauthorized            | no API key, an unknown key, or the development key in       |
-|        |                         | production (`WWW-Authenticate: Bearer`)                     |
-| 401    | key_revoked             | the API key was revoked                                     |
-| 403    | forbidden               | the key lacks the scope the route needs                     |
-| 404    | job_not_found           | no job with this id (never created, expired, or another     |
-|        |                         | tenant's: answered exactly alike)                           |
-| 404    | artifact_not_found      | the job has no artifact of that name                        |
-| 404    | evidence_not_found      | the job has no evidence manifest (it failed, or expired)    |
-| 404    | not_found               | no such route                                               |
-| 405    | method_not_allowed      | the route exists, the method does not                       |
-| 409    | job_not_finished        | artifacts or evidence asked for before the job finished     |
-| 409    | idempotency_conflict    | the Idempotency-Key was used with a different request body  |
-| 413    | upload_too_large        | the upload exceeds the byte limit (counted while streaming) |
-| 413    | too_many_pixels         | declared width x height, or the memory its pixels need to   |
-|        |                         | decode, exceeds the limit (decompression bomb)              |
-| 413    | too_many_frames         | the header declares more frames than the limit              |
-| 415    | multipart_required      | the request is not multipart/form-data                      |
-| 415    | unsupported_media_type  | the file is not a JPEG, PNG or WebP image                   |
-| 422    | missing_image           | no `image` field in the form (includes an empty body)       |
-| 422    | empty_image             | the `image` field holds zero bytes                          |
-| 422    | undecodable_image       | a JPEG/PNG/WebP header, but the pixels do not decode        |
-| 422    | invalid_request         | a path or query parameter fails validation                  |
-| 422    | invalid_callback_url    | callback_url is not allowed (https and public addresses     |
-|        |                         | only in production)                                         |
-| 429    | queue_full              | too many jobs are queued; retry after `Retry-After`         |
-| 429    | rate_limited            | the key's submit rate or active-job limit is reached; retry |
-|        |                         | after `Retry-After` (`RateLimit-*` headers)                 |
-| 500    | internal_error          | a bug; never caused by bad input                            |
-| 503    | busy                    | every decode slot is taken; retry after `Retry-After`       |
-| 503    | redis_unavailable       | the job store / broker cannot be reached                    |
-| 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
-
-Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see
-`dfrec_contract.errors.JobErrorCode`.
+`ERRORS` below is the one source of each code's HTTP status and meaning: routes build their
+OpenAPI `responses` from it (`error_responses`), `ApiError` refuses a status that disagrees with
+it, and the documentation's error table is generated from it. Job error codes (in
+`GET /jobs/{id}` -> `error.code` of a `failed` job): `dfrec_contract.errors.JobErrorCode`.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from service.schemas import ErrorResponse
 
 
 class ErrorCode(StrEnum):
@@ -81,8 +50,99 @@ class ErrorCode(StrEnum):
     NOT_READY = "not_ready"
 
 
+@dataclass(frozen=True)
+class ErrorSpec:
+    """An error code's HTTP status and when the API answers it."""
+
+    status: int
+    when: str
+
+
+ERRORS: dict[ErrorCode, ErrorSpec] = {
+    ErrorCode.MALFORMED_MULTIPART: ErrorSpec(400, "the multipart body cannot be parsed"),
+    ErrorCode.UNAUTHORIZED: ErrorSpec(
+        401,
+        "no API key, an unknown key, or the development key in production "
+        "(`WWW-Authenticate: Bearer`)",
+    ),
+    ErrorCode.KEY_REVOKED: ErrorSpec(401, "the API key was revoked"),
+    ErrorCode.FORBIDDEN: ErrorSpec(403, "the key lacks the scope the route needs"),
+    ErrorCode.JOB_NOT_FOUND: ErrorSpec(
+        404,
+        "no job with this id (never created, expired, or another tenant's: answered exactly alike)",
+    ),
+    ErrorCode.ARTIFACT_NOT_FOUND: ErrorSpec(404, "the job has no artifact of that name"),
+    ErrorCode.EVIDENCE_NOT_FOUND: ErrorSpec(
+        404, "the job has no evidence manifest (it failed, or expired)"
+    ),
+    ErrorCode.NOT_FOUND: ErrorSpec(404, "no such route"),
+    ErrorCode.METHOD_NOT_ALLOWED: ErrorSpec(405, "the route exists, the method does not"),
+    ErrorCode.JOB_NOT_FINISHED: ErrorSpec(
+        409, "artifacts or evidence asked for before the job finished (`Retry-After`)"
+    ),
+    ErrorCode.IDEMPOTENCY_CONFLICT: ErrorSpec(
+        409, "the Idempotency-Key was used with a different request body"
+    ),
+    ErrorCode.UPLOAD_TOO_LARGE: ErrorSpec(
+        413, "the upload exceeds the byte limit (counted while streaming)"
+    ),
+    ErrorCode.TOO_MANY_PIXELS: ErrorSpec(
+        413,
+        "declared width x height, or the memory its pixels need to decode, exceeds the limit "
+        "(decompression bomb)",
+    ),
+    ErrorCode.TOO_MANY_FRAMES: ErrorSpec(413, "the header declares more frames than the limit"),
+    ErrorCode.MULTIPART_REQUIRED: ErrorSpec(415, "the request is not multipart/form-data"),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: ErrorSpec(415, "the file is not a JPEG, PNG or WebP image"),
+    ErrorCode.MISSING_IMAGE: ErrorSpec(422, "no `image` field in the form (an empty body too)"),
+    ErrorCode.EMPTY_IMAGE: ErrorSpec(422, "the `image` field holds zero bytes"),
+    ErrorCode.UNDECODABLE_IMAGE: ErrorSpec(
+        422, "a JPEG / PNG / WebP header, but the pixels do not decode"
+    ),
+    ErrorCode.INVALID_REQUEST: ErrorSpec(422, "a path, query or header parameter fails validation"),
+    ErrorCode.INVALID_CALLBACK_URL: ErrorSpec(
+        422, "callback_url is not allowed (https and public addresses only in production)"
+    ),
+    ErrorCode.QUEUE_FULL: ErrorSpec(429, "too many jobs are queued; retry after `Retry-After`"),
+    ErrorCode.RATE_LIMITED: ErrorSpec(
+        429,
+        "the key's submit rate or active-job limit is reached; retry after `Retry-After` "
+        "(`RateLimit-*` headers)",
+    ),
+    ErrorCode.INTERNAL_ERROR: ErrorSpec(500, "a bug; never caused by bad input"),
+    ErrorCode.BUSY: ErrorSpec(503, "every decode slot is taken; retry after `Retry-After`"),
+    ErrorCode.REDIS_UNAVAILABLE: ErrorSpec(503, "the job store / broker cannot be reached"),
+    ErrorCode.NOT_READY: ErrorSpec(
+        503, "`/readyz`: a dependency is not ready (listed in the body's `checks`)"
+    ),
+}
+
+AUTHENTICATED = (
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.KEY_REVOKED,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.REDIS_UNAVAILABLE,
+)
+"""What any route behind an API key may answer (the key is looked up in Redis)."""
+
+
+def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route that answers `codes`: one entry per status, its
+    description listing the codes, its body the error schema."""
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in dict.fromkeys(codes):
+        by_status.setdefault(ERRORS[code].status, []).append(code)
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": "; ".join(f"`{code.value}`: {ERRORS[code].when}" for code in listed),
+        }
+        for status, listed in sorted(by_status.items())
+    }
+
+
 class ApiError(Exception):
-    """An error answered as `{"error": {"code", "message"}}` with an HTTP status."""
+    """An error answered as `{"error": {"code", "message"}}` with the code's HTTP status."""
 
     def __init__(
         self,
@@ -91,6 +151,10 @@ class ApiError(Exception):
         message: str,
         headers: dict[str, str] | None = None,
     ) -> None:
+        if ERRORS[code].status != status_code:
+            raise ValueError(
+                f"{code.value} is answered with {ERRORS[code].status}, not {status_code}"
+            )
         super().__init__(message)
         self.status_code = status_code
         self.code = code

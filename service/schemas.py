@@ -78,6 +78,12 @@ class HealthResponse(BaseModel):
     status: str
 
 
+class NotReadyResponse(ErrorResponse):
+    """`/readyz` answering 503: the error body (`not_ready`) plus every dependency's check."""
+
+    checks: dict[str, str] = Field(description='per dependency: "ok", or why it is not ready')
+
+
 class ReadinessResponse(BaseModel):
     ready: bool
     checks: dict[str, str] = Field(description='per dependency: "ok", or why it is not ready')

@@ -164,3 +164,13 @@ def test_a_rotated_key_keeps_old_manifests_verifiable(redis: Redis, key_prefix: 
     keys = public_keys_from_jwks({"keys": published_keys(redis, key_prefix)})
     assert len(keys) == 2
     assert all(verify(manifest, public_keys=keys) == [] for manifest in manifests)
+
+
+def test_every_error_code_has_one_status_and_meaning_and_api_errors_agree_with_it() -> None:
+    from service.errors import ERRORS, ApiError, ErrorCode
+
+    assert set(ERRORS) == set(ErrorCode)
+    assert all(400 <= spec.status < 600 and spec.when for spec in ERRORS.values())
+    assert ApiError(404, ErrorCode.JOB_NOT_FOUND, "no job").status_code == 404
+    with pytest.raises(ValueError, match="job_not_found is answered with 404, not 400"):
+        ApiError(400, ErrorCode.JOB_NOT_FOUND, "no job")

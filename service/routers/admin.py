@@ -7,12 +7,17 @@ from redis import RedisError
 from service.audit import audit
 from service.auth import Admin
 from service.dependencies import State
+from service.errors import AUTHENTICATED, error_responses
 from service.submission import redis_unavailable
 
 router = APIRouter(tags=["admin"])
 
 
-@router.get("/admin/keys", summary="The calling tenant's API keys (never the keys themselves)")
+@router.get(
+    "/admin/keys",
+    responses=error_responses(*AUTHENTICATED),
+    summary="The calling tenant's API keys (never the keys themselves)",
+)
 def list_keys(state: State, key: Admin) -> dict:
     try:
         records = state.keys.all()

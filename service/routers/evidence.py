@@ -6,9 +6,8 @@ from redis import RedisError
 from dfrec_contract.result import EVIDENCE_ARTIFACT
 from service.auth import Reader
 from service.dependencies import State
-from service.errors import ApiError, ErrorCode
+from service.errors import AUTHENTICATED, ApiError, ErrorCode, error_responses
 from service.routers.jobs import load_job
-from service.schemas import ErrorResponse
 from service.submission import redis_unavailable
 
 router = APIRouter(tags=["jobs"])
@@ -19,8 +18,13 @@ router = APIRouter(tags=["jobs"])
     response_class=Response,
     responses={
         200: {"content": {"application/json": {}}, "description": "the signed manifest"},
-        404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse},
+        **error_responses(
+            *AUTHENTICATED,
+            ErrorCode.JOB_NOT_FOUND,
+            ErrorCode.EVIDENCE_NOT_FOUND,
+            ErrorCode.JOB_NOT_FINISHED,
+            ErrorCode.INVALID_REQUEST,
+        ),
     },
     summary="Signed evidence manifest of a finished job (format: dfrec_contract.evidence)",
 )

@@ -5,12 +5,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.dependencies import State
-from service.errors import ErrorCode
+from service.errors import ERRORS, ErrorCode
 from service.readiness import OK, check_dependencies
 from service.request_context import error_body, request_id_of
-from service.schemas import HealthResponse, ReadinessResponse
+from service.schemas import HealthResponse, NotReadyResponse, ReadinessResponse
 
 router = APIRouter(tags=["health"])
+NOT_READY = ErrorCode.NOT_READY
 
 
 @router.get("/healthz", response_model=HealthResponse, summary="The process is alive")
@@ -21,7 +22,9 @@ def healthz() -> HealthResponse:
 @router.get(
     "/readyz",
     response_model=ReadinessResponse,
-    responses={503: {"description": "error body plus `checks`"}},
+    responses={
+        503: {"model": NotReadyResponse, "description": f"`not_ready`: {ERRORS[NOT_READY].when}"}
+    },
     summary="Redis, Triton and the ensemble are ready",
 )
 async def readyz(request: Request, state: State) -> ReadinessResponse | JSONResponse:

@@ -9,10 +9,10 @@ from dfrec_contract.apikeys import ApiKeyRecord
 from dfrec_contract.record import JobRecord
 from service.auth import Reader
 from service.dependencies import State
-from service.errors import ApiError, ErrorCode
+from service.errors import AUTHENTICATED, ApiError, ErrorCode, error_responses
 from service.job_views import job_response
 from service.routers.prefix import api_prefix
-from service.schemas import ErrorResponse, JobResponse
+from service.schemas import JobResponse
 from service.state import ServiceState
 from service.submission import redis_unavailable
 
@@ -48,7 +48,7 @@ def webhook_attempts(state: ServiceState, record: JobRecord) -> list[dict]:
 @router.get(
     "/jobs/{job_id}",
     response_model=JobResponse,
-    responses={status: {"model": ErrorResponse} for status in (401, 403, 404, 503)},
+    responses=error_responses(*AUTHENTICATED, ErrorCode.JOB_NOT_FOUND, ErrorCode.INVALID_REQUEST),
     summary="State, stage, timings, result and callback deliveries of a job",
 )
 def get_job(
@@ -65,8 +65,13 @@ def get_job(
     response_class=Response,
     responses={
         200: {"content": {"image/png": {}}, "description": "the PNG"},
-        404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse},
+        **error_responses(
+            *AUTHENTICATED,
+            ErrorCode.JOB_NOT_FOUND,
+            ErrorCode.ARTIFACT_NOT_FOUND,
+            ErrorCode.JOB_NOT_FINISHED,
+            ErrorCode.INVALID_REQUEST,
+        ),
     },
     summary="One output image of a succeeded job: mask.png, source.png or target.png",
 )

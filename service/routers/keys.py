@@ -7,6 +7,7 @@ from redis import RedisError
 
 from dfrec_contract.evidence_keys import published_keys
 from service.dependencies import State
+from service.errors import ErrorCode, error_responses
 from service.submission import redis_unavailable
 
 router = APIRouter(tags=["evidence"])
@@ -15,6 +16,7 @@ WELL_KNOWN_KEYS_PATH = "/.well-known/dfrec-keys.json"
 
 @router.get(
     WELL_KNOWN_KEYS_PATH,
+    responses=error_responses(ErrorCode.REDIS_UNAVAILABLE),
     summary="Public Ed25519 keys (JWK set) that sign evidence manifests, old ones included",
 )
 def evidence_keys(state: State) -> JSONResponse:

@@ -8,11 +8,12 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth import Submitter
 from service.dependencies import State
+from service.errors import AUTHENTICATED, ErrorCode, error_responses
 from service.idempotency import check_header
 from service.job_views import job_path, job_response
 from service.request_context import request_id_of
 from service.routers.prefix import api_prefix
-from service.schemas import ErrorResponse, JobResponse
+from service.schemas import JobResponse
 from service.submission import submit_job
 from service.upload import CALLBACK_FIELD, IMAGE_FIELD, read_form
 
@@ -42,18 +43,34 @@ _UPLOAD_BODY = {
         }
     },
 }
-_ERRORS = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 415, 422, 429, 503)
-}
-"""429: `queue_full` or `rate_limited` (Retry-After, RateLimit-*); 503: `busy` (every decode
-slot taken) or `redis_unavailable`; both with Retry-After."""
+_ERRORS = error_responses(
+    *AUTHENTICATED,
+    ErrorCode.MALFORMED_MULTIPART,
+    ErrorCode.IDEMPOTENCY_CONFLICT,
+    ErrorCode.UPLOAD_TOO_LARGE,
+    ErrorCode.TOO_MANY_PIXELS,
+    ErrorCode.TOO_MANY_FRAMES,
+    ErrorCode.MULTIPART_REQUIRED,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.MISSING_IMAGE,
+    ErrorCode.EMPTY_IMAGE,
+    ErrorCode.UNDECODABLE_IMAGE,
+    ErrorCode.INVALID_REQUEST,
+    ErrorCode.INVALID_CALLBACK_URL,
+    ErrorCode.QUEUE_FULL,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.BUSY,
+)
 
 
 @router.post(
     "/recover",
     status_code=202,
     response_model=JobResponse,
-    responses=_ERRORS,
+    responses={
+        200: {"model": JobResponse, "description": "an Idempotency-Key replayed: its first job"},
+        **_ERRORS,
+    },
     openapi_extra={"requestBody": _UPLOAD_BODY},
     summary="Queue a recovery job for one image",
 )
