@@ -5,7 +5,7 @@ a threshold (0.5: the service's reading of "forged"). Beside each threshold: the
 evaluation's fakes (its fixed swap and blend sets) that it still catches.
 
     python bench/pristine_false_alarms.py [--checkpoint weights/dfrec-small.pt] [--samples 128]
-        [--lre weights/lre-small.pt]
+        [--lre weights/lre-small.pt] [--json docs/eval/pristine.json]
 
 With --lre, the same table again for "both detectors agree": a photo is called forged only when
 the ISM's and LRE's fake probabilities are both above the threshold (the service returns both
@@ -18,6 +18,8 @@ a moderator sees, over all photos rather than a sample. Not a test: a measuremen
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dfrec.checkpoint import load_checkpoint
+from dfrec.checkpoint import load_checkpoint, version_label
 from dfrec.cli import DEFAULT_CHECKPOINT
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
@@ -87,6 +89,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
     parser.add_argument("--samples", type=int, default=128, help="evaluation fakes per kind")
     parser.add_argument("--lre", type=Path, help="also the table for ISM and this LRE agreeing")
+    parser.add_argument("--json", type=Path, help="also write the shares above 0.5 here")
     args = parser.parse_args()
     model, metadata = load_checkpoint(args.checkpoint)
     image_size = model.config.geometry.image_size
@@ -108,6 +111,20 @@ def main() -> None:
         for name, people_rows in rows.items():
             report(name, probabilities[name], faces.identities[people_rows])
         print_thresholds(list(probabilities.values()))
+    if args.json is not None:
+        summary = {
+            "command": "python bench/pristine_false_alarms.py " + " ".join(sys.argv[1:]),
+            "checkpoint_version": version_label(args.checkpoint),
+            "forged_above": FORGED_ABOVE,
+            "tables": {
+                table: {
+                    name: {"photos": len(p), "called_forged": float((p > FORGED_ABOVE).mean())}
+                    for name, p in probabilities.items()
+                }
+                for table, probabilities in tables.items()
+            },
+        }
+        args.json.write_text(json.dumps(summary, indent=1) + "\n")
 
 
 def print_thresholds(probabilities: list[np.ndarray]) -> None:

@@ -157,27 +157,12 @@ class TIRMConfig:
     # Pixels either side of an inner patch border that the deblocking filter smooths where the
     # target was changed (0: off; see dfrec/models/deblock.py).
     deblock_width: int = 0
-    # Gaussian sigma, as a share of the crop side, of the input's light kept inside the MAE's
-    # fill: the fill's low frequencies are the input's there (0: off; dfrec/models/input_light.py).
-    input_light_blur: float = 0.0
-    # The TIRM reads the ISM's m_s times this, clipped at 1, for its patch choice and composite:
-    # above 1 the pixels the ISM is unsure of are redrawn more, so less of a pasted face stays
-    # in the recovered target, and less of the target (1: m_s as it is, every variant; 1.25
-    # measured in ablation row 39 and bench/mask_gain.py --leak).
-    mask_gain: float = 1.0
 
     def __post_init__(self) -> None:
         if self.composite not in COMPOSITES:
             raise ValueError(f"composite must be one of {COMPOSITES}, got {self.composite!r}")
         if self.deblock_width < 0:
             raise ValueError(f"deblock_width is a pixel count >= 0, got {self.deblock_width}")
-        if not 0.0 <= self.input_light_blur <= 1.0:
-            raise ValueError(
-                "input_light_blur is a share of the crop side in [0, 1], "
-                f"got {self.input_light_blur}"
-            )
-        if self.mask_gain < 1.0:
-            raise ValueError(f"mask_gain scales m_s up (>= 1), got {self.mask_gain}")
         if self.geometry_prior and not self.pixel_prior:
             raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
         if self.refiner_patch_size and not self.geometry_prior:

@@ -20,18 +20,24 @@ def variable(field: str) -> str:
 
 
 class SharedSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DFREC_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DFREC_", extra="ignore", use_attribute_docstrings=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
+    """`production` refuses unsafe values (development keys, loose callback rules, large limits)."""
     redis_url: str = Field(
         "redis://localhost:6379/0", validation_alias=AliasChoices("DFREC_REDIS_URL", "REDIS_URL")
     )
+    """The job store and the Celery broker (`REDIS_URL` is read too)."""
     redis_key_prefix: str = Field("dfrec:", min_length=1)
     """Prefix of every job key and of the broker's keys."""
     queue_name: str = Field("recover", min_length=1)
+    """The Celery queue the API sends jobs to and the workers consume."""
     job_ttl_seconds: int = Field(24 * 3600, gt=0)
     """How long a finished job (record and artifacts) stays readable."""
     triton_model: str = "dfrec"
+    """The ensemble the workers call (model name in the Triton repository)."""
 
     def dependency_addresses(self) -> dict[str, str]:
         """Field -> address of each dependency this process talks to."""

@@ -17,10 +17,14 @@ MAX_PRODUCTION_IMAGE_PIXELS = 100_000_000
 
 class ServiceSettings(SharedSettings):
     redis_timeout_seconds: float = Field(2.0, gt=0)
+    """Socket timeout of each Redis call from the API."""
     triton_http_url: str = "http://localhost:8000"
+    """Triton's HTTP address, asked by `/readyz` only."""
     readiness_timeout_seconds: float = Field(2.0, gt=0)
+    """Deadline of each dependency check of `/readyz`."""
 
     max_upload_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    """Largest upload, counted while streaming; above it: 413 upload_too_large."""
     max_image_pixels: int = Field(40_000_000, gt=0)
     """Declared width x height (read from the header) above which an upload is refused."""
     max_image_frames: int = Field(64, ge=1)
@@ -36,11 +40,14 @@ class ServiceSettings(SharedSettings):
     """Uploads decoded at once per API process; a request waits up to decode_wait_seconds for
     a slot, then gets 503 busy with Retry-After."""
     decode_wait_seconds: float = Field(2.0, ge=0)
+    """How long an upload waits for a decode slot before 503 busy."""
     max_queued_jobs: int = Field(100, gt=0)
+    """Jobs waiting in the queue above which a submit gets 429 queue_full."""
     job_deadline_seconds: int = Field(900, gt=0)
     """Hard deadline from creation: the workers' sweep fails an unfinished job past it with
     `timeout`. Must exceed the worker's broker visibility timeout plus its retry budget."""
     retry_after_seconds: int = Field(1, ge=1)
+    """The `Retry-After` the API sends with 202, 409, 429 and 503."""
 
     development_api_key: SecretStr | None = None
     """Outside production: the development key (all scopes, no limits, tenant
@@ -48,6 +55,7 @@ class ServiceSettings(SharedSettings):
     this setting and never accepts a development key; it needs a key made with
     `python -m service.admin keys create`."""
     development_tenant: str = Field("development", min_length=1)
+    """Tenant of the development key."""
     idempotency_ttl_seconds: int = Field(24 * 3600, gt=0)
     """How long an Idempotency-Key keeps answering with its first job."""
     idempotency_wait_seconds: float = Field(10.0, gt=0)
@@ -56,6 +64,7 @@ class ServiceSettings(SharedSettings):
     host: str = "127.0.0.1"
     """Where `python -m service` listens (containers set 0.0.0.0)."""
     port: int = Field(8080, ge=0, le=65535)
+    """Where `python -m service` listens."""
     max_header_bytes: int = Field(16 * 1024, ge=1024)
     """Largest request line + headers the server reads before answering 400."""
     max_connections: int = Field(256, ge=1)

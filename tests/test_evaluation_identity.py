@@ -121,38 +121,3 @@ def test_a_gallery_is_described_once_per_process_and_again_when_its_photos_chang
     other = build_galleries(changed, people, rows, CountingCache(), judge=False)
     assert CountingCache.calls == 2 and other.facenet.descriptors.shape == (3, 512)
     assert not np.array_equal(other.facenet.descriptors, first.facenet.descriptors)
-
-
-def test_reference_rows_rank_a_near_copy_first():
-    from dfrec.evaluation.aggregate import FeatureCache, build_galleries
-    from dfrec.evaluation.reference_faces import reference_rows
-    from dfrec.evaluation.samples import SampleSet
-
-    generator = torch.Generator().manual_seed(5)
-    smooth = torch.rand(3, 3, 8, 8, generator=generator)
-    originals = torch.nn.functional.interpolate(smooth, size=(96, 96), mode="bilinear")
-    copies = (originals + 0.01 * torch.rand(originals.shape, generator=generator)).clamp(0, 1)
-    gallery = torch.cat([originals, copies])  # rows 0-2 and their near copies, rows 3-5
-    people, rows = np.array(["a", "b", "c"] * 2), np.arange(6)
-    references = FeatureCache()
-    galleries = build_galleries(gallery, people, rows, references, judge=True)
-    rows_used = np.array([0, 1, 2])  # each query's own photo is left out: its near copy must win
-    truth = SampleSet(
-        "swap",
-        originals,
-        originals,
-        originals,
-        originals[:, :1],
-        rows_used,
-        rows_used,
-        people[:3],
-        people[:3],
-    )
-    (line,) = reference_rows(truth, "target", {"originals": originals}, references, galleries)
-    assert line == "| swap | originals | 100.0 % | 100.0 % | 100.0 % |"
-    described = FeatureCache()  # both sides of the same faces: described once
-    faces = {"originals": originals}
-    list(reference_rows(truth, "target", faces, references, galleries, described))
-    kept = set(described._store)
-    (source,) = reference_rows(truth, "source", faces, references, galleries, described)
-    assert source == line and set(described._store) == kept

@@ -158,33 +158,6 @@ def test_mask_composite_keeps_every_pixel_the_ism_calls_target() -> None:
     assert torch.equal(replaced.target[~masked_pixels], image[~masked_pixels])
 
 
-def test_mask_gain_reads_m_s_scaled_and_clipped_and_leaves_a_pristine_face_alone() -> None:
-    """mask_gain g: the TIRM answers as the same weights at g = 1 fed min(1, g m_s), so a pixel
-    the ISM gives 0.5 is redrawn as one it gives 0.625 (g = 1.25); m_s = 0 still passes the
-    input through exactly."""
-    small = create_config("small")
-    plain = dataclasses.replace(small, tirm=dataclasses.replace(small.tirm, mask_gain=1.0))
-    bold = dataclasses.replace(small, tirm=dataclasses.replace(small.tirm, mask_gain=1.25))
-    unscaled = TIRM(plain).eval()
-    scaled = TIRM(bold).eval()
-    scaled.load_state_dict(unscaled.state_dict())
-    geometry = small.geometry
-    image = torch.rand(2, 3, geometry.image_size, geometry.image_size)
-    grid = geometry.grid_size
-    identity = torch.zeros(2, small.sirm.target_identity_channels, grid, grid)
-    noise = torch.rand(2, geometry.num_patches) * 0.1
-    mask = torch.rand(2, 1, geometry.image_size, geometry.image_size)
-    with torch.no_grad():
-        answer = scaled(image, mask, identity, noise)
-        expected = unscaled(image, (1.25 * mask).clamp(max=1.0), identity, noise)
-        untouched = scaled(image, torch.zeros_like(mask), identity, noise)
-    assert torch.equal(answer.target, expected.target)
-    assert not torch.equal(answer.target, unscaled(image, mask, identity, noise).target)
-    assert torch.equal(untouched.target, image)
-    with pytest.raises(ValueError, match="mask_gain scales m_s up"):
-        dataclasses.replace(small.tirm, mask_gain=0.75)
-
-
 def test_unknown_composite_is_refused() -> None:
     with pytest.raises(ValueError, match="composite must be one of"):
         dataclasses.replace(create_config("tiny").tirm, composite="poisson")

@@ -22,14 +22,18 @@ from worker.detection import DetectionBudget
 
 class WorkerSettings(SharedSettings):
     redis_timeout_seconds: float = Field(5.0, gt=0)
+    """Socket timeout of each Redis call from the worker."""
 
     triton_grpc_url: str = "localhost:8001"
+    """Triton's gRPC address (the worker's inference calls)."""
     triton_timeout_seconds: float = Field(10.0, gt=0)
     """Deadline of each call to Triton (the gRPC default is infinite)."""
     triton_max_retries: int = Field(5, ge=0)
+    """Retries of a job while Triton is unreachable, then `triton_unavailable`."""
     triton_retry_backoff_seconds: float = Field(2.0, gt=0)
     """First retry delay while Triton is unreachable; doubles each retry up to the max."""
     triton_retry_backoff_max_seconds: float = Field(15.0, gt=0)
+    """Longest delay between those retries."""
 
     visibility_timeout_seconds: int = Field(30, gt=0)
     """Redis broker: an unacknowledged message is delivered again this long after its worker
@@ -77,9 +81,11 @@ class WorkerSettings(SharedSettings):
     webhook_timeout_seconds: float = Field(5.0, gt=0)
     """Deadline of one callback delivery (connect + answer); redirects are not followed."""
     webhook_max_attempts: int = Field(8, ge=1)
+    """Deliveries tried per callback before it is given up."""
     webhook_backoff_seconds: float = Field(5.0, gt=0)
     """Delay before the second attempt; doubles each attempt up to webhook_backoff_max_seconds."""
     webhook_backoff_max_seconds: float = Field(600.0, gt=0)
+    """Longest delay between two callback attempts."""
     webhook_give_up_after_seconds: float = Field(3600.0, gt=0)
     """No attempt starts later than this after the first one."""
 
@@ -92,6 +98,7 @@ class WorkerSettings(SharedSettings):
     """TEST HOOK: sleep this long at the start of `test_delay_stage`, so that tests can kill a
     worker mid-job. Refused in production."""
     test_delay_stage: JobStage = JobStage.INFER
+    """TEST HOOK: the stage `test_stage_delay_seconds` delays."""
 
     def dependency_addresses(self) -> dict[str, str]:
         return super().dependency_addresses() | {"triton_grpc_url": self.triton_grpc_url}

@@ -13,7 +13,6 @@ from torch import nn
 from dfrec.config import DFRECConfig
 from dfrec.models.deblock import border_band, deblock
 from dfrec.models.face_geometry import LandmarkWarp
-from dfrec.models.input_light import keep_input_light
 from dfrec.models.landmark_refiner import LandmarkRefiner
 from dfrec.models.masking import semantic_guided_masking
 from dfrec.models.patches import patch_means, patchify, unpatchify
@@ -51,8 +50,6 @@ class TIRM(nn.Module):
         if self.deblock_width > 0:
             band = border_band(geometry.image_size, geometry.patch_size, tirm.deblock_width)
             self.register_buffer("deblock_band", band, persistent=False)
-        self.input_light_sigma = tirm.input_light_blur * geometry.image_size  # pixels, 0: off
-        self.mask_gain = tirm.mask_gain
         self.encoder_width = tirm.embed_dim  # the fusion's first columns; f_t's follow
         self.patch_embed = PatchEmbed(
             img_size=geometry.image_size, patch_size=geometry.patch_size, embed_dim=tirm.embed_dim
@@ -167,13 +164,12 @@ class TIRM(nn.Module):
         noise: torch.Tensor,
         landmarks: torch.Tensor | None = None,
     ) -> TIRMOutput:
-        """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s, read times the config's
-        mask_gain and clipped at 1; target_identity: (B, C_t, H/p, W/p) f_t from the SIRM;
-        noise: (B, n) in [0, 0.1] for Algorithm 1; landmarks: (B, 68, 2) the input's own in
-        crop pixels, where geometry_prior draws the prior (None: on the mean face's geometry),
-        first corrected by the landmark refiner if the config has one."""
+        """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
+        (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
+        landmarks: (B, 68, 2) the input's own in crop pixels, where geometry_prior draws the
+        prior (None: on the mean face's geometry), first corrected by the landmark refiner if
+        the config has one."""
         patch_size = self.geometry.patch_size
-        mask = (mask * self.mask_gain).clamp(max=1.0)
         if self.landmark_refiner is not None and landmarks is not None:
             with torch.no_grad():  # it learns landmarks alone (dfrec/training/landmarks.py)
                 landmarks = self.landmark_refiner(image, landmarks)
@@ -195,6 +191,4 @@ class TIRM(nn.Module):
         changed = unpatchify(first_channel, patch_size, self.geometry.grid_size, channels=1)
         if self.deblock_width > 0:
             target = deblock(target, changed, self.deblock_band, self.deblock_width)
-        if self.input_light_sigma > 0:
-            target = keep_input_light(target, image, changed, mask.detach(), self.input_light_sigma)
         return TIRMOutput(target, predicted, selection.masked)
