@@ -1,5 +1,5 @@
-"""The `dfrec` command: recover, forge, init-checkpoint, ship(-lre), export, train(-drn, -lre,
--landmarks), evaluate, cross-forgery, triton serve."""
+"""The `dfrec` command: recover, forge, init-checkpoint, ship(-lre), export, train(-drn, -lre),
+evaluate (--wild), cross-forgery, ablation tables, triton serve."""
 
 from __future__ import annotations
 
@@ -132,25 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store the variant's present registry config (weights must load strictly)",
     )
-
-    landmarks = commands.add_parser(
-        "train-landmarks",
-        help="train the TIRM's landmark refiner on synthesized fakes, keeping the other weights",
-    )
-    landmarks.add_argument("--init", type=Path, default=DEFAULT_CHECKPOINT)
-    landmarks.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "refiner.pt")
-    landmarks.add_argument(
-        "--samples-file",
-        type=Path,
-        default=PROJECT_ROOT / "runs" / "landmark-samples.npz",
-        help="the fakes and their landmarks (made and saved here when absent)",
-    )
-    landmarks.add_argument("--samples", type=int, default=16000)
-    landmarks.add_argument("--steps", type=int, default=3000)
-    landmarks.add_argument("--batch-size", type=int, default=64)
-    landmarks.add_argument("--lr", type=float, default=1e-3)
-    landmarks.add_argument("--patch-size", type=int, default=16, help="pixels read around a point")
-    landmarks.add_argument("--seed", type=int, default=0)
 
     export = commands.add_parser("export", help="write a Triton model repository")
     export.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -462,21 +443,6 @@ def main(argv: list[str] | None = None) -> int:
         from dfrec.checkpoint import ship_checkpoint
 
         print(ship_checkpoint(args.checkpoint, args.out, args.current_config))
-    elif args.command == "train-landmarks":
-        from dfrec.training.landmarks import train_landmark_refiner
-
-        errors = train_landmark_refiner(
-            args.init,
-            args.out,
-            args.samples_file,
-            args.samples,
-            args.steps,
-            args.batch_size,
-            args.lr,
-            patch_size=args.patch_size,
-            seed=args.seed,
-        )
-        print(json.dumps({"checkpoint": str(args.out), "test_people_median_px": errors}))
     elif args.command == "export":
         from dfrec.export.repository import export_repository
 

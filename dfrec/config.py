@@ -148,12 +148,6 @@ class TIRMConfig:
     # onto the face's (found on the input), so the hidden face keeps the input's feature
     # positions (dfrec/models/face_geometry.py). Needs pixel_prior; the TIRM then takes landmarks.
     geometry_prior: bool = False
-    # A learned correction of the landmarks found on the input before the prior is drawn on
-    # them (dfrec/models/landmark_refiner.py): the side of the patch it reads around each point
-    # (0: no refiner), its patch encoder's width and its shape MLP's width. Needs geometry_prior.
-    refiner_patch_size: int = 0
-    refiner_channels: int = 16
-    refiner_hidden: int = 192
     # Pixels either side of an inner patch border that the deblocking filter smooths where the
     # target was changed (0: off; see dfrec/models/deblock.py).
     deblock_width: int = 0
@@ -165,10 +159,6 @@ class TIRMConfig:
             raise ValueError(f"deblock_width is a pixel count >= 0, got {self.deblock_width}")
         if self.geometry_prior and not self.pixel_prior:
             raise ValueError("geometry_prior moves the pixel prior: it needs pixel_prior=True")
-        if self.refiner_patch_size and not self.geometry_prior:
-            raise ValueError(
-                "the landmark refiner feeds the geometry prior: it needs geometry_prior"
-            )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from torch import nn
 from dfrec.config import DFRECConfig
 from dfrec.models.deblock import border_band, deblock
 from dfrec.models.face_geometry import LandmarkWarp
-from dfrec.models.landmark_refiner import LandmarkRefiner
 from dfrec.models.masking import semantic_guided_masking
 from dfrec.models.patches import patch_means, patchify, unpatchify
 
@@ -88,14 +87,6 @@ class TIRM(nn.Module):
             )
             nn.init.normal_(self.pixel_prior, std=0.02)
         self.landmark_warp = LandmarkWarp(geometry.image_size) if tirm.geometry_prior else None
-        self.landmark_refiner = None
-        if tirm.refiner_patch_size:
-            self.landmark_refiner = LandmarkRefiner(
-                geometry.image_size,
-                tirm.refiner_patch_size,
-                tirm.refiner_channels,
-                tirm.refiner_hidden,
-            )
 
     def silence_identity_fusion(self) -> None:
         """Zero f_t's columns of the fusion: a fusion that never saw f_t (at initialisation, or
@@ -167,12 +158,8 @@ class TIRM(nn.Module):
         """image: (B, 3, H, W) the input face; mask: (B, 1, H, W) m_s; target_identity:
         (B, C_t, H/p, W/p) f_t from the SIRM; noise: (B, n) in [0, 0.1] for Algorithm 1;
         landmarks: (B, 68, 2) the input's own in crop pixels, where geometry_prior draws the
-        prior (None: on the mean face's geometry), first corrected by the landmark refiner if
-        the config has one."""
+        prior (None: on the mean face's geometry)."""
         patch_size = self.geometry.patch_size
-        if self.landmark_refiner is not None and landmarks is not None:
-            with torch.no_grad():  # it learns landmarks alone (dfrec/training/landmarks.py)
-                landmarks = self.landmark_refiner(image, landmarks)
         selection = semantic_guided_masking(
             patch_means(mask, patch_size), noise, self.geometry.num_masked
         )
