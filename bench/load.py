@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # run as a script, bench/worker.py would shadow the worker package
+sys.path[0] = str(ROOT)  # run as a script, bench/worker_stages.py would shadow the worker package
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from mkdocs.structure.files import File, Files
@@ -118,6 +118,8 @@ def _default(field: FieldInfo) -> str:
 
 def _type(field: FieldInfo) -> str:
     annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return " | ".join(f"`{value}`" for value in get_args(annotation))
     name = getattr(annotation, "__name__", None) or str(annotation)
     return name.replace("typing.", "")
 

@@ -2,7 +2,8 @@
 enters the API key (kept in sessionStorage only), uploads a group photo to the real stack,
 waits for the result, checks that every picture rendered and that the evidence downloads and
 verifies with the published public key; saves a screenshot to
-artifacts/web_page.png (git-ignored; copy it to docs/images/ to update the README's picture)."""
+artifacts/web_page.png (git-ignored; the README's picture is made with the shipped weights by
+scripts/page_picture.py)."""
 
 import json
 from collections.abc import Iterator

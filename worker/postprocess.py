@@ -9,7 +9,8 @@ from PIL import Image
 
 PNG_MEDIA_TYPE = "image/png"
 # zlib level of every artifact PNG: level 1 made postprocess 1.3-2.9x faster than 6 for
-# 10-20 % more bytes (bench/worker.py); lossless either way; the evidence hashes stored bytes.
+# 10-20 % more bytes (bench/worker_stages.py); lossless either way; the evidence hashes stored
+# bytes.
 PNG_COMPRESS_LEVEL = 1
 
 

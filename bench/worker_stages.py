@@ -6,19 +6,17 @@ DFREC_WORKING_MAX_SIDE). Stages as the worker runs them (worker/pipeline.py): de
 align (preprocess), the ensemble (here the shipped weights in process, as a stand-in for
 Triton), postprocess (artifact PNGs + faces pasted back) at the PNG level in use and at level 6.
 
-    OMP_NUM_THREADS=1 nice -n 19 .venv/bin/python bench/worker.py [--repeat 3]
+    OMP_NUM_THREADS=1 nice -n 19 .venv/bin/python bench/worker_stages.py [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # run as a script, this file's folder would shadow the worker package
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
