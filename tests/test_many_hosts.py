@@ -21,10 +21,11 @@ from worker.localrun.model_repository import random_weights_repository
 from worker.localrun.processes import ManagedProcess, wait_until
 from worker.localrun.stack import StackSettings, api_process, worker_process
 
+NO_HOSTS = netns_unavailable()
 pytestmark = [
     pytest.mark.service,
     pytest.mark.slow,
-    pytest.mark.skipif(bool(netns_unavailable()), reason=str(netns_unavailable())),
+    pytest.mark.skipif(NO_HOSTS is not None, reason=f"no separate hosts here: {NO_HOSTS}"),
 ]
 
 HOSTS = ["redis", "triton", "api", "worker-a", "worker-b"]
