@@ -238,3 +238,17 @@ def test_only_the_gpu_overlay_asks_for_gpus() -> None:
         assert asks is wanted, overlay
         tensorrt = "--model-config-name=tensorrt" in triton["args"]
         assert tensorrt is wanted, overlay
+
+
+def init_steps(documents: list[dict], workload: str) -> list[str]:
+    return [step["name"] for step in pod_specs(documents)[workload].get("initContainers", [])]
+
+
+def test_the_repository_is_exported_before_anything_mounts_it() -> None:
+    """The Job makes the folder, exports (and on GPUs builds plans) in that order; Triton and
+    the workers wait for its `ready` mark before mounting the folder."""
+    for overlay, plans in (("cpu", []), ("gpu", ["build-plans"])):
+        rendered = render(overlay)
+        assert init_steps(rendered, "dfrec-model-repository") == ["prepare", "export", *plans]
+        for workload in ("triton", "dfrec-worker"):
+            assert init_steps(rendered, workload) == ["wait-for-repository"], workload
