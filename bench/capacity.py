@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # run as a script, bench/worker.py would shadow the worker package
+sys.path[0] = str(ROOT)  # run as a script: the repository, not bench/, first on the path
 
 import httpx  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
 
 def photo(size: str) -> bytes:
     """The 320 px portrait as it is, or scaled 3x onto a 4000 x 3000 gray canvas (12 MP JPEG,
-    one face of ~960 px, as bench/worker.py builds its 12 MP photos)."""
+    one face of ~960 px, like the worker-stage benchmark's 12 MP photos)."""
     if size == "320":
         return PORTRAIT.read_bytes()
     canvas = Image.new("RGB", (4000, 3000), (128, 128, 128))
