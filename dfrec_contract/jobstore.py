@@ -24,7 +24,12 @@ from enum import IntEnum
 from redis import Redis
 
 from dfrec_contract.errors import JobErrorCode
-from dfrec_contract.jobstore_scripts import ADMIT_SCRIPT, SET_STAGE_SCRIPT, TRANSITION_SCRIPT
+from dfrec_contract.jobstore_scripts import (
+    ADMIT_SCRIPT,
+    SAVE_ARTIFACTS_SCRIPT,
+    SET_STAGE_SCRIPT,
+    TRANSITION_SCRIPT,
+)
 from dfrec_contract.record import InputFacts, JobError, JobRecord
 from dfrec_contract.result import JobResult
 from dfrec_contract.settings import SharedSettings
@@ -99,6 +104,7 @@ class JobStore:
         self._admit = redis.register_script(ADMIT_SCRIPT)
         self._transition = redis.register_script(TRANSITION_SCRIPT)
         self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
+        self._save_artifacts = redis.register_script(SAVE_ARTIFACTS_SCRIPT)
 
     @classmethod
     def connect(
@@ -259,12 +265,13 @@ class JobStore:
     def set_stage(self, job_id: str, stage: JobStage) -> bool:
         return bool(self._set_stage(keys=[self.keys.job(job_id)], args=[stage.value]))
 
-    def save_artifacts(self, job_id: str, artifacts: dict[str, bytes]) -> None:
-        """Write every artifact with the result TTL. Rewriting identical bytes is harmless."""
-        pipe = self.redis.pipeline(transaction=True)
-        for name, data in artifacts.items():
-            pipe.set(self.keys.artifact(job_id, name), data, ex=self.job_ttl_seconds)
-        pipe.execute()
+    def save_artifacts(self, job_id: str, artifacts: dict[str, bytes]) -> bool:
+        """Write every artifact with the result TTL, while the job is active; False (nothing
+        written) once it has finished or is gone."""
+        keys = [self.keys.job(job_id), *(self.keys.artifact(job_id, name) for name in artifacts)]
+        return bool(
+            self._save_artifacts(keys=keys, args=[self.job_ttl_seconds, *artifacts.values()])
+        )
 
     def load_artifact(self, job_id: str, name: str) -> bytes | None:
         return self.redis.get(self.keys.artifact(job_id, name))

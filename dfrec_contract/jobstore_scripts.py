@@ -62,6 +62,21 @@ return 1
 """
 )
 
+SAVE_ARTIFACTS_SCRIPT = (
+    """
+-- KEYS: job, then one key per artifact. ARGV: ttl, then each artifact's bytes. Writes nothing
+-- once the job has finished: a late attempt (a worker cut off, then back) must not replace
+-- the artifacts, the evidence above all, of the attempt that finished it.
+"""
+    + ACTIVE_GUARD
+    + """
+for index = 2, #KEYS do
+  redis.call('SET', KEYS[index], ARGV[index], 'EX', ARGV[1])
+end
+return 1
+"""
+)
+
 _TERMINAL = (
     "{" + ", ".join(f'["{status.value}"]=true' for status in sorted(TERMINAL_STATUSES)) + "}"
 )

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 README_MAX_LINES = 250
 BENCHMARKS = {
+    "capacity.py",
     "hostile.py",
     "load.py",
     "models.py",

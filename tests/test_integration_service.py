@@ -8,6 +8,9 @@ The tests run in file order: the last one stops the module's Triton on purpose.
 
 import hashlib
 import io
+import os
+import re
+import signal
 import time
 
 import httpx
@@ -15,7 +18,7 @@ import pytest
 from PIL import Image
 from service_stack import AUTH
 
-from worker.localrun.processes import wait_until
+from worker.localrun.processes import ManagedProcess, wait_until
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 
@@ -128,6 +131,72 @@ def test_job_survives_its_worker_being_killed(make_stack, portrait) -> None:
     assert "dfrec_jobs_succeeded_total 1.0" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
     for artifact in job["result"]["artifacts"].values():
         assert httpx.get(f"{api}{artifact['url']}", headers=AUTH).status_code == 200
+
+
+SCALING_JOBS = 6
+SCALING_STAGE_SECONDS = "2"
+"""Each job of the scaling test sits this long in `infer` (the test hook): the queue stays busy."""
+TAKE_UP_SECONDS = 5.0
+"""A worker added under load has its first job this soon after it says it is ready."""
+STAMP = r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/MainProcess\] "
+READY = STAMP + r"\S+ ready\."
+RECEIVED = STAMP + r"Task dfrec\.recover\[([0-9a-f]+)\] received"
+
+
+def logged_at(process: ManagedProcess, pattern: str) -> float | None:
+    """When (epoch seconds) the worker first logged a line matching `pattern`, or None."""
+    match = re.search(pattern, process.log_tail(2000))
+    if match is None:
+        return None
+    seconds, milliseconds = match[1].split(",")
+    return time.mktime(time.strptime(seconds, "%Y-%m-%d %H:%M:%S")) + int(milliseconds) / 1000
+
+
+def job_state(api: str, job_id: str) -> dict:
+    return httpx.get(f"{api}/jobs/{job_id}", headers=AUTH).json()
+
+
+def test_a_worker_added_under_load_takes_jobs_and_sigterm_loses_nothing(
+    make_stack, portrait
+) -> None:
+    """What an autoscaler does: a worker added while jobs wait takes one within seconds of
+    being ready; SIGTERM (scale-down, rollout) to a busy worker is a warm shutdown that
+    finishes its job; every job then succeeds in exactly one attempt."""
+    stack = make_stack(workers=1, DFREC_TEST_STAGE_DELAY_SECONDS=SCALING_STAGE_SECONDS)
+    api, first = stack.api_url, stack.workers[0]
+    ids = [submit(api, portrait(index))["id"] for index in range(SCALING_JOBS)]
+    wait_until(lambda: logged_at(first, RECEIVED) is not None, 90, "the first worker's first job")
+
+    added = stack.new_worker("added", DFREC_TEST_STAGE_DELAY_SECONDS=SCALING_STAGE_SECONDS)
+    started = time.time()
+    stack.workers.append(added.start())
+    wait_until(lambda: logged_at(added, RECEIVED) is not None, 90, "the added worker's first job")
+    ready, took = logged_at(added, READY), logged_at(added, RECEIVED)
+    print(
+        f"added worker: ready {ready - started:.1f} s after start, "
+        f"first job {took - ready:.2f} s later"
+    )
+    assert took - ready < TAKE_UP_SECONDS
+
+    # SIGTERM to the first worker while it is inside a job (what the kubelet sends).
+    def held_job() -> str:
+        """The job the first worker took last."""
+        return re.findall(RECEIVED, first.log_tail(2000))[-1][1]
+
+    wait_until(lambda: job_state(api, held_job())["stage"] == "infer", 30, "first worker busy")
+    held = held_job()
+    os.kill(first.pid, signal.SIGTERM)
+    first.process.wait(timeout=60)
+    assert first.process.returncode == 0, first.log_tail()  # a warm shutdown, not a crash
+    assert re.search(rf"Task dfrec\.recover\[{held}\] succeeded", first.log_tail(2000))
+
+    wait_until(
+        lambda: all(job_state(api, job_id)["status"] == "succeeded" for job_id in ids),
+        120,
+        "every job succeeding on the added worker",
+    )
+    attempts = {job_id: job_state(api, job_id)["attempts"] for job_id in ids}
+    assert attempts == dict.fromkeys(ids, 1)  # none was handed back half done, none ran twice
 
 
 def test_triton_down_fails_the_job_with_a_clear_code(triton, make_stack, portrait) -> None:

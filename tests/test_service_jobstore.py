@@ -7,6 +7,7 @@ import pytest
 from redis import Redis
 from service_stack import REDIS_URL
 
+from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.jobstore import JobStore
 from dfrec_contract.record import InputFacts, JobError
 from dfrec_contract.result import JobResult, ModelFacts
@@ -88,9 +89,21 @@ def test_overdue_job_fails_with_timeout_once(store: JobStore) -> None:
 
 def test_artifacts_round_trip(store: JobStore) -> None:
     job_id = new_job(store)
-    store.save_artifacts(job_id, {"mask": b"m", "source": b"s"})
+    assert store.save_artifacts(job_id, {"mask": b"m", "source": b"s"})
     assert store.load_artifact(job_id, "mask") == b"m"
     assert store.load_artifact(job_id, "target") is None
+
+
+def test_a_finished_jobs_artifacts_are_not_replaced(store: JobStore) -> None:
+    """A late attempt (its worker cut off, then back) writes nothing over the finisher's."""
+    job_id = new_job(store)
+    store.start(job_id, JobStage.PREPROCESS, 1001.0)
+    assert store.save_artifacts(job_id, {"evidence": b"first"})
+    assert store.fail(job_id, JobErrorCode.INTERNAL_ERROR, "x", 1002.0)
+    assert not store.save_artifacts(job_id, {"evidence": b"late", "mask": b"late"})
+    assert store.load_artifact(job_id, "evidence") == b"first"
+    assert store.load_artifact(job_id, "mask") is None
+    assert not store.save_artifacts("no-such-job", {"mask": b"m"})
 
 
 def test_admit_keeps_the_request_id(store: JobStore) -> None:

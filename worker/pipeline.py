@@ -116,7 +116,10 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
         evidence = signed_evidence(manifest, settings)
     with clock.stage(JobStage.STORE):
         files = {name: artifact.data for name, artifact in outcome.artifacts.items()}
-        context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
+        saved = context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
+    if not saved:  # another attempt finished it meanwhile: its outputs stand
+        logger.info("job %s: finished by another attempt; this one's outputs dropped", record.id)
+        return
     finished_at = time.time()
     timings = {
         "queue_wait": _ms(_queue_wait(record)),
