@@ -3,6 +3,9 @@
 RECOVER_TASK_NAME = "dfrec.recover"
 """The Celery task the API sends by name; its only argument is the job id."""
 
+VIDEO_TASK_NAME = "dfrec.recover_video"
+"""The Celery task of a video job (worker.video_pipeline); its only argument is the job id."""
+
 WEBHOOK_TASK_NAME = "dfrec.webhook"
 """The worker's own task that posts a finished job's callback: job id, attempt, first try's
 time (worker.webhooks)."""

@@ -62,6 +62,14 @@ return 1
 """
 )
 
+SET_PROGRESS_SCRIPT = (
+    ACTIVE_GUARD
+    + """
+redis.call('HSET', KEYS[1], 'frames_done', ARGV[1], 'frames_total', ARGV[2])
+return 1
+"""
+)
+
 _TERMINAL = (
     "{" + ", ".join(f'["{status.value}"]=true' for status in sorted(TERMINAL_STATUSES)) + "}"
 )

@@ -6,6 +6,7 @@ production (`DFREC_ENV=production`) every dependency address must be given expli
 not point at this machine.
 """
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, model_validator
@@ -32,6 +33,9 @@ class SharedSettings(BaseSettings):
     job_ttl_seconds: int = Field(24 * 3600, gt=0)
     """How long a finished job (record and artifacts) stays readable."""
     triton_model: str = "dfrec"
+    video_storage_dir: Path = Path("/tmp/dfrec-videos")
+    """Where the API stores uploaded videos for the workers (a volume both mount); a video is
+    deleted when its job finishes."""
 
     def dependency_addresses(self) -> dict[str, str]:
         """Field -> address of each dependency this process talks to."""

@@ -27,10 +27,19 @@ HTTP errors (returned by the API):
 |        |                         | decode, exceeds the limit (decompression bomb)              |
 | 413    | too_many_frames         | the header declares more frames than the limit              |
 | 415    | multipart_required      | the request is not multipart/form-data                      |
-| 415    | unsupported_media_type  | the file is not a JPEG, PNG or WebP image                   |
+| 413    | video_too_long          | the container declares a duration above the limit           |
+| 413    | frame_rate_too_high     | the video stream declares more frames a second than allowed |
+| 413    | too_many_streams        | the container holds more streams than the limit             |
+| 415    | unsupported_media_type  | the file is not a JPEG, PNG or WebP image, nor an MP4,      |
+|        |                         | WebM or QuickTime video                                     |
+| 415    | unsupported_video_codec | the video is not H.264, H.265, VP8, VP9 or AV1              |
 | 422    | missing_image           | no `image` field in the form (includes an empty body)       |
 | 422    | empty_image             | the `image` field holds zero bytes                          |
 | 422    | undecodable_image       | a JPEG/PNG/WebP header, but the pixels do not decode        |
+| 422    | undecodable_video       | the container does not open or its first frame does not     |
+|        |                         | decode (truncated, damaged)                                 |
+| 422    | no_video_stream         | the container has no video stream (audio only, data only)   |
+| 422    | no_video_frames         | the video declares no duration or holds no frame            |
 | 422    | invalid_request         | a path or query parameter fails validation                  |
 | 422    | invalid_callback_url    | callback_url is not allowed (https and public addresses     |
 |        |                         | only in production)                                         |
@@ -70,6 +79,13 @@ class ErrorCode(StrEnum):
     TOO_MANY_FRAMES = "too_many_frames"
     MULTIPART_REQUIRED = "multipart_required"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    UNSUPPORTED_VIDEO_CODEC = "unsupported_video_codec"
+    VIDEO_TOO_LONG = "video_too_long"
+    FRAME_RATE_TOO_HIGH = "frame_rate_too_high"
+    TOO_MANY_STREAMS = "too_many_streams"
+    UNDECODABLE_VIDEO = "undecodable_video"
+    NO_VIDEO_STREAM = "no_video_stream"
+    NO_VIDEO_FRAMES = "no_video_frames"
     MISSING_IMAGE = "missing_image"
     EMPTY_IMAGE = "empty_image"
     UNDECODABLE_IMAGE = "undecodable_image"

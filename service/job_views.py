@@ -77,6 +77,7 @@ def job_response(
         deadline_at=_time(record.deadline_at),
         attempts=record.attempts,
         input=InputResponse(**dataclasses.asdict(record.input)),
+        progress=record.progress,
         error=(
             ErrorDetail(**dataclasses.asdict(record.error), request_id=record.request_id)
             if record.error

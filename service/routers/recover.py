@@ -29,7 +29,8 @@ _UPLOAD_BODY = {
                     IMAGE_FIELD: {
                         "type": "string",
                         "format": "binary",
-                        "description": "a JPEG, PNG or WebP image with a face",
+                        "description": "a JPEG, PNG or WebP image with a face, or an MP4, "
+                        "WebM or QuickTime video (docs/videos.md)",
                     },
                     CALLBACK_FIELD: {
                         "type": "string",
@@ -55,7 +56,7 @@ slot taken) or `redis_unavailable`; both with Retry-After."""
     response_model=JobResponse,
     responses=_ERRORS,
     openapi_extra={"requestBody": _UPLOAD_BODY},
-    summary="Queue a recovery job for one image",
+    summary="Queue a recovery job for one image or video",
 )
 async def submit_recovery(
     request: Request,
@@ -66,8 +67,12 @@ async def submit_recovery(
 ) -> JobResponse:
     if idempotency_key is not None:
         check_header(idempotency_key)
+    settings = state.settings
     form = await read_form(
-        request.headers.get("content-type"), request.stream(), state.settings.max_upload_bytes
+        request.headers.get("content-type"),
+        request.stream(),
+        settings.max_upload_bytes,
+        settings.max_video_bytes,
     )
     submitted = await run_in_threadpool(
         submit_job, state, key, form, request_id_of(request.scope), idempotency_key
