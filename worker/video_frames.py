@@ -1,0 +1,95 @@
+"""The sampled frames of a stored video, decoded lazily: one frame in memory at a time.
+
+Sampling: the first frame, then the first frame at or after each multiple of 1 / sample_fps
+seconds (by presentation time, so a variable frame rate is sampled by the clock, and a gap
+skips the sample times it covers instead of sampling them all at once). Frames between samples
+are decoded (the codec needs them) but never converted to RGB. The container's rotation is
+applied, so frames are upright.
+
+The header's claims bound the decode: past `declared_limit` frames (twice what the header's
+frame count or duration x frame rate declared, plus a margin) decoding stops, as it does at
+the first damaged packet; the reason is kept in `stopped_because`.
+"""
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from dfrec_contract.video import VideoFacts
+
+logger = logging.getLogger(__name__)
+
+QUARTER_TURN = 90
+DECLARED_MARGIN_FRAMES = 16
+
+
+@dataclass(frozen=True)
+class SampledFrame:
+    index: int
+    """Position among the decoded frames (0 is the first)."""
+    time_seconds: float
+    rgb: np.ndarray
+    """(H, W, 3) uint8, upright."""
+
+
+def planned_samples(facts: VideoFacts, sample_fps: float) -> int:
+    """How many frames sampling will take by the declared duration: the progress total."""
+    return 1 + math.floor(facts.duration_seconds * sample_fps)
+
+
+def declared_limit(facts: VideoFacts) -> int:
+    """Frames decoded at most: twice what the header declared, plus a margin."""
+    by_clock = math.ceil(facts.duration_seconds * facts.frame_rate)
+    return 2 * max(facts.declared_frames, by_clock) + DECLARED_MARGIN_FRAMES
+
+
+def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
+    """The coded frame turned as the display matrix says (rotation: degrees counter-clockwise)."""
+    turns = (rotation // QUARTER_TURN) % 4
+    return np.ascontiguousarray(np.rot90(pixels, k=turns)) if turns else pixels
+
+
+class FrameSampler:
+    """Iterate to get the sampled frames; afterwards `frames_decoded` and `stopped_because`
+    say how far decoding went."""
+
+    def __init__(self, path: Path, facts: VideoFacts, sample_fps: float) -> None:
+        self.path = path
+        self.facts = facts
+        self.interval = 1.0 / sample_fps
+        self.frames_decoded = 0
+        self.stopped_because: str | None = None
+
+    def __iter__(self) -> Iterator[SampledFrame]:
+        limit = declared_limit(self.facts)
+        next_time = -math.inf
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                for frame in container.decode(stream):
+                    index = self.frames_decoded
+                    if index >= limit:
+                        self.stopped_because = (
+                            f"the stream holds more than the {limit} frames its header allows"
+                        )
+                        return
+                    self.frames_decoded += 1
+                    time = (
+                        float(frame.time)
+                        if frame.time is not None
+                        else index / max(self.facts.frame_rate, 1.0)
+                    )
+                    if time < next_time:
+                        continue
+                    next_time = (math.floor(time / self.interval + 1e-9) + 1) * self.interval
+                    pixels = frame.to_ndarray(format="rgb24")
+                    yield SampledFrame(index, round(time, 6), upright(pixels, self.facts.rotation))
+        except av.FFmpegError as error:
+            logger.info("video %s: decoding stopped: %r", self.path.name, error)
+            self.stopped_because = f"damaged data after frame {self.frames_decoded}"
