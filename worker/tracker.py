@@ -43,7 +43,9 @@ class IouTracker:
 
     def update(self, sample: int, boxes: list[Box]) -> list[int]:
         """The track id of each box of sampled frame number `sample` (increasing)."""
-        self._live = [track for track in self._live if sample - track.last_sample <= self.max_gap]
+        self._live = [
+            track for track in self._live if sample - track.last_sample - 1 <= self.max_gap
+        ]
         pairs = sorted(
             (
                 (-iou(track.box, box), track.id, position)
