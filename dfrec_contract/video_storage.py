@@ -27,5 +27,7 @@ class VideoStorage:
         os.replace(file.name, self.path(name))
         return name
 
-    def delete(self, name: str) -> None:
-        self.path(name).unlink(missing_ok=True)
+    def delete_job(self, job_id: str) -> None:
+        """Delete the job's stored video, whatever its suffix (none: nothing happens)."""
+        for path in self.directory.glob(f"{job_id}.*"):
+            path.unlink(missing_ok=True)

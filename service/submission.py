@@ -71,6 +71,7 @@ class PreparedUpload:
     stored: bytes
     """What Redis keeps: the normalized PNG, or the stored video's file name."""
     task_name: str
+    job_id: str
 
 
 def _prepare(state: ServiceState, job_id: str, data: bytes) -> PreparedUpload:
@@ -78,15 +79,15 @@ def _prepare(state: ServiceState, job_id: str, data: bytes) -> PreparedUpload:
     with decode_slot(state):
         if looks_like_video(data):
             facts = store_video(data, job_id, state.settings)
-            return PreparedUpload(facts, facts.video.stored_as.encode(), VIDEO_TASK_NAME)
+            return PreparedUpload(facts, facts.video.stored_as.encode(), VIDEO_TASK_NAME, job_id)
         normalized = normalize_image(data, state.decode_budget)
-        return PreparedUpload(normalized.facts, normalized.png, RECOVER_TASK_NAME)
+        return PreparedUpload(normalized.facts, normalized.png, RECOVER_TASK_NAME, job_id)
 
 
 def _discard(state: ServiceState, prepared: PreparedUpload) -> None:
     """Delete the stored video of an upload that was not admitted."""
     if prepared.facts.video is not None:
-        VideoStorage(state.settings.video_storage_dir).delete(prepared.facts.video.stored_as)
+        VideoStorage(state.settings.video_storage_dir).delete_job(prepared.job_id)
 
 
 def _admit(

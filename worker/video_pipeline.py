@@ -155,10 +155,6 @@ def _recover_video(context: WorkerContext, record: JobRecord) -> None:
         context.metrics.job_duration.observe(finished_at - record.created_at)
 
 
-def _delete_video(context: WorkerContext, record: JobRecord) -> None:
-    VideoStorage(context.settings.video_storage_dir).delete(record.input.video.stored_as)
-
-
 def run_video_job(job_id: str, context: WorkerContext) -> None:
     """Run one video job. Raises TritonUnavailable (the task retries, the video is kept);
     ends the job and deletes its video otherwise."""
@@ -169,4 +165,4 @@ def run_video_job(job_id: str, context: WorkerContext) -> None:
         _recover_video(context, record)
     except JobFailure as failure:
         fail_job(context, job_id, failure.code, str(failure))
-    _delete_video(context, record)
+    VideoStorage(context.settings.video_storage_dir).delete_job(job_id)
