@@ -2,7 +2,8 @@
 drift across a grey canvas, one track per portrait, and small synthetic clips."""
 
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,25 +19,29 @@ DRIFT_PX = (60, -60)
 
 
 def encode_frames(
-    frames: list[np.ndarray],
+    frames: Iterable[np.ndarray],
     fps: int = 10,
     container: str = "mp4",
     codec: str = "libx264",
     rotation: int = 0,
     pts: list[int] | None = None,
+    codec_options: dict[str, str] | None = None,
 ) -> bytes:
-    """(H, W, 3) uint8 RGB frames -> a video file's bytes. pts: presentation times in 1/1000 s
-    (a variable frame rate); rotation: display rotation in degrees counter-clockwise."""
+    """(H, W, 3) uint8 RGB frames (any iterable: encoded one at a time) -> a video file's
+    bytes. pts: presentation times in 1/1000 s (a variable frame rate); rotation: display
+    rotation in degrees counter-clockwise."""
     buffer = io.BytesIO()
-    height, width = frames[0].shape[:2]
+    frames = iter(frames)
+    first = next(frames)
+    height, width = first.shape[:2]
     with av.open(buffer, "w", format=container) as output:
-        stream = output.add_stream(codec, rate=fps)
+        stream = output.add_stream(codec, rate=fps, options=codec_options or {})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if pts is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
         if rotation:
             stream.set_display_rotation(rotation)
-        for index, pixels in enumerate(frames):
+        for index, pixels in enumerate(itertools.chain([first], frames)):
             frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             if pts is not None:
                 frame.pts, frame.time_base = pts[index], Fraction(1, 1000)
@@ -56,22 +61,32 @@ def _portrait_pixels(path: Path) -> np.ndarray:
         return np.asarray(resized)
 
 
-def people_frames(celeba_root: Path, count: int, people: int = 2) -> Iterator[np.ndarray]:
+def people_frames(
+    celeba_root: Path, count: int, people: int = 2, canvas: tuple[int, int] = CANVAS
+) -> Iterator[np.ndarray]:
     """Frames of `people` portraits side by side, each drifting by DRIFT_PX over the clip."""
     pictures = [_portrait_pixels(path) for path in portraits(celeba_root, people)]
-    width, height = CANVAS
+    width, height = canvas
     top = (height - PORTRAIT_SIDE) // 2
     for index in range(count):
         canvas = np.full((height, width, 3), 128, np.uint8)
         for person, pixels in enumerate(pictures):
-            start = 10 + person * (width // 2)
+            start = 10 + person * (width // people)
             left = start + round(DRIFT_PX[person % 2] * index / max(1, count - 1))
             left = min(max(left, 0), width - PORTRAIT_SIDE)
             canvas[top : top + PORTRAIT_SIDE, left : left + PORTRAIT_SIDE] = pixels
         yield canvas
 
 
-def people_clip(celeba_root: Path, seconds: float = 3.0, fps: int = 10, **options) -> bytes:
-    """An MP4 (H.264) of two people drifting apart for `seconds`."""
+def people_clip(
+    celeba_root: Path,
+    seconds: float = 3.0,
+    fps: int = 10,
+    people: int = 2,
+    canvas: tuple[int, int] = CANVAS,
+    **options,
+) -> bytes:
+    """An MP4 (H.264) of `people` people drifting for `seconds`."""
     count = round(seconds * fps)
-    return encode_frames(list(people_frames(celeba_root, count)), fps=fps, **options)
+    frames = people_frames(celeba_root, count, people, canvas)
+    return encode_frames(frames, fps=fps, **options)

@@ -47,7 +47,9 @@ class LoopTimes:
         return {part: milliseconds(value) for part, value in self.seconds.items()}
 
 
-PARTS = ("decode", "detect", "infer")
+PARTS = ("decode", "detect", "infer_faces")
+"""Named apart from the stages: the `infer` stage holds all three; infer_faces is tracking,
+face quality, the Triton calls and the best faces' PNGs."""
 
 
 def _track_faces(
@@ -78,11 +80,11 @@ def _track_faces(
         )
         started = times.add("detect", started)
         faces.add(frame, search)
-        started = times.add("infer", started)
+        started = times.add("infer_faces", started)
         done += 1
         context.store.set_progress(record.id, done, max(done, total))
     faces.flush()
-    times.add("infer", started)
+    times.add("infer_faces", started)
     context.store.set_progress(record.id, done, done)
     return faces, times
 
