@@ -28,6 +28,7 @@ from redis import Redis
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.jobstore_scripts import (
     ADMIT_SCRIPT,
+    ADVANCE_PROGRESS_SCRIPT,
     SET_PROGRESS_SCRIPT,
     SET_STAGE_SCRIPT,
     TRANSITION_SCRIPT,
@@ -114,6 +115,7 @@ class JobStore:
         self._transition = redis.register_script(TRANSITION_SCRIPT)
         self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
         self._set_progress = redis.register_script(SET_PROGRESS_SCRIPT)
+        self._advance_progress = redis.register_script(ADVANCE_PROGRESS_SCRIPT)
 
     @classmethod
     def connect(
@@ -279,6 +281,10 @@ class JobStore:
         """A running video job's sampled frames done / total (kept once it finishes)."""
         keys = [self.keys.job(job_id)]
         return bool(self._set_progress(keys=keys, args=[frames_done, frames_total]))
+
+    def advance_progress(self, job_id: str) -> bool:
+        """One more sampled frame done (never past the total: a redelivered chunk recounts)."""
+        return bool(self._advance_progress(keys=[self.keys.job(job_id)], args=[]))
 
     def save_artifacts(self, job_id: str, artifacts: dict[str, bytes]) -> None:
         """Write every artifact with the result TTL. Rewriting identical bytes is harmless."""

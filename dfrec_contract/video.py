@@ -78,6 +78,15 @@ class TrackReport(VideoModel):
     )
 
 
+class ChunkReport(VideoModel):
+    index: int
+    first_seconds: float = Field(description="where the chunk's sampling starts")
+    end_seconds: float | None = Field(description="where the next chunk starts; null: the end")
+    worker: str = Field(description="the Celery worker (node name) that processed the chunk")
+    frames_sampled: int
+    faces_processed: int
+
+
 class VideoSummary(VideoModel):
     frames_decoded: int = Field(description="frames decoded to reach the sampled ones")
     frames_sampled: int
@@ -88,4 +97,7 @@ class VideoSummary(VideoModel):
     inference_batches: list[int] = Field(description="faces per request sent to Triton")
     decode_error: str | None = Field(
         None, description="why decoding stopped before the end (a damaged stream); else null"
+    )
+    chunks: list[ChunkReport] = Field(
+        description="the parts of the video processed apart (by several workers), in order"
     )

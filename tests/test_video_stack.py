@@ -1,7 +1,8 @@
-"""Videos through the real stack (API, Celery worker, Triton, Redis): clips made here with PyAV
-from celeba-id portraits come back as one track per person, with timeline, verdict, recovered
-faces, contact sheet and signed evidence over the video's SHA-256; progress is shown while the
-job runs; the same video gives the same bytes; a rotated WebM is turned upright."""
+"""Videos through the real stack (API, two Celery workers, Triton, Redis): clips made here with
+PyAV from celeba-id portraits, cut into 1-second chunks spread over the workers, come back as
+one track per person (linked across chunks), with timeline, verdict, recovered faces, contact
+sheet and signed evidence over the video's SHA-256; progress is shown while the job runs; the
+same video gives the same bytes; a rotated WebM is turned upright."""
 
 import hashlib
 import time
@@ -21,6 +22,8 @@ JOB_TIMEOUT = 180.0
 SECONDS, FPS = 3.0, 10
 SAMPLES = 6
 """At 2 samples a second: the frames at 0, 0.5, ..., 2.5 s of the 3-second clip."""
+CHUNKS = [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, None)]
+"""1-second chunks of the 3-second clip's 7 planned samples (the last one finds none)."""
 
 
 def submit(api: httpx.Client, video: bytes, filename: str) -> str:
@@ -66,12 +69,16 @@ def check_tracks(result: dict) -> None:
     assert video["frames_sampled"] == SAMPLES and video["frames_decoded"] == SECONDS * FPS
     assert sum(video["inference_batches"]) == video["faces_processed"] == 2 * SAMPLES
     assert result["faces"] == [] and "contact_sheet" in result["artifacts"]
+    chunks = video["chunks"]
+    assert [(chunk["first_seconds"], chunk["end_seconds"]) for chunk in chunks] == CHUNKS
+    assert [chunk["frames_sampled"] for chunk in chunks] == [2, 2, 2, 0]
+    assert all(chunk["worker"].startswith("worker") for chunk in chunks)
 
 
 def test_video_tracks_progress_evidence_and_same_bytes(
     make_stack, celeba_root: Path, tmp_path: Path
 ) -> None:
-    stack = make_stack()
+    stack = make_stack(workers=2, DFREC_VIDEO_CHUNK_SECONDS="1")
     clip = people_clip(celeba_root, SECONDS, FPS)
     upright = list(people_frames(celeba_root, round(SECONDS * FPS)))
     coded = [np.ascontiguousarray(np.rot90(frame, k=-1)) for frame in upright]
@@ -103,3 +110,5 @@ def test_video_tracks_progress_evidence_and_same_bytes(
     assert len(manifest["tracks"]) == 2
     assert verify(manifest, public_keys=keys) == []
     assert not any(storage.iterdir()), "each stored video is deleted when its job ends"
+    workers = {chunk["worker"] for job in jobs for chunk in job["result"]["video"]["chunks"]}
+    print(f"chunks processed by {sorted(workers)}")

@@ -1,6 +1,7 @@
 """The video path's parts on small clips made here: sampling by the clock (variable frame rate
 too), rotation, the decode bound, the tracker (and the IoU it relies on, measured on the
-two-person test clip), the verdict rule and the smoothing."""
+two-person test clip), the verdict rule and the smoothing, chunks that sample as one pass does,
+a chunk result's round trip through Redis fields."""
 
 import dataclasses
 from pathlib import Path
@@ -11,9 +12,11 @@ from videos import encode_frames, flat_frames, people_clip
 
 from dfrec_contract.video import VideoFacts
 from worker.detection import DetectionBudget, detect_faces_within
+from worker.postprocess import encode_pixels
 from worker.tracker import IouTracker, iou
+from worker.video_chunks import ChunkResult, chunk_plan
 from worker.video_frames import FrameSampler, declared_limit, planned_samples
-from worker.video_tracks import smoothed, verdict_score
+from worker.video_tracks import FaceObservation, smoothed, verdict_score
 
 FACTS = VideoFacts(
     container="MP4",
@@ -107,3 +110,40 @@ def test_same_face_iou_between_samples_is_far_above_the_threshold(
     across = [iou(frame[0], frame[1]) for frame in boxes]
     print(f"same face between samples: min IoU {min(same):.3f}; two people: max {max(across)}")
     assert min(same) > 0.5 and max(across) == 0.0
+
+
+def test_chunks_at_bucket_boundaries_sample_what_one_pass_samples(tmp_path: Path) -> None:
+    times_ms = [0, 100, 200, 1400, 1450, 1500, 2600, 2700, 2999]
+    path = stored(tmp_path, encode_frames(flat_frames(9), pts=times_ms))
+    facts = dataclasses.replace(FACTS, declared_frames=9)
+    plan = chunk_plan(facts, 2.0, 1.0)
+    assert plan == [(0, 2), (2, 4), (4, 6), (6, None)]
+    assert chunk_plan(facts, 2.0, 0) == chunk_plan(facts, 2.0, 30.0) == [(0, None)]
+    whole = [(frame.index, frame.sample) for frame in FrameSampler(path, facts, 2.0)]
+    chunked = [
+        (frame.index, frame.sample)
+        for buckets in plan
+        for frame in FrameSampler(path, facts, 2.0, buckets)
+    ]
+    assert chunked == whole == [(0, 0), (3, 1), (5, 2), (6, 3)]
+
+
+def test_a_chunk_result_survives_its_trip_through_redis_fields() -> None:
+    face = FaceObservation(5, 1, 0, 0.5, (1, 2, 3, 4), 0.25, None, 1.5)
+    image = encode_pixels(np.zeros((4, 4, 3), np.uint8))
+    result = ChunkResult(
+        index=1,
+        worker="worker1@host",
+        buckets=(2, None),
+        observations=[face],
+        images={face.key: {"crop": image}},
+        frames_decoded=30,
+        samples=3,
+        faces_detected=2,
+        faces_too_small=1,
+        batches=[1],
+        stopped_because=None,
+        times_ms={"decode": 1.0},
+    )
+    fields = {key.encode(): value for key, value in result.fields().items()}
+    assert ChunkResult.from_fields(fields) == result

@@ -59,6 +59,9 @@ class WorkerSettings(SharedSettings):
     `not_applicable` / `face_too_small` instead of being processed."""
     video_sample_fps: float = Field(2.0, gt=0, le=60)
     """Frames a second a video job samples (plus the first frame), by presentation time."""
+    video_chunk_seconds: float = Field(30.0, ge=0)
+    """A longer video is cut into chunks of about this many seconds (whole sampling buckets),
+    processed by several workers in parallel and merged; 0: never cut."""
     video_batch_size: int = Field(32, ge=1)
     """Faces of a video collected before they go to Triton (split at the model's max batch)."""
     video_track_min_iou: float = Field(0.2, gt=0, lt=1)

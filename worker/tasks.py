@@ -6,14 +6,20 @@ from collections.abc import Callable
 
 from celery import Task
 
-from dfrec_contract.broker import RECOVER_TASK_NAME, VIDEO_TASK_NAME, WEBHOOK_TASK_NAME
+from dfrec_contract.broker import (
+    RECOVER_TASK_NAME,
+    VIDEO_CHUNK_TASK_NAME,
+    VIDEO_MERGE_TASK_NAME,
+    VIDEO_TASK_NAME,
+    WEBHOOK_TASK_NAME,
+)
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.status import JobStage
 from worker.app import app
 from worker.context import WorkerContext, current_context
 from worker.errors import TritonUnavailable
 from worker.pipeline import fail_job, run_job
-from worker.video_pipeline import run_video_job
+from worker.video_pipeline import run_video_chunk, run_video_job, run_video_merge
 from worker.webhooks import deliver, schedule_first_delivery
 
 logger = logging.getLogger(__name__)
@@ -38,6 +44,8 @@ class RecoverTask(Task):
 def _run_with_retries(
     task: RecoverTask, job_id: str, run: Callable[[str, WorkerContext], None]
 ) -> None:
+    """run(job_id, context), retried while Triton is unreachable; then the job's callback if
+    it has ended (worker.webhooks sends it once)."""
     context = current_context()
     settings = context.settings
     try:
@@ -62,9 +70,33 @@ def recover(self: RecoverTask, job_id: str) -> None:
     _run_with_retries(self, job_id, run_job)
 
 
+def _enqueue(name: str, args: list) -> None:
+    """Send a worker task (a video's chunks, its merge) to the jobs' queue."""
+    app.send_task(name, args=args, queue=current_context().settings.queue_name)
+
+
 @app.task(name=VIDEO_TASK_NAME, base=RecoverTask, bind=True)
 def recover_video(self: RecoverTask, job_id: str) -> None:
-    _run_with_retries(self, job_id, run_video_job)
+    worker = self.request.hostname or ""
+    _run_with_retries(
+        self, job_id, lambda job_id, context: run_video_job(job_id, context, _enqueue, worker)
+    )
+
+
+@app.task(name=VIDEO_CHUNK_TASK_NAME, base=RecoverTask, bind=True)
+def recover_video_chunk(self: RecoverTask, job_id: str, index: int) -> None:
+    """One chunk of a long video (worker.video_pipeline); its failure fails the job."""
+    worker = self.request.hostname or ""
+
+    def run(job_id: str, context: WorkerContext) -> None:
+        run_video_chunk(job_id, index, context, _enqueue, worker)
+
+    _run_with_retries(self, job_id, run)
+
+
+@app.task(name=VIDEO_MERGE_TASK_NAME, base=RecoverTask, bind=True)
+def merge_video(self: RecoverTask, job_id: str) -> None:
+    _run_with_retries(self, job_id, run_video_merge)
 
 
 @app.task(name=WEBHOOK_TASK_NAME, acks_late=True, ignore_result=True)

@@ -1,7 +1,8 @@
-"""The faces of a video's sampled frames: found with the photo's face stage (worker.faces),
-linked into tracks (worker.tracker), sent to Triton in batches of `batch_size` faces, and kept
-as numbers per face plus, per track, the images of its best face (worker.video_tracks'
-quality) only: memory stays bounded by the batch and the number of tracks, not the video.
+"""The faces of a video's (or a chunk's) sampled frames: found with the photo's face stage
+(worker.faces), sent to Triton in batches of `batch_size` faces, and kept as numbers per face
+plus the images of the best face (worker.video_tracks' quality) of each track a local tracker
+(worker.tracker) links: memory stays bounded by the batch and the number of tracks, not the
+video. The video's tracks are linked again over every chunk's faces (worker.video_results).
 """
 
 from collections.abc import Callable
@@ -19,16 +20,17 @@ from worker.video_tracks import FaceObservation, face_quality
 @dataclass(frozen=True)
 class _Pending:
     face: PhotoFace
-    frame: int
-    time_seconds: float
+    frame: SampledFrame
+    position: int
     track: int
     quality: float
 
 
 @dataclass(frozen=True)
 class BestFace:
+    key: str
+    """The FaceObservation.key of the face."""
     quality: float
-    frame: int
     images: dict[str, Artifact]
     """kind (crop, mask, source, target, heatmap with LRE) -> PNG."""
 
@@ -56,24 +58,25 @@ class VideoFaces:
         self.batch_size = batch_size
         self.max_batch_size = max_batch_size
         self.tracker = tracker
-        self.observations: dict[int, list[FaceObservation]] = {}
+        self.observations: list[FaceObservation] = []
         self.best: dict[int, BestFace] = {}
+        """Local track -> its best face so far."""
         self.batches: list[int] = []
         """Faces per request Triton received (the client splits at max_batch_size)."""
         self.faces_detected = 0
         self.faces_too_small = 0
-        self._pending: list[_Pending] = []
         self.samples = 0
+        self._pending: list[_Pending] = []
 
     def add(self, frame: SampledFrame, search: FaceSearch) -> None:
         self.faces_detected += search.detected_count
         faces = search.processable()
         self.faces_too_small += len(search.faces) - len(faces)
-        tracks = self.tracker.update(self.samples, [face.detected.box for face in faces])
+        tracks = self.tracker.update(frame.sample, [face.detected.box for face in faces])
         self.samples += 1
-        for face, track in zip(faces, tracks, strict=True):
+        for position, (face, track) in enumerate(zip(faces, tracks, strict=True)):
             quality = face_quality(face.aligned.crop, face.detected.landmarks)
-            self._pending.append(_Pending(face, frame.index, frame.time_seconds, track, quality))
+            self._pending.append(_Pending(face, frame, position, track, quality))
         if len(self._pending) >= self.batch_size:
             self.flush()
 
@@ -88,22 +91,22 @@ class VideoFaces:
         probabilities = outputs.fake_probability.reshape(-1)
         lre = outputs.lre_fake_probability
         for row, item in enumerate(pending):
-            self.observations.setdefault(item.track, []).append(
-                FaceObservation(
-                    track=item.track,
-                    frame=item.frame,
-                    time_seconds=item.time_seconds,
-                    box=tuple(int(value) for value in item.face.detected.box),
-                    fake_probability=float(probabilities[row]),
-                    lre_fake_probability=None if lre is None else float(lre.reshape(-1)[row]),
-                    quality=item.quality,
-                )
+            observation = FaceObservation(
+                frame=item.frame.index,
+                sample=item.frame.sample,
+                position=item.position,
+                time_seconds=item.frame.time_seconds,
+                box=tuple(int(value) for value in item.face.detected.box),
+                fake_probability=float(probabilities[row]),
+                lre_fake_probability=None if lre is None else float(lre.reshape(-1)[row]),
+                quality=item.quality,
             )
+            self.observations.append(observation)
             best = self.best.get(item.track)
             if best is None or item.quality > best.quality:
                 images = best_images(item.face, row, outputs)
-                self.best[item.track] = BestFace(item.quality, item.frame, images)
+                self.best[item.track] = BestFace(observation.key, item.quality, images)
 
-    @property
-    def faces_processed(self) -> int:
-        return sum(len(faces) for faces in self.observations.values())
+    def best_images(self) -> dict[str, dict[str, Artifact]]:
+        """Observation key -> images, for each local track's best face."""
+        return {best.key: best.images for best in self.best.values()}

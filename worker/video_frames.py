@@ -1,10 +1,14 @@
 """The sampled frames of a stored video, decoded lazily: one frame in memory at a time.
 
-Sampling: the first frame, then the first frame at or after each multiple of 1 / sample_fps
-seconds (by presentation time, so a variable frame rate is sampled by the clock, and a gap
-skips the sample times it covers instead of sampling them all at once). Frames between samples
-are decoded (the codec needs them) but never converted to RGB. The container's rotation is
-applied, so frames are upright.
+Sampling: the first frame of each bucket of 1 / sample_fps seconds of presentation time (so
+the first frame always, a variable frame rate is sampled by the clock, and a gap skips the
+buckets it covers). Frames between samples are decoded (the codec needs them) but never
+converted to RGB. The container's rotation is applied, so frames are upright.
+
+A chunk of the video is a range of buckets: its sampler decodes from the start (so frame
+indices and sample numbers are the whole video's) but converts and yields only the samples in
+its range, and stops after it. Chunks at bucket boundaries therefore sample exactly what one
+pass over the video samples.
 
 The header's claims bound the decode: past `declared_limit` frames (twice what the header's
 frame count or duration x frame rate declared, plus a margin) decoding stops, as it does at
@@ -32,6 +36,8 @@ DECLARED_MARGIN_FRAMES = 16
 class SampledFrame:
     index: int
     """Position among the decoded frames (0 is the first)."""
+    sample: int
+    """Position among the video's sampled frames (0 is the first)."""
     time_seconds: float
     rgb: np.ndarray
     """(H, W, 3) uint8, upright."""
@@ -58,16 +64,26 @@ class FrameSampler:
     """Iterate to get the sampled frames; afterwards `frames_decoded` and `stopped_because`
     say how far decoding went."""
 
-    def __init__(self, path: Path, facts: VideoFacts, sample_fps: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        facts: VideoFacts,
+        sample_fps: float,
+        buckets: tuple[int, int | None] = (0, None),
+    ) -> None:
+        """buckets: the range [first, end) of sampling buckets to yield (end None: to the end)."""
         self.path = path
         self.facts = facts
         self.interval = 1.0 / sample_fps
+        self.first_bucket, self.end_bucket = buckets
         self.frames_decoded = 0
+        self.samples = 0
+        """Samples of the whole video up to where decoding stopped (yielded or not)."""
         self.stopped_because: str | None = None
 
     def __iter__(self) -> Iterator[SampledFrame]:
         limit = declared_limit(self.facts)
-        next_time = -math.inf
+        last_bucket: int | None = None
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
@@ -85,11 +101,18 @@ class FrameSampler:
                         if frame.time is not None
                         else index / max(self.facts.frame_rate, 1.0)
                     )
-                    if time < next_time:
+                    bucket = math.floor(time / self.interval + 1e-9)
+                    if last_bucket is not None and bucket <= last_bucket:
                         continue
-                    next_time = (math.floor(time / self.interval + 1e-9) + 1) * self.interval
-                    pixels = frame.to_ndarray(format="rgb24")
-                    yield SampledFrame(index, round(time, 6), upright(pixels, self.facts.rotation))
+                    if self.end_bucket is not None and bucket >= self.end_bucket:
+                        return
+                    last_bucket = bucket
+                    sample = self.samples
+                    self.samples += 1
+                    if bucket < self.first_bucket:
+                        continue
+                    pixels = upright(frame.to_ndarray(format="rgb24"), self.facts.rotation)
+                    yield SampledFrame(index, sample, round(time, 6), pixels)
         except av.FFmpegError as error:
             logger.info("video %s: decoding stopped: %r", self.path.name, error)
             self.stopped_because = f"damaged data after frame {self.frames_decoded}"

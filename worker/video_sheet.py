@@ -20,7 +20,10 @@ LINE_COLOUR = {"fake": (200, 30, 30), "real": (30, 120, 30)}
 SHEET_KINDS = ("crop", "source", "target")
 
 
-def _thumb(artifact: Artifact) -> Image.Image:
+def _thumb(artifact: Artifact | None) -> Image.Image:
+    """The image at thumbnail size; grey where a chunk kept none (worker.video_results)."""
+    if artifact is None:
+        return Image.new("RGB", (THUMB, THUMB), (200, 200, 200))
     with Image.open(io.BytesIO(artifact.data)) as image:
         return image.convert("RGB").resize((THUMB, THUMB), Image.Resampling.BILINEAR)
 
@@ -68,7 +71,7 @@ def contact_sheet(
         draw.text((PAD, top), label, fill=(0, 0, 0), font=font)
         left = PAD
         for kind in SHEET_KINDS:
-            sheet.paste(_thumb(images[track.id][kind]), (left, top + LABEL_HEIGHT))
+            sheet.paste(_thumb(images[track.id].get(kind)), (left, top + LABEL_HEIGHT))
             left += THUMB + PAD
         chart = _chart(track, 0.0, duration_seconds, threshold)
         sheet.paste(chart, (left, top + LABEL_HEIGHT))

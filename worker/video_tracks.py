@@ -20,13 +20,20 @@ from dfrec_contract.video import TrackPoint, TrackReport
 class FaceObservation:
     """One processed face of one sampled frame, with the ensemble's answer."""
 
-    track: int
     frame: int
+    sample: int
+    position: int
+    """Its place among the frame's processed faces (largest first)."""
     time_seconds: float
     box: tuple[int, int, int, int]
     fake_probability: float
     lre_fake_probability: float | None
     quality: float
+
+    @property
+    def key(self) -> str:
+        """Names the face within the video: frame and position."""
+        return f"{self.frame}-{self.position}"
 
 
 def face_quality(crop: np.ndarray, landmarks_5: np.ndarray) -> float:
@@ -60,13 +67,15 @@ def verdict_score(probabilities: list[float]) -> float:
 def track_report(
     track_id: int,
     observations: list[FaceObservation],
+    best_frame: int,
     artifacts: dict[str, str],
     *,
     window: int,
     threshold: float,
     suspicious: int,
 ) -> TrackReport:
-    """The report of one track; observations in frame order."""
+    """The report of one track; observations in frame order; best_frame: the frame whose
+    face the artifacts show."""
     probabilities = [face.fake_probability for face in observations]
     timeline = [
         TrackPoint(
@@ -83,7 +92,6 @@ def track_report(
     ]
     score = verdict_score(probabilities)
     by_suspicion = sorted(observations, key=lambda face: (-face.fake_probability, face.frame))
-    best = max(observations, key=lambda face: (face.quality, -face.frame))
     return TrackReport(
         id=track_id,
         frames_seen=len(observations),
@@ -93,6 +101,6 @@ def track_report(
         verdict="fake" if score >= threshold else "real",
         timeline=timeline,
         suspicious_frames=[face.frame for face in by_suspicion[:suspicious]],
-        best_frame=best.frame,
+        best_frame=best_frame,
         artifacts=artifacts,
     )
