@@ -72,7 +72,7 @@ def check_tracks(result: dict) -> None:
     chunks = video["chunks"]
     assert [(chunk["first_seconds"], chunk["end_seconds"]) for chunk in chunks] == CHUNKS
     assert [chunk["frames_sampled"] for chunk in chunks] == [2, 2, 2, 0]
-    assert all(chunk["worker"].startswith("worker") for chunk in chunks)
+    assert all("@" in chunk["worker"] for chunk in chunks), "the worker's node name"
 
 
 def test_video_tracks_progress_evidence_and_same_bytes(
@@ -112,3 +112,34 @@ def test_video_tracks_progress_evidence_and_same_bytes(
     assert not any(storage.iterdir()), "each stored video is deleted when its job ends"
     workers = {chunk["worker"] for job in jobs for chunk in job["result"]["video"]["chunks"]}
     print(f"chunks processed by {sorted(workers)}")
+
+
+def test_a_killed_worker_loses_no_chunk(make_stack, celeba_root: Path) -> None:
+    """SIGKILL the only worker while it holds a chunk; a new worker takes every chunk, the
+    killed one's after the visibility timeout, and the job is answered whole."""
+    broker = {
+        "DFREC_VISIBILITY_TIMEOUT_SECONDS": "4",
+        "DFREC_BROKER_RESTORE_INTERVAL_SECONDS": "1",
+        "DFREC_TRITON_TIMEOUT_SECONDS": "3",
+        "DFREC_TRITON_RETRY_BACKOFF_MAX_SECONDS": "2",
+        "DFREC_WEBHOOK_TIMEOUT_SECONDS": "2",
+    }
+    stack = make_stack(
+        workers=1, DFREC_VIDEO_CHUNK_SECONDS="1", DFREC_TEST_STAGE_DELAY_SECONDS="30", **broker
+    )
+    with httpx.Client(base_url=stack.api_url, headers=AUTH, timeout=30) as api:
+        job_id = submit(api, people_clip(celeba_root, SECONDS, FPS), "a.mp4")
+        deadline = time.monotonic() + JOB_TIMEOUT
+        while api.get(f"/jobs/{job_id}").json()["stage"] != "infer":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(2.0)  # the worker has taken chunk 0 and sleeps in the test hook
+        stack.workers[0].kill()
+        replacement = stack.new_worker("replacement", DFREC_TEST_STAGE_DELAY_SECONDS="0")
+        stack.workers.append(replacement.start())
+        job = wait(api, job_id, set())
+    assert job["status"] == "succeeded", job
+    check_tracks(job["result"])
+    assert {chunk["worker"].split("@")[0] for chunk in job["result"]["video"]["chunks"]} == {
+        "replacement"
+    }

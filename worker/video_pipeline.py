@@ -270,7 +270,8 @@ def run_video_chunk(
         _check_input(context, record)
         plan = _plan(context, record)
         info = context.ensemble.info()
-        result = _process_chunk(context, record, info, index, plan[index], worker)
+        with StageClock(context, job_id).stage(JobStage.INFER):
+            result = _process_chunk(context, record, info, index, plan[index], worker)
     except JobFailure as failure:
         _end_failed(context, job_id, failure)
         return
