@@ -8,6 +8,8 @@
 
     python scripts/run_local.py --port 8090 &        # the stack (the shipped weights)
     python bench/video.py --seconds 60 --api-url http://127.0.0.1:8090 --api-key <its key>
+With DFREC_VIDEO_CHUNK_SECONDS=0 for the stack one worker takes the whole video; with the
+default (30) and --workers 2 the chunks spread over both.
 """
 
 import argparse
@@ -68,13 +70,17 @@ def sample_and_detect(path: Path, facts: VideoFacts, settings: WorkerSettings) -
     }
 
 
-def worker_peak_mib() -> dict[str, float]:
-    """VmHWM of each running Celery worker process of worker.app (read from /proc)."""
+def worker_peak_mib(key_prefix: str) -> dict[str, float]:
+    """VmHWM of each running Celery worker process of worker.app whose DFREC_REDIS_KEY_PREFIX
+    is key_prefix (the stack measured; read from /proc)."""
     peaks = {}
+    wanted = f"DFREC_REDIS_KEY_PREFIX={key_prefix}".encode()
     for proc in Path("/proc").iterdir():
         try:
             command = (proc / "cmdline").read_bytes().split(b"\0")
             if b"celery" not in b" ".join(command) or b"worker.app" not in command:
+                continue
+            if wanted not in (proc / "environ").read_bytes().split(b"\0"):
                 continue
             for line in (proc / "status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -84,7 +90,7 @@ def worker_peak_mib() -> dict[str, float]:
     return peaks
 
 
-def end_to_end(data: bytes, api_url: str, api_key: str) -> dict:
+def end_to_end(data: bytes, api_url: str, api_key: str, key_prefix: str) -> dict:
     headers = {"Authorization": f"Bearer {api_key}"}
     with httpx.Client(base_url=api_url, headers=headers, timeout=120) as api:
         started = time.perf_counter()
@@ -107,7 +113,7 @@ def end_to_end(data: bytes, api_url: str, api_key: str) -> dict:
             {key: track[key] for key in ("id", "frames_seen", "fake_probability", "verdict")}
             for track in result.get("tracks") or []
         ],
-        "worker_peak_mib": worker_peak_mib(),
+        "worker_peak_mib": worker_peak_mib(key_prefix),
     }
 
 
@@ -119,6 +125,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/dfrec-bench-720p.mp4"))
     parser.add_argument("--api-url", help="a running stack; without it, steps 1-2 only")
     parser.add_argument("--api-key")
+    parser.add_argument("--key-prefix", default="dfrec:", help="the stack's DFREC_REDIS_KEY_PREFIX")
     args = parser.parse_args()
     started = time.perf_counter()
     data = people_clip(
@@ -136,7 +143,7 @@ def main() -> None:
     facts = VideoFacts("MP4", "h264", args.seconds, args.fps, frames, 0, args.out.name)
     report["sample_and_detect"] = sample_and_detect(args.out, facts, WorkerSettings())
     if args.api_url:
-        report["end_to_end"] = end_to_end(data, args.api_url, args.api_key)
+        report["end_to_end"] = end_to_end(data, args.api_url, args.api_key, args.key_prefix)
     print(json.dumps(report, indent=2))
 
 

@@ -48,7 +48,7 @@ class VideoFaces:
 
     def __init__(
         self,
-        infer: Callable[[list[PhotoFace]], EnsembleOutputs],
+        infer: Callable[[list[PhotoFace]], EnsembleOutputs | None],
         batch_size: int,
         max_batch_size: int,
         tracker: IouTracker,
@@ -86,6 +86,8 @@ class VideoFaces:
             return
         pending, self._pending = self._pending, []
         outputs = self.infer([item.face for item in pending])
+        if outputs is None:  # only for no faces, which never reach here
+            return
         step = self.max_batch_size
         self.batches += [min(step, len(pending) - start) for start in range(0, len(pending), step)]
         probabilities = outputs.fake_probability.reshape(-1)
@@ -96,7 +98,7 @@ class VideoFaces:
                 sample=item.frame.sample,
                 position=item.position,
                 time_seconds=item.frame.time_seconds,
-                box=tuple(int(value) for value in item.face.detected.box),
+                box=item.face.detected.box,
                 fake_probability=float(probabilities[row]),
                 lre_fake_probability=None if lre is None else float(lre.reshape(-1)[row]),
                 quality=item.quality,

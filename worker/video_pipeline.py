@@ -23,7 +23,7 @@ from dfrec_contract.broker import VIDEO_CHUNK_TASK_NAME, VIDEO_MERGE_TASK_NAME
 from dfrec_contract.record import JobRecord
 from dfrec_contract.result import EVIDENCE_ARTIFACT, JobResult
 from dfrec_contract.status import JobStage
-from dfrec_contract.video import ChunkReport, VideoSummary
+from dfrec_contract.video import ChunkReport, VideoFacts, VideoSummary
 from dfrec_contract.video_storage import VideoStorage
 from worker.context import WorkerContext
 from worker.context_images import feather_pixels
@@ -64,9 +64,15 @@ class LoopTimes:
         return {part: milliseconds(value) for part, value in self.seconds.items()}
 
 
+def _video(record: JobRecord) -> VideoFacts:
+    if record.input.video is None:
+        raise JobFailure("the job's upload is not a video")
+    return record.input.video
+
+
 def _plan(context: WorkerContext, record: JobRecord) -> list[Buckets]:
     settings = context.settings
-    return chunk_plan(record.input.video, settings.video_sample_fps, settings.video_chunk_seconds)
+    return chunk_plan(_video(record), settings.video_sample_fps, settings.video_chunk_seconds)
 
 
 def _chunks(context: WorkerContext) -> ChunkStore:
@@ -79,7 +85,7 @@ def _storage(context: WorkerContext) -> VideoStorage:
 
 
 def _check_input(context: WorkerContext, record: JobRecord) -> None:
-    path = _storage(context).path(record.input.video.stored_as)
+    path = _storage(context).path(_video(record).stored_as)
     if context.store.load_upload(record.id) is None or not path.is_file():
         raise InputExpired("the uploaded video expired before a worker picked the job up")
 
@@ -95,7 +101,7 @@ def _process_chunk(
     """Every sampled frame of the chunk through the face stage, faces to Triton in batches;
     progress advanced after each frame."""
     settings = context.settings
-    facts = record.input.video
+    facts = _video(record)
     sampler = FrameSampler(
         _storage(context).path(facts.stored_as), facts, settings.video_sample_fps, buckets
     )
@@ -180,7 +186,7 @@ def _finish(
     loop_ms = {part: round(sum(c.times_ms[part] for c in chunks), 3) for part in PARTS}
     with clock.stage(JobStage.POSTPROCESS):
         feather = feather_pixels(info.image_size, settings.paste_feather_fraction)
-        outcome = video_outcome(chunks, settings, record.input.video.duration_seconds)
+        outcome = video_outcome(chunks, settings, _video(record).duration_seconds)
         summary = _summary(context, chunks, outcome)
         so_far = {"queue_wait": milliseconds(queue_wait(record)), **clock.timings_ms}
         manifest = video_evidence_manifest(
@@ -227,7 +233,7 @@ def _recover_video(
         _check_input(context, record)
         info = context.ensemble.info()
         plan = _plan(context, record)
-        total = planned_samples(record.input.video, context.settings.video_sample_fps)
+        total = planned_samples(_video(record), context.settings.video_sample_fps)
         context.store.set_progress(record.id, 0, total)
     if len(plan) > 1:
         context.store.set_stage(record.id, JobStage.INFER)

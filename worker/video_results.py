@@ -66,7 +66,9 @@ def video_outcome(
     tracker = IouTracker(settings.video_track_min_iou, settings.video_track_max_gap)
     tracks = link_tracks(faces, tracker)
     order = sorted(tracks, key=lambda track: (-len(tracks[track]), track))
-    reports, artifacts, images = [], {}, {}
+    reports: list[TrackReport] = []
+    artifacts: dict[str, Artifact] = {}
+    images: dict[int, dict[str, Artifact]] = {}
     for number, track in enumerate(order[: settings.video_max_tracks]):
         members = tracks[track]
         with_images = [face for face in members if face.key in kept] or members

@@ -37,9 +37,9 @@ def _chart(track: TrackReport, start: float, end: float, threshold: float) -> Im
         x = PAD + (CHART_WIDTH - 2 * PAD) * (seconds - start) / span
         return x, PAD + (THUMB - 2 * PAD) * (1.0 - probability)
 
-    y = point(start, threshold)[1]
-    for x in range(PAD, CHART_WIDTH - PAD, 8):
-        draw.line([(x, y), (x + 4, y)], fill=(160, 160, 160))
+    level = point(start, threshold)[1]
+    for dash in range(PAD, CHART_WIDTH - PAD, 8):
+        draw.line([(dash, level), (dash + 4, level)], fill=(160, 160, 160))
     for item in track.timeline:
         x, y = point(item.time_seconds, item.fake_probability)
         draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=RAW_COLOUR)
