@@ -2,8 +2,8 @@
 chunk's result, and where chunk results wait in Redis for the merge.
 
 Keys, under the job keys' prefix, expiring with the job:
-    {prefix}chunk:{id}:{index}    hash: "meta" (JSON: numbers, faces, image sizes) and one
-                                  field per best-face image "image:{face key}:{kind}" (PNG)
+    {prefix}chunk:{id}:{index}    the chunk's result as JSON (numbers, faces, and the best
+                                  faces' PNGs in base64)
     {prefix}chunks-done:{id}      set of the indices whose result is stored
 
 Saving a result and counting the stored ones is one transaction, so whichever chunk task
@@ -11,6 +11,7 @@ completes the set sends the merge (a redelivered chunk that finds the set comple
 again: the merge ends the job once, like any redelivered task).
 """
 
+import base64
 import dataclasses
 import json
 import math
@@ -56,37 +57,36 @@ class ChunkResult:
     stopped_because: str | None
     times_ms: dict[str, float]
 
-    def fields(self) -> dict[str, bytes]:
-        """The Redis hash of this result."""
+    def to_json(self) -> bytes:
+        """What Redis keeps of this result."""
         meta = {
             field.name: getattr(self, field.name)
             for field in dataclasses.fields(self)
             if field.name not in ("observations", "images")
         }
         meta["observations"] = [dataclasses.asdict(face) for face in self.observations]
-        meta["image_sizes"] = {
-            key: {kind: [image.width, image.height] for kind, image in kinds.items()}
+        meta["images"] = {
+            key: {
+                kind: [base64.b64encode(image.data).decode(), image.width, image.height]
+                for kind, image in kinds.items()
+            }
             for key, kinds in self.images.items()
         }
-        fields = {"meta": json.dumps(meta, sort_keys=True).encode()}
-        for key, kinds in self.images.items():
-            fields |= {f"image:{key}:{kind}": image.data for kind, image in kinds.items()}
-        return fields
+        return json.dumps(meta, sort_keys=True).encode()
 
     @classmethod
-    def from_fields(cls, fields: dict[bytes, bytes]) -> "ChunkResult":
-        meta = json.loads(fields[b"meta"])
-        sizes = meta.pop("image_sizes")
+    def from_json(cls, data: bytes) -> "ChunkResult":
+        meta = json.loads(data)
         observations = [
             FaceObservation(**{**face, "box": tuple(face["box"])})
             for face in meta.pop("observations")
         ]
         images = {
             key: {
-                kind: Artifact(fields[f"image:{key}:{kind}".encode()], width, height)
-                for kind, (width, height) in kinds.items()
+                kind: Artifact(base64.b64decode(encoded), width, height)
+                for kind, (encoded, width, height) in kinds.items()
             }
-            for key, kinds in sizes.items()
+            for key, kinds in meta.pop("images").items()
         }
         meta["buckets"] = tuple(meta["buckets"])
         return cls(observations=observations, images=images, **meta)
@@ -107,9 +107,7 @@ class ChunkStore:
     def save(self, job_id: str, result: ChunkResult) -> int:
         """Store the result; how many of the job's chunks are stored now."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.delete(self._chunk(job_id, result.index))
-        pipe.hset(self._chunk(job_id, result.index), mapping=result.fields())
-        pipe.expire(self._chunk(job_id, result.index), self.ttl_seconds)
+        pipe.set(self._chunk(job_id, result.index), result.to_json(), ex=self.ttl_seconds)
         pipe.sadd(self._done(job_id), result.index)
         pipe.expire(self._done(job_id), self.ttl_seconds)
         pipe.scard(self._done(job_id))
@@ -119,8 +117,8 @@ class ChunkStore:
         """The job's chunk results in order; None while one is missing."""
         results = []
         for index in range(count):
-            fields = self.redis.hgetall(self._chunk(job_id, index))
-            if not fields:
+            data = self.redis.get(self._chunk(job_id, index))
+            if data is None:
                 return None
-            results.append(ChunkResult.from_fields(fields))
+            results.append(ChunkResult.from_json(data))
         return results

@@ -44,8 +44,9 @@ class SampledFrame:
 
 
 def planned_samples(facts: VideoFacts, sample_fps: float) -> int:
-    """How many frames sampling will take by the declared duration: the progress total."""
-    return 1 + math.floor(facts.duration_seconds * sample_fps)
+    """How many frames sampling will take by the declared duration (the buckets that start
+    before it ends): the progress total and the chunk plan's length."""
+    return max(1, math.ceil(facts.duration_seconds * sample_fps - 1e-9))
 
 
 def declared_limit(facts: VideoFacts) -> int:
