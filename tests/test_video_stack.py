@@ -26,8 +26,10 @@ CHUNKS = [(0.0, 1.0), (1.0, 2.0), (2.0, None)]
 """1-second chunks of the 3-second clip's 6 samples (the last one open to the end)."""
 
 
-def submit(api: httpx.Client, video: bytes, filename: str) -> str:
-    response = api.post("/recover", files={"image": (filename, video, "video/mp4")})
+def submit(api: httpx.Client, video: bytes, filename: str, key: str | None = None) -> str:
+    headers = {"Idempotency-Key": key} if key else {}
+    files = {"image": (filename, video, "video/mp4")}
+    response = api.post("/recover", files=files, headers=headers)
     assert response.status_code == 202, response.text
     assert response.json()["input"]["video"] is not None
     return response.json()["id"]
@@ -86,8 +88,14 @@ def test_video_tracks_progress_evidence_and_same_bytes(
     storage = Path(stack.settings.extra_env["DFREC_VIDEO_STORAGE_DIR"])
     progress: set = set()
     with httpx.Client(base_url=stack.api_url, headers=AUTH, timeout=30) as api:
-        ids = [submit(api, clip, "a.mp4"), submit(api, clip, "b.mp4")]
+        ids = [submit(api, clip, "a.mp4"), submit(api, clip, "b.mp4", key="video-b")]
         ids.append(submit(api, rotated_webm, "turned.webm"))
+        replay = api.post(
+            "/recover",
+            files={"image": ("b.mp4", clip, "video/mp4")},
+            headers={"Idempotency-Key": "video-b"},
+        )
+        assert replay.status_code == 200 and replay.json()["id"] == ids[1], "replayed"
         jobs = [wait(api, job_id, progress) for job_id in ids]
         for job in jobs:
             assert job["status"] == "succeeded", job
