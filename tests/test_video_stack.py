@@ -14,6 +14,7 @@ import pytest
 from service_stack import AUTH
 from videos import encode_frames, people_clip, people_frames
 
+from client import DfrecClient
 from dfrec_contract.evidence import public_keys_from_jwks, verify
 
 pytestmark = [pytest.mark.service, pytest.mark.slow, pytest.mark.data]
@@ -89,13 +90,19 @@ def test_video_tracks_progress_evidence_and_same_bytes(
     progress: set = set()
     with httpx.Client(base_url=stack.api_url, headers=AUTH, timeout=30) as api:
         ids = [submit(api, clip, "a.mp4"), submit(api, clip, "b.mp4", key="video-b")]
-        ids.append(submit(api, rotated_webm, "turned.webm"))
         replay = api.post(
             "/recover",
             files={"image": ("b.mp4", clip, "video/mp4")},
             headers={"Idempotency-Key": "video-b"},
         )
         assert replay.status_code == 200 and replay.json()["id"] == ids[1], "replayed"
+        with DfrecClient(stack.api_url, api_key=stack.api_key) as client:
+            seen: list = []
+            turned_job = client.submit(rotated_webm, "turned.webm")
+            ids.append(turned_job.id)
+            typed = client.wait(turned_job.id, JOB_TIMEOUT, seen.append)
+        assert len(typed.result.tracks) == 2 and typed.progress.frames_done == SAMPLES
+        assert all(job.progress is not None for job in seen if job.status == "running")
         jobs = [wait(api, job_id, progress) for job_id in ids]
         for job in jobs:
             assert job["status"] == "succeeded", job
