@@ -46,7 +46,7 @@ def decode_all(path: Path) -> tuple[int, float]:
 
 
 def sample_and_detect(path: Path, facts: VideoFacts, settings: WorkerSettings) -> dict:
-    sampler = FrameSampler(path, facts, settings.video_sample_fps)
+    sampler = FrameSampler(path, facts, settings.video_sample_fps, 1280 * 720)
     faces = samples = 0
     started = time.perf_counter()
     for frame in sampler:

@@ -28,6 +28,9 @@ FACTS = VideoFacts(
     stored_as="clip.mp4",
 )
 
+PIXELS = 640 * 360
+"""Frame size bound of the clips here (the largest, the two-person clip)."""
+
 
 def stored(tmp_path: Path, data: bytes, name: str = "clip.mp4") -> Path:
     path = tmp_path / name
@@ -37,7 +40,7 @@ def stored(tmp_path: Path, data: bytes, name: str = "clip.mp4") -> Path:
 
 def test_sampling_takes_the_first_frame_then_two_a_second(tmp_path: Path) -> None:
     path = stored(tmp_path, encode_frames(flat_frames(30), fps=10))
-    sampler = FrameSampler(path, FACTS, 2.0)
+    sampler = FrameSampler(path, FACTS, 2.0, PIXELS)
     frames = list(sampler)
     assert [frame.index for frame in frames] == [0, 5, 10, 15, 20, 25]
     assert [frame.time_seconds for frame in frames] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
@@ -48,7 +51,7 @@ def test_sampling_takes_the_first_frame_then_two_a_second(tmp_path: Path) -> Non
 def test_variable_frame_rate_is_sampled_by_the_clock(tmp_path: Path) -> None:
     times_ms = [0, 100, 200, 1400, 1450, 1500, 2600]
     path = stored(tmp_path, encode_frames(flat_frames(7), pts=times_ms))
-    frames = list(FrameSampler(path, dataclasses.replace(FACTS, declared_frames=7), 2.0))
+    frames = list(FrameSampler(path, dataclasses.replace(FACTS, declared_frames=7), 2.0, PIXELS))
     assert [frame.time_seconds for frame in frames] == [0.0, 1.4, 1.5, 2.6]
 
 
@@ -56,7 +59,7 @@ def test_rotation_is_applied(tmp_path: Path) -> None:
     pixels = np.zeros((48, 64, 3), np.uint8)
     pixels[:, :8] = 255  # a white band on the left of the coded frame
     path = stored(tmp_path, encode_frames([pixels] * 2, rotation=90))
-    frame = next(iter(FrameSampler(path, dataclasses.replace(FACTS, rotation=90), 2.0)))
+    frame = next(iter(FrameSampler(path, dataclasses.replace(FACTS, rotation=90), 2.0, PIXELS)))
     assert frame.rgb.shape == (64, 48, 3)
     assert frame.rgb[-4:].mean() > 200 and frame.rgb[:4].mean() < 50, "left band turned down"
 
@@ -64,16 +67,22 @@ def test_rotation_is_applied(tmp_path: Path) -> None:
 def test_a_stream_longer_than_its_header_claims_stops_at_the_bound(tmp_path: Path) -> None:
     path = stored(tmp_path, encode_frames(flat_frames(60, (16, 16)), fps=10))
     facts = dataclasses.replace(FACTS, duration_seconds=0.1, declared_frames=1, frame_rate=10.0)
-    sampler = FrameSampler(path, facts, 2.0)
+    sampler = FrameSampler(path, facts, 2.0, PIXELS)
     list(sampler)
     assert sampler.frames_decoded == declared_limit(facts) < 60
     assert "more than" in sampler.stopped_because
 
 
+def test_a_frame_larger_than_the_first_stops_decoding(tmp_path: Path) -> None:
+    path = stored(tmp_path, encode_frames(flat_frames(10, (64, 48)), fps=10))
+    sampler = FrameSampler(path, FACTS, 2.0, 64 * 48 - 1)
+    assert list(sampler) == [] and "larger" in sampler.stopped_because
+
+
 def test_a_damaged_stream_stops_with_a_reason(tmp_path: Path) -> None:
     data = encode_frames(flat_frames(30, (16, 16)), fps=10)
     path = stored(tmp_path, data[: len(data) // 2])
-    sampler = FrameSampler(path, FACTS, 2.0)
+    sampler = FrameSampler(path, FACTS, 2.0, PIXELS)
     assert list(sampler) == [] and sampler.stopped_because
 
 
@@ -103,7 +112,7 @@ def test_same_face_iou_between_samples_is_far_above_the_threshold(
     budget = DetectionBudget(500_000, 2_000_000)
     boxes = [
         sorted(face.box for face in detect_faces_within(frame.rgb, budget))
-        for frame in FrameSampler(path, FACTS, 2.0)
+        for frame in FrameSampler(path, FACTS, 2.0, PIXELS)
     ]
     assert all(len(frame) == 2 for frame in boxes)
     same = [iou(a[i], b[i]) for a, b in zip(boxes, boxes[1:], strict=False) for i in (0, 1)]
@@ -119,11 +128,11 @@ def test_chunks_at_bucket_boundaries_sample_what_one_pass_samples(tmp_path: Path
     plan = chunk_plan(facts, 2.0, 1.0)
     assert plan == [(0, 2), (2, 4), (4, None)]
     assert chunk_plan(facts, 2.0, 0) == chunk_plan(facts, 2.0, 30.0) == [(0, None)]
-    whole = [(frame.index, frame.sample) for frame in FrameSampler(path, facts, 2.0)]
+    whole = [(frame.index, frame.sample) for frame in FrameSampler(path, facts, 2.0, PIXELS)]
     chunked = [
         (frame.index, frame.sample)
         for buckets in plan
-        for frame in FrameSampler(path, facts, 2.0, buckets)
+        for frame in FrameSampler(path, facts, 2.0, PIXELS, buckets)
     ]
     assert chunked == whole == [(0, 0), (3, 1), (5, 2), (6, 3)]
 

@@ -11,8 +11,9 @@ its range, and stops after it. Chunks at bucket boundaries therefore sample exac
 pass over the video samples.
 
 The header's claims bound the decode: past `declared_limit` frames (twice what the header's
-frame count or duration x frame rate declared, plus a margin) decoding stops, as it does at
-the first damaged packet; the reason is kept in `stopped_because`.
+frame count or duration x frame rate declared, plus a margin), or at a frame larger than the
+first one the API checked (a stream may change its size midway), decoding stops, as it does
+at the first damaged packet; the reason is kept in `stopped_because`.
 """
 
 import logging
@@ -70,9 +71,12 @@ class FrameSampler:
         path: Path,
         facts: VideoFacts,
         sample_fps: float,
+        max_pixels: int,
         buckets: tuple[int, int | None] = (0, None),
     ) -> None:
-        """buckets: the range [first, end) of sampling buckets to yield (end None: to the end)."""
+        """max_pixels: of the first frame (the job's input width x height); buckets: the range
+        [first, end) of sampling buckets to yield (end None: to the end)."""
+        self.max_pixels = max_pixels
         self.path = path
         self.facts = facts
         self.interval = 1.0 / sample_fps
@@ -95,6 +99,9 @@ class FrameSampler:
                         self.stopped_because = (
                             f"the stream holds more than the {limit} frames its header allows"
                         )
+                        return
+                    if frame.width * frame.height > self.max_pixels:
+                        self.stopped_because = f"frame {index} is larger than the first frame"
                         return
                     self.frames_decoded += 1
                     time = (

@@ -102,9 +102,9 @@ def _process_chunk(
     progress advanced after each frame."""
     settings = context.settings
     facts = _video(record)
-    sampler = FrameSampler(
-        _storage(context).path(facts.stored_as), facts, settings.video_sample_fps, buckets
-    )
+    path = _storage(context).path(facts.stored_as)
+    pixels = record.input.width * record.input.height
+    sampler = FrameSampler(path, facts, settings.video_sample_fps, pixels, buckets)
     faces = VideoFaces(
         functools.partial(infer_faces, context),
         settings.video_batch_size,
