@@ -155,3 +155,34 @@ def test_a_chunk_result_survives_its_trip_through_json() -> None:
         times_ms={"decode": 1.0},
     )
     assert ChunkResult.from_json(result.to_json()) == result
+
+
+def test_every_accepted_hostile_video_decodes_in_the_worker_without_an_error(
+    tmp_path: Path,
+) -> None:
+    """The hostile videos the API accepts (tests/hostile_videos.py) through the worker's
+    sampler: frames come out upright at the size the API reported, or decoding stops with a
+    reason; no exception escapes."""
+    from hostile_videos import hostile_videos
+
+    from service.config import ServiceSettings
+    from service.errors import ApiError
+    from service.media_sniff import looks_like_video
+    from service.video_probe import probe_video
+
+    settings = ServiceSettings(env="test")
+    accepted = 0
+    for case in hostile_videos():
+        data = case.body[case.body.index(b"\r\n\r\n") + 4 : case.body.rindex(b"\r\n--")]
+        if not looks_like_video(data):
+            continue
+        try:
+            facts, width, height = probe_video(data, settings)
+        except ApiError:
+            continue
+        accepted += 1
+        sampler = FrameSampler(stored(tmp_path, data), facts, 2.0, width * height)
+        shapes = {frame.rgb.shape for frame in sampler}
+        assert shapes <= {(height, width, 3)}, case.id
+        assert shapes or sampler.stopped_because, case.id
+    assert accepted >= 20
