@@ -49,6 +49,7 @@ HTTP errors (returned by the API):
 | 500    | internal_error          | a bug; never caused by bad input                            |
 | 503    | busy                    | every decode slot is taken; retry after `Retry-After`       |
 | 503    | redis_unavailable       | the job store / broker cannot be reached                    |
+| 503    | storage_unavailable     | the video storage cannot take the upload (full, missing)    |
 | 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
 
 Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see
@@ -94,6 +95,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     BUSY = "busy"
     REDIS_UNAVAILABLE = "redis_unavailable"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     NOT_READY = "not_ready"
 
 

@@ -133,3 +133,22 @@ def test_large_jpeg_is_decoded_at_a_reduced_scale() -> None:
     image = Image.open(io.BytesIO(declared_size_jpeg()))
     reduce_jpeg_decoding(image, WORKING_SIDE)
     assert max(image.size) <= 6000 // 4
+
+
+def test_a_video_storage_that_cannot_take_the_file_is_503(redis: Redis, tmp_path) -> None:
+    from hostile_videos import small_clip, video_case
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    settings = ServiceSettings(
+        env="test",
+        redis_url=REDIS_URL,
+        redis_key_prefix=f"dfrec-test-{uuid.uuid4().hex[:12]}:",
+        development_api_key=API_KEY,
+        video_storage_dir=blocked,
+    )
+    with TestClient(create_app(settings), headers=AUTH) as client:
+        response = post(client, video_case("storage", small_clip()))
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert response.headers["Retry-After"]
