@@ -8,6 +8,8 @@ set; a photo job's `tracks` and `video` are null. Artifact names of a video job 
     track{i}_heatmap                    LRE's heat map of that frame (when LRE is deployed)
     contact_sheet                       one row per track: best crop, recovered source and
                                         target, and the smoothed timeline
+    preview (served as preview.mp4)     the sampled frames with every tracked face boxed and
+                                        scored (H.264)
 """
 
 from pydantic import BaseModel, ConfigDict, Field

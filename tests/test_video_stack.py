@@ -5,9 +5,11 @@ sheet and signed evidence over the video's SHA-256; progress is shown while the 
 same video gives the same bytes; a rotated WebM is turned upright."""
 
 import hashlib
+import io
 import time
 from pathlib import Path
 
+import av
 import httpx
 import numpy as np
 import pytest
@@ -49,9 +51,16 @@ def wait(api: httpx.Client, job_id: str, progress: set) -> dict:
 
 
 def artifacts(api: httpx.Client, job: dict) -> dict[str, bytes]:
+    """File name (as served) -> bytes of every artifact."""
     return {
-        name: api.get(facts["url"]).content for name, facts in job["result"]["artifacts"].items()
+        facts["url"].rsplit("/", 1)[1]: api.get(facts["url"]).content
+        for facts in job["result"]["artifacts"].values()
     }
+
+
+def preview_frames(data: bytes) -> int:
+    with av.open(io.BytesIO(data)) as container:
+        return sum(1 for _ in container.decode(container.streams.video[0]))
 
 
 def check_tracks(result: dict) -> None:
@@ -72,6 +81,8 @@ def check_tracks(result: dict) -> None:
     assert video["frames_sampled"] == SAMPLES and video["frames_decoded"] == SECONDS * FPS
     assert sum(video["inference_batches"]) == video["faces_processed"] == 2 * SAMPLES
     assert result["faces"] == [] and "contact_sheet" in result["artifacts"]
+    assert result["artifacts"]["preview"]["media_type"] == "video/mp4"
+    assert result["artifacts"]["preview"]["url"].endswith("/preview.mp4")
     chunks = video["chunks"]
     assert [(chunk["first_seconds"], chunk["end_seconds"]) for chunk in chunks] == CHUNKS
     assert [chunk["frames_sampled"] for chunk in chunks] == [2, 2, 2]
@@ -119,9 +130,10 @@ def test_video_tracks_progress_evidence_and_same_bytes(
     assert (SAMPLES, SAMPLES) in progress and all(done <= total for done, total in progress)
     assert manifest["input"]["sha256"] == hashlib.sha256(clip).hexdigest()
     assert manifest["input"]["video"]["stored_as"].endswith(".mp4")
-    assert set(manifest["artifacts"]) == {f"{name}.png" for name in files[0]}
+    assert set(manifest["artifacts"]) == set(files[0])
     for name, data in files[0].items():
-        assert manifest["artifacts"][f"{name}.png"]["sha256"] == hashlib.sha256(data).hexdigest()
+        assert manifest["artifacts"][name]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert preview_frames(files[0]["preview.mp4"]) == SAMPLES
     assert len(manifest["tracks"]) == 2
     assert verify(manifest, public_keys=keys) == []
     assert not any(storage.iterdir()), "each stored video is deleted when its job ends"

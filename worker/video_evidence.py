@@ -9,12 +9,13 @@ from typing import Any
 
 import av
 
+from dfrec_contract.artifact_files import artifact_file
 from dfrec_contract.evidence import FORMAT
 from dfrec_contract.record import JobRecord
 from dfrec_contract.video import VideoSummary
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo
-from worker.evidence import ARTIFACT_SUFFIX, artifact_entry, pipeline_parameters
+from worker.evidence import artifact_entry, pipeline_parameters
 from worker.model_files import model_files_facts
 from worker.video_results import VideoOutcome
 
@@ -33,6 +34,7 @@ def video_parameters(settings: WorkerSettings, info: EnsembleInfo, feather: int)
         "verdict": "mean of the most suspicious third of a track's frames >= threshold",
         "verdict_threshold": settings.video_verdict_threshold,
         "best_face": "max log(1 + Laplacian variance) x frontality (worker.video_tracks)",
+        "preview": "sampled frames with boxes and scores, H.264 (worker.video_preview)",
     }
 
 
@@ -65,7 +67,7 @@ def video_evidence_manifest(
         },
         "pipeline": video_parameters(settings, info, feather),
         "artifacts": {
-            name + ARTIFACT_SUFFIX: artifact_entry(artifact)
+            artifact_file(name, artifact.media_type): artifact_entry(artifact)
             for name, artifact in sorted(outcome.artifacts.items())
         },
         "timings_ms": timings_ms,

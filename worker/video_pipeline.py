@@ -13,6 +13,7 @@ chunk): sampling and outputs are deterministic and only the first `finish` count
 A video without a processable face ends `not_applicable`.
 """
 
+import dataclasses
 import functools
 import logging
 import time
@@ -37,6 +38,7 @@ from worker.video_chunks import Buckets, ChunkResult, ChunkStore, chunk_plan
 from worker.video_evidence import video_evidence_manifest
 from worker.video_faces import VideoFaces
 from worker.video_frames import FrameSampler, planned_samples
+from worker.video_preview import PREVIEW, preview_video
 from worker.video_results import VideoOutcome, video_outcome
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,23 @@ def _summary(
     )
 
 
+def _with_preview(context: WorkerContext, record: JobRecord, outcome: VideoOutcome) -> VideoOutcome:
+    """The outcome plus the annotated preview MP4 (worker.video_preview) when it has tracks."""
+    if not outcome.tracks:
+        return outcome
+    settings = context.settings
+    facts = _video(record)
+    preview = preview_video(
+        _storage(context).path(facts.stored_as),
+        facts,
+        record.input.width * record.input.height,
+        settings.video_sample_fps,
+        outcome.tracks,
+        settings.video_verdict_threshold,
+    )
+    return dataclasses.replace(outcome, artifacts=outcome.artifacts | {PREVIEW: preview})
+
+
 def _finish(
     context: WorkerContext,
     record: JobRecord,
@@ -186,7 +205,9 @@ def _finish(
     loop_ms = {part: round(sum(c.times_ms[part] for c in chunks), 3) for part in PARTS}
     with clock.stage(JobStage.POSTPROCESS):
         feather = feather_pixels(info.image_size, settings.paste_feather_fraction)
-        outcome = video_outcome(chunks, settings, _video(record).duration_seconds)
+        outcome = _with_preview(
+            context, record, video_outcome(chunks, settings, _video(record).duration_seconds)
+        )
         summary = _summary(context, chunks, outcome)
         so_far = {"queue_wait": milliseconds(queue_wait(record)), **clock.timings_ms}
         manifest = video_evidence_manifest(

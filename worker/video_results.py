@@ -4,7 +4,8 @@ order (worker.tracker, so chunks link as one pass would), one report per track
 (worker.video_sheet).
 
 Artifact names (each served as `<name>.png`): track{i}_crop, track{i}_mask, track{i}_source,
-track{i}_target, track{i}_heatmap (with LRE), contact_sheet. Tracks are numbered by frames
+track{i}_target, track{i}_heatmap (with LRE), contact_sheet; the pipeline adds `preview`
+(`preview.mp4`, worker.video_preview). Tracks are numbered by frames
 seen (most first), then by their first face. A track's best face is the highest-quality face
 among those whose images a chunk kept (each chunk's tracks' best faces).
 """
