@@ -1,6 +1,7 @@
 """`python -m client`: submit, wait, download and verify from the shell.
 
     python -m client submit photo.jpg --wait          # prints the job as JSON
+    python -m client submit clip.mp4 --wait           # a video: progress on stderr meanwhile
     python -m client submit photo.jpg --callback-url https://platform.example/dfrec-hook
     python -m client wait JOB_ID
     python -m client download JOB_ID --out results/   # PNGs + evidence.json
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from client.models import Job
 from client.sync_client import DfrecClient
 from dfrec_contract.evidence import (
     DEVELOPMENT_KEY,
@@ -47,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", default=os.environ.get("DFREC_API_URL", DEFAULT_URL))
     parser.add_argument("--api-key", default=os.environ.get("DFREC_API_KEY"))
     commands = parser.add_subparsers(dest="command", required=True)
-    submit = commands.add_parser("submit", help="upload a photo; print the job")
+    submit = commands.add_parser("submit", help="upload a photo or a video; print the job")
     submit.add_argument("image", type=Path)
     submit.add_argument("--wait", action="store_true", help="wait until the job finishes")
     submit.add_argument("--callback-url", help="POST the finished job's summary here, signed")
@@ -136,6 +138,14 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_progress(job: Job) -> None:
+    """A video's sampled frames done / total on stderr, rewritten in place."""
+    if job.progress is not None:
+        done, total = job.progress.frames_done, job.progress.frames_total
+        end = "\n" if job.finished else ""
+        print(f"\r{job.status}: frames {done} / {total}", end=end, file=sys.stderr, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     with DfrecClient(args.url, api_key=args.api_key) as client:
         if args.command == "keys":
@@ -149,9 +159,9 @@ def _run(args: argparse.Namespace) -> int:
             job = client.submit(
                 args.image, callback_url=args.callback_url, idempotency_key=args.idempotency_key
             )
-            job = client.wait(job.id, args.timeout) if args.wait else job
+            job = client.wait(job.id, args.timeout, show_progress) if args.wait else job
         else:
-            job = client.wait(args.job_id, args.timeout)
+            job = client.wait(args.job_id, args.timeout, show_progress)
     print(job.model_dump_json(indent=2))
     return 1 if job.status == "failed" else 0
 

@@ -46,6 +46,37 @@ class ModelInfo(ApiModel):
     variant: str
 
 
+class TrackPoint(ApiModel):
+    frame: int
+    time_seconds: float
+    box: list[int]
+    fake_probability: float
+    lre_fake_probability: float | None = None
+    smoothed: float
+
+
+class Track(ApiModel):
+    """One person across a video's sampled frames (docs/videos.md)."""
+
+    id: int
+    frames_seen: int
+    first_seconds: float
+    last_seconds: float
+    fake_probability: float
+    """the verdict score: mean of the most suspicious third of the track's frames"""
+    verdict: str
+    timeline: list[TrackPoint]
+    suspicious_frames: list[int]
+    best_frame: int
+    artifacts: dict[str, str]
+    """kind (crop, mask, source, target; heatmap with LRE) -> artifact name"""
+
+
+class Progress(ApiModel):
+    frames_done: int
+    frames_total: int
+
+
 class JobResult(ApiModel):
     fake_probability: float | None
     reason: str | None = None
@@ -55,6 +86,10 @@ class JobResult(ApiModel):
     artifacts: dict[str, Artifact]
     image_size: int
     timings_ms: dict[str, float]
+    tracks: list[Track] | None = None
+    """a video's people; None for a photo"""
+    video: dict | None = None
+    """a video's decoding, batching and chunks (docs/videos.md)"""
 
     @property
     def context_heatmap(self) -> Artifact | None:
@@ -68,6 +103,8 @@ class InputInfo(ApiModel):
     width: int
     height: int
     size_bytes: int
+    video: dict | None = None
+    """a video's declared facts; None for a photo"""
 
 
 class ErrorInfo(ApiModel):
@@ -87,6 +124,8 @@ class Job(ApiModel):
     error: ErrorInfo | None
     result: JobResult | None
     links: dict[str, str]
+    progress: Progress | None = None
+    """a running video's sampled frames done / total"""
 
     @property
     def finished(self) -> bool:

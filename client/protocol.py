@@ -9,6 +9,7 @@ import httpx
 
 from client.errors import ApiError, ArtifactMismatch
 from client.models import Job
+from dfrec_contract.artifact_files import artifact_file
 
 IMAGE_FIELD = "image"
 RETRYABLE_STATUSES = (429, 503)
@@ -75,7 +76,7 @@ def downloads(job: Job) -> dict[str, tuple[str, str | None]]:
     files: dict[str, tuple[str, str | None]] = {}
     if job.result is not None:
         for name, artifact in job.result.artifacts.items():
-            files[f"{name}.png"] = (artifact.url, artifact.sha256)
+            files[artifact_file(name, artifact.media_type)] = (artifact.url, artifact.sha256)
     if "evidence" in job.links:
         files[EVIDENCE_FILE] = (job.links["evidence"], None)
     return files

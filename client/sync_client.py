@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,20 @@ class DfrecClient:
     def job(self, job_id: str) -> Job:
         return parse_job(self.http.get(f"/jobs/{job_id}"))
 
-    def wait(self, job_id: str, timeout: float = 300.0) -> Job:
-        """Poll until the job is finished (succeeded, failed or not_applicable)."""
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 300.0,
+        on_poll: Callable[[Job], None] | None = None,
+    ) -> Job:
+        """Poll until the job is finished (succeeded, failed or not_applicable); on_poll sees
+        every answer (a video's `progress`)."""
         deadline = time.monotonic() + timeout
         while True:
             response = self.http.get(f"/jobs/{job_id}")
             job = parse_job(response)
+            if on_poll is not None:
+                on_poll(job)
             if job.finished:
                 return job
             delay = retry_after(response, 1.0, self.max_backoff_seconds)

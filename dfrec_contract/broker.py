@@ -3,6 +3,15 @@
 RECOVER_TASK_NAME = "dfrec.recover"
 """The Celery task the API sends by name; its only argument is the job id."""
 
+VIDEO_TASK_NAME = "dfrec.recover_video"
+"""The Celery task of a video job (worker.video_pipeline); its only argument is the job id."""
+
+VIDEO_CHUNK_TASK_NAME = "dfrec.video_chunk"
+"""The worker's own task for one chunk of a long video: job id, chunk index."""
+
+VIDEO_MERGE_TASK_NAME = "dfrec.video_merge"
+"""The worker's own task that merges a video's chunks into its result: job id."""
+
 WEBHOOK_TASK_NAME = "dfrec.webhook"
 """The worker's own task that posts a finished job's callback: job id, attempt, first try's
 time (worker.webhooks)."""

@@ -1,8 +1,10 @@
 """The job record in Redis: the one source of truth about a job, shared by API and worker.
 
 Keys, all under the configured prefix (tests use their own prefix and database):
-    {prefix}job:{id}              hash: status, stage, times, input facts, error, result
-    {prefix}upload:{id}           the normalized upload (PNG), until the job ends or expires
+    {prefix}job:{id}              hash: status, stage, times, input facts, error, result,
+                                  a video job's frames_done / frames_total
+    {prefix}upload:{id}           the normalized upload (PNG), or a video's file name in the video
+                                  storage (dfrec_contract.video_storage), until the job ends
     {prefix}artifact:{id}:{name}  one output file per artifact name ("mask", "source", ...)
     {prefix}queued                sorted set of queued job ids scored by their deadline
     {prefix}active                sorted set of unfinished job ids scored by their deadline
@@ -26,7 +28,9 @@ from redis import Redis
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.jobstore_scripts import (
     ADMIT_SCRIPT,
+    ADVANCE_PROGRESS_SCRIPT,
     SAVE_ARTIFACTS_SCRIPT,
+    SET_PROGRESS_SCRIPT,
     SET_STAGE_SCRIPT,
     TRANSITION_SCRIPT,
 )
@@ -34,6 +38,7 @@ from dfrec_contract.record import InputFacts, JobError, JobRecord
 from dfrec_contract.result import JobResult
 from dfrec_contract.settings import SharedSettings
 from dfrec_contract.status import JobStage, JobStatus
+from dfrec_contract.video import JobProgress
 
 OVERDUE_MESSAGE = "the job did not finish before its deadline"
 
@@ -82,6 +87,12 @@ def _optional_float(raw: bytes) -> float | None:
     return float(raw) if raw else None
 
 
+def _progress(fields: dict[str, bytes]) -> JobProgress | None:
+    if "frames_total" not in fields:
+        return None
+    return JobProgress(int(fields["frames_done"]), int(fields["frames_total"]))
+
+
 def _ignore_failure(code: str) -> None:
     pass
 
@@ -105,6 +116,8 @@ class JobStore:
         self._transition = redis.register_script(TRANSITION_SCRIPT)
         self._set_stage = redis.register_script(SET_STAGE_SCRIPT)
         self._save_artifacts = redis.register_script(SAVE_ARTIFACTS_SCRIPT)
+        self._set_progress = redis.register_script(SET_PROGRESS_SCRIPT)
+        self._advance_progress = redis.register_script(ADVANCE_PROGRESS_SCRIPT)
 
     @classmethod
     def connect(
@@ -199,6 +212,7 @@ class JobStore:
             tenant=fields.get("tenant", b"").decode(),
             api_key_id=fields.get("api_key_id", b"").decode(),
             callback_url=fields.get("callback_url", b"").decode(),
+            progress=_progress(fields),
         )
 
     def load_upload(self, job_id: str) -> bytes | None:
@@ -264,6 +278,15 @@ class JobStore:
 
     def set_stage(self, job_id: str, stage: JobStage) -> bool:
         return bool(self._set_stage(keys=[self.keys.job(job_id)], args=[stage.value]))
+
+    def set_progress(self, job_id: str, frames_done: int, frames_total: int) -> bool:
+        """A running video job's sampled frames done / total (kept once it finishes)."""
+        keys = [self.keys.job(job_id)]
+        return bool(self._set_progress(keys=keys, args=[frames_done, frames_total]))
+
+    def advance_progress(self, job_id: str) -> bool:
+        """One more sampled frame done (never past the total: a redelivered chunk recounts)."""
+        return bool(self._advance_progress(keys=[self.keys.job(job_id)], args=[]))
 
     def save_artifacts(self, job_id: str, artifacts: dict[str, bytes]) -> bool:
         """Write every artifact with the result TTL, while the job is active; False (nothing

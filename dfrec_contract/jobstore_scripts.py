@@ -77,6 +77,24 @@ return 1
 """
 )
 
+SET_PROGRESS_SCRIPT = (
+    ACTIVE_GUARD
+    + """
+redis.call('HSET', KEYS[1], 'frames_done', ARGV[1], 'frames_total', ARGV[2])
+return 1
+"""
+)
+
+ADVANCE_PROGRESS_SCRIPT = (
+    ACTIVE_GUARD
+    + """
+local done = redis.call('HINCRBY', KEYS[1], 'frames_done', 1)
+local total = tonumber(redis.call('HGET', KEYS[1], 'frames_total') or done)
+if done > total then redis.call('HSET', KEYS[1], 'frames_done', total) end
+return 1
+"""
+)
+
 _TERMINAL = (
     "{" + ", ".join(f'["{status.value}"]=true' for status in sorted(TERMINAL_STATUSES)) + "}"
 )

@@ -5,6 +5,7 @@ from pydantic.dataclasses import dataclass
 
 from dfrec_contract.result import JobResult
 from dfrec_contract.status import JobStage, JobStatus
+from dfrec_contract.video import JobProgress, VideoFacts
 
 STRICT_FIELDS = ConfigDict(extra="forbid")
 
@@ -18,6 +19,8 @@ class InputFacts:
     width: int
     height: int
     size_bytes: int
+    video: VideoFacts | None = None
+    """Set for a video upload (width and height are then the upright frame's)."""
 
 
 @dataclass(frozen=True, config=STRICT_FIELDS)
@@ -47,6 +50,8 @@ class JobRecord:
     """The id (digest prefix) of that key; its webhook secret signs the job's callback."""
     callback_url: str = ""
     """Where the worker posts the job summary once it has finished ("" = no callback)."""
+    progress: JobProgress | None = None
+    """A video job's sampled frames done / total while it runs (None for photos)."""
 
     def is_overdue(self, now: float) -> bool:
         return not self.status.is_terminal and now > self.deadline_at

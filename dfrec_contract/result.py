@@ -12,6 +12,7 @@ Artifact names (each served as `<name>.png`, built by worker.face_results):
 from pydantic import BaseModel, ConfigDict, Field
 
 from dfrec_contract.status import JobStatus, NotApplicableReason
+from dfrec_contract.video import TrackReport, VideoSummary
 
 EVIDENCE_ARTIFACT = "evidence"
 """Name under which the worker stores a job's signed evidence manifest (JSON) with the artifacts;
@@ -76,3 +77,7 @@ class JobResult(StoredModel):
     )
     image_size: int = Field(description="side in pixels of the square the model worked on")
     timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")
+    tracks: list[TrackReport] | None = Field(
+        None, description="a video job's people (dfrec_contract.video); null for a photo"
+    )
+    video: VideoSummary | None = Field(None, description="a video job's decoding and batching")

@@ -6,6 +6,7 @@ production (`DFREC_ENV=production`) every dependency address must be given expli
 not point at this machine.
 """
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, model_validator
@@ -38,6 +39,9 @@ class SharedSettings(BaseSettings):
     """How long a finished job (record and artifacts) stays readable."""
     triton_model: str = "dfrec"
     """The ensemble the workers call (model name in the Triton repository)."""
+    video_storage_dir: Path = Path("/tmp/dfrec-videos")
+    """Where the API stores uploaded videos for the workers (a volume both mount); a video is
+    deleted when its job finishes."""
 
     def dependency_addresses(self) -> dict[str, str]:
         """Field -> address of each dependency this process talks to."""

@@ -12,7 +12,7 @@ COPY service ./service
 RUN pip install ".[api]" \
     && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"
 
-RUN useradd --system --uid 10001 dfrec
+RUN useradd --system --uid 10001 dfrec && mkdir -p /videos && chown dfrec /videos  # the videos volume (docs/videos.md)
 USER dfrec
 
 EXPOSE 8080

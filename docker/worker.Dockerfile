@@ -23,7 +23,7 @@ RUN pip install ".[api]" \
     && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'" \
     && python -c "import worker.tasks, worker.pipeline"
 
-RUN useradd --system --uid 10001 dfrec
+RUN useradd --system --uid 10001 dfrec && mkdir -p /videos && chown dfrec /videos  # the videos volume (docs/videos.md)
 USER dfrec
 
 # Metrics listen on every interface inside the container (Prometheus scrapes them); a local

@@ -42,7 +42,7 @@ def errors_page() -> str:
     lines = [
         "# Error codes",
         "",
-        "Every error answer is `{\"error\": {\"code\", \"message\", \"request_id\"}}`. Branch on",
+        'Every error answer is `{"error": {"code", "message", "request_id"}}`. Branch on',
         "`code` (and back off on `Retry-After`), never on `message`. Generated from",
         "`service/errors.py` (`ERRORS`), which also builds each route's documented answers.",
         "",

@@ -36,6 +36,18 @@ class ServiceSettings(SharedSettings):
     working_max_side: int = Field(2048, ge=64)
     """Longer side of the stored photo: larger uploads are box-downscaled to fit, band by band.
     Face boxes and the in-context pictures are in the stored photo's pixels."""
+    max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    """Largest video upload (an MP4, WebM or QuickTime file; images keep max_upload_bytes)."""
+    max_video_seconds: float = Field(600.0, gt=0)
+    """Longest video, by the container's declared duration (checked before decoding)."""
+    max_video_side: int = Field(4096, ge=16)
+    """Longer side of a video frame (declared in the header) above which it is refused."""
+    max_video_pixels: int = Field(4096 * 2160, ge=256)
+    """Frame width x height above which a video is refused (4K)."""
+    max_video_fps: float = Field(120.0, gt=0)
+    """Declared frame rate above which a video is refused (413 frame_rate_too_high)."""
+    max_video_streams: int = Field(8, ge=1)
+    """Streams of every kind (video, audio, subtitles, data) a container may hold."""
     max_concurrent_decodes: int = Field(2, ge=1)
     """Uploads decoded at once per API process; a request waits up to decode_wait_seconds for
     a slot, then gets 503 busy with Retry-After."""

@@ -39,6 +39,13 @@ class ErrorCode(StrEnum):
     TOO_MANY_FRAMES = "too_many_frames"
     MULTIPART_REQUIRED = "multipart_required"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    UNSUPPORTED_VIDEO_CODEC = "unsupported_video_codec"
+    VIDEO_TOO_LONG = "video_too_long"
+    FRAME_RATE_TOO_HIGH = "frame_rate_too_high"
+    TOO_MANY_STREAMS = "too_many_streams"
+    UNDECODABLE_VIDEO = "undecodable_video"
+    NO_VIDEO_STREAM = "no_video_stream"
+    NO_VIDEO_FRAMES = "no_video_frames"
     MISSING_IMAGE = "missing_image"
     EMPTY_IMAGE = "empty_image"
     UNDECODABLE_IMAGE = "undecodable_image"
@@ -47,6 +54,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     BUSY = "busy"
     REDIS_UNAVAILABLE = "redis_unavailable"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     NOT_READY = "not_ready"
 
 
@@ -91,14 +99,33 @@ ERRORS: dict[ErrorCode, ErrorSpec] = {
         "declared width x height, or the memory its pixels need to decode, exceeds the limit "
         "(decompression bomb)",
     ),
-    ErrorCode.TOO_MANY_FRAMES: ErrorSpec(413, "the header declares more frames than the limit"),
+    ErrorCode.TOO_MANY_FRAMES: ErrorSpec(
+        413, "the header declares more frames (animated image, video) than the limit"
+    ),
+    ErrorCode.VIDEO_TOO_LONG: ErrorSpec(413, "the container declares a duration above the limit"),
+    ErrorCode.FRAME_RATE_TOO_HIGH: ErrorSpec(
+        413, "the video stream declares more frames a second than allowed"
+    ),
+    ErrorCode.TOO_MANY_STREAMS: ErrorSpec(413, "the container holds more streams than the limit"),
     ErrorCode.MULTIPART_REQUIRED: ErrorSpec(415, "the request is not multipart/form-data"),
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: ErrorSpec(415, "the file is not a JPEG, PNG or WebP image"),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: ErrorSpec(
+        415, "the file is not a JPEG, PNG or WebP image, nor an MP4, WebM or QuickTime video"
+    ),
+    ErrorCode.UNSUPPORTED_VIDEO_CODEC: ErrorSpec(
+        415, "the video is not H.264, H.265, VP8, VP9 or AV1"
+    ),
     ErrorCode.MISSING_IMAGE: ErrorSpec(422, "no `image` field in the form (an empty body too)"),
     ErrorCode.EMPTY_IMAGE: ErrorSpec(422, "the `image` field holds zero bytes"),
     ErrorCode.UNDECODABLE_IMAGE: ErrorSpec(
         422, "a JPEG / PNG / WebP header, but the pixels do not decode"
     ),
+    ErrorCode.UNDECODABLE_VIDEO: ErrorSpec(
+        422, "the container does not open or its first frame does not decode (truncated, damaged)"
+    ),
+    ErrorCode.NO_VIDEO_STREAM: ErrorSpec(
+        422, "the container has no video stream (audio only, data only)"
+    ),
+    ErrorCode.NO_VIDEO_FRAMES: ErrorSpec(422, "the video declares no duration or holds no frame"),
     ErrorCode.INVALID_REQUEST: ErrorSpec(422, "a path, query or header parameter fails validation"),
     ErrorCode.INVALID_CALLBACK_URL: ErrorSpec(
         422, "callback_url is not allowed (https and public addresses only in production)"
@@ -112,6 +139,9 @@ ERRORS: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.INTERNAL_ERROR: ErrorSpec(500, "a bug; never caused by bad input"),
     ErrorCode.BUSY: ErrorSpec(503, "every decode slot is taken; retry after `Retry-After`"),
     ErrorCode.REDIS_UNAVAILABLE: ErrorSpec(503, "the job store / broker cannot be reached"),
+    ErrorCode.STORAGE_UNAVAILABLE: ErrorSpec(
+        503, "the video storage cannot take the upload (full, missing); retry after `Retry-After`"
+    ),
     ErrorCode.NOT_READY: ErrorSpec(
         503, "`/readyz`: a dependency is not ready (listed in the body's `checks`)"
     ),

@@ -3,6 +3,7 @@
 import dataclasses
 from datetime import UTC, datetime
 
+from dfrec_contract.artifact_files import artifact_file
 from dfrec_contract.record import JobRecord
 from service.schemas import (
     ArtifactResponse,
@@ -23,8 +24,8 @@ def job_path(api_prefix: str, job_id: str) -> str:
     return f"{api_prefix}/jobs/{job_id}"
 
 
-def artifact_path(api_prefix: str, job_id: str, name: str) -> str:
-    return f"{job_path(api_prefix, job_id)}/artifacts/{name}.png"
+def artifact_path(api_prefix: str, job_id: str, name: str, media_type: str = "image/png") -> str:
+    return f"{job_path(api_prefix, job_id)}/artifacts/{artifact_file(name, media_type)}"
 
 
 def evidence_path(api_prefix: str, job_id: str) -> str:
@@ -62,7 +63,8 @@ def job_response(
     if record.result is not None:
         artifacts = {
             name: ArtifactResponse(
-                url=artifact_path(api_prefix, record.id, name), **facts.model_dump()
+                url=artifact_path(api_prefix, record.id, name, facts.media_type),
+                **facts.model_dump(),
             )
             for name, facts in record.result.artifacts.items()
         }
@@ -77,6 +79,7 @@ def job_response(
         deadline_at=_time(record.deadline_at),
         attempts=record.attempts,
         input=InputResponse(**dataclasses.asdict(record.input)),
+        progress=record.progress,
         error=(
             ErrorDetail(**dataclasses.asdict(record.error), request_id=record.request_id)
             if record.error

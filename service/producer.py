@@ -23,6 +23,9 @@ def create_producer(settings: ServiceSettings) -> Celery:
     return producer
 
 
-def enqueue_recovery(producer: Celery, job_id: str, queue: str) -> None:
-    """One task message carrying only the job id (also used as the Celery task id)."""
-    producer.send_task(RECOVER_TASK_NAME, args=[job_id], task_id=job_id, queue=queue)
+def enqueue_recovery(
+    producer: Celery, job_id: str, queue: str, task_name: str = RECOVER_TASK_NAME
+) -> None:
+    """One task message carrying only the job id (also used as the Celery task id); a video
+    job's task is VIDEO_TASK_NAME."""
+    producer.send_task(task_name, args=[job_id], task_id=job_id, queue=queue)

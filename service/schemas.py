@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from dfrec_contract.result import ArtifactFacts, JobResult
 from dfrec_contract.status import JobStage, JobStatus
+from dfrec_contract.video import JobProgress, VideoFacts
 
 
 class ErrorDetail(BaseModel):
@@ -26,6 +27,7 @@ class InputResponse(BaseModel):
     width: int
     height: int
     size_bytes: int
+    video: VideoFacts | None = Field(None, description="a video's declared facts; null: a photo")
 
 
 class ArtifactResponse(ArtifactFacts):
@@ -65,6 +67,9 @@ class JobResponse(BaseModel):
     deadline_at: datetime
     attempts: int = Field(description="how many times a worker started the job")
     input: InputResponse
+    progress: JobProgress | None = Field(
+        None, description="a video job's sampled frames done / total; null for a photo"
+    )
     error: ErrorDetail | None
     result: ResultResponse | None
     links: dict[str, str]

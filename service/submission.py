@@ -1,6 +1,7 @@
 """Accept one upload for one API key: check its callback URL, answer a retried
 `Idempotency-Key` with its first job, take a token of the key's rate, decode the image within
-its budget, admit it under the queue bound and the key's active-job limit, queue it.
+its budget (or probe and store the video), admit it under the queue bound and the key's
+active-job limit, queue it.
 """
 
 import contextlib
@@ -12,17 +13,21 @@ from dataclasses import dataclass
 from redis import RedisError
 
 from dfrec_contract.apikeys import ApiKeyRecord
+from dfrec_contract.broker import RECOVER_TASK_NAME, VIDEO_TASK_NAME
 from dfrec_contract.errors import JobErrorCode
 from dfrec_contract.jobstore import Admission
-from dfrec_contract.record import JobRecord
+from dfrec_contract.record import InputFacts, JobRecord
+from dfrec_contract.video_storage import VideoStorage
 from dfrec_contract.webhooks import CallbackUrlError, check_callback_url
 from service.errors import ApiError, ErrorCode
 from service.idempotency import Claim, fingerprint, wait_for
-from service.images import NormalizedImage, normalize_image
+from service.images import normalize_image
 from service.limits import RateDecision
+from service.media_sniff import looks_like_video
 from service.producer import enqueue_recovery
 from service.state import ServiceState
 from service.upload import UploadForm
+from service.videos import store_video
 
 CLAIM_ATTEMPTS = 3
 
@@ -60,11 +65,36 @@ class Submitted:
     """The key's rate-limit state after this submit (None: replayed, or no rate limit)."""
 
 
+@dataclass(frozen=True)
+class PreparedUpload:
+    facts: InputFacts
+    stored: bytes
+    """What Redis keeps: the normalized PNG, or the stored video's file name."""
+    task_name: str
+    job_id: str
+
+
+def _prepare(state: ServiceState, job_id: str, data: bytes) -> PreparedUpload:
+    """The image normalized, or the video probed and stored; ApiError when refused."""
+    with decode_slot(state):
+        if looks_like_video(data):
+            facts = store_video(data, job_id, state.settings)
+            return PreparedUpload(facts, facts.video.stored_as.encode(), VIDEO_TASK_NAME, job_id)
+        normalized = normalize_image(data, state.decode_budget)
+        return PreparedUpload(normalized.facts, normalized.png, RECOVER_TASK_NAME, job_id)
+
+
+def _discard(state: ServiceState, prepared: PreparedUpload) -> None:
+    """Delete the stored video of an upload that was not admitted."""
+    if prepared.facts.video is not None:
+        VideoStorage(state.settings.video_storage_dir).delete_job(prepared.job_id)
+
+
 def _admit(
     state: ServiceState,
     key: ApiKeyRecord,
     job_id: str,
-    normalized: NormalizedImage,
+    prepared: PreparedUpload,
     callback_url: str,
     request_id: str,
     rate: RateDecision | None,
@@ -73,8 +103,8 @@ def _admit(
     try:
         admission = state.store.admit(
             job_id,
-            normalized.facts,
-            normalized.png,
+            prepared.facts,
+            prepared.stored,
             time.time(),
             deadline_seconds=settings.job_deadline_seconds,
             max_queued=settings.max_queued_jobs,
@@ -139,12 +169,16 @@ def _create(
     request_id: str,
 ) -> Submitted:
     rate = _take_rate(state, key)
-    with decode_slot(state):
-        normalized = normalize_image(form.image, state.decode_budget)
-    _admit(state, key, job_id, normalized, callback_url, request_id, rate)
+    prepared = _prepare(state, job_id, form.image)
     try:
-        enqueue_recovery(state.producer, job_id, state.settings.queue_name)
+        _admit(state, key, job_id, prepared, callback_url, request_id, rate)
+    except BaseException:
+        _discard(state, prepared)
+        raise
+    try:
+        enqueue_recovery(state.producer, job_id, state.settings.queue_name, prepared.task_name)
     except Exception as error:  # kombu raises several unrelated types when the broker is down
+        _discard(state, prepared)
         with contextlib.suppress(RedisError):
             state.store.fail(
                 job_id, JobErrorCode.INTERNAL_ERROR, ENQUEUE_FAILED_MESSAGE, time.time()

@@ -2,8 +2,10 @@
 counting bytes.
 
 The body is parsed as it streams in, so an over-size upload is refused as soon as it crosses the
-limit, whatever Content-Length claims. Other form fields are skipped (they count towards a small
-allowance for multipart framing); `callback_url` is kept up to TEXT_FIELD_MAX_BYTES.
+limit, whatever Content-Length claims. The limit is the image limit unless the field's first
+bytes are a video's (service.media_sniff), then the video limit. Other form fields are skipped
+(they count towards a small allowance for multipart framing); `callback_url` is kept up to
+TEXT_FIELD_MAX_BYTES.
 """
 
 from collections.abc import AsyncIterator
@@ -13,6 +15,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from service.errors import ApiError, ErrorCode
+from service.media_sniff import SNIFF_BYTES, looks_like_video
 
 IMAGE_FIELD = "image"
 CALLBACK_FIELD = "callback_url"
@@ -29,8 +32,10 @@ def _too_large(limit: int) -> ApiError:
 class _ImagePartCollector:
     """MultipartParser callbacks that keep the first part named IMAGE_FIELD."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_video_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self.max_video_bytes = max_video_bytes
+        self.is_video = False
         self.image: bytearray | None = None
         self._header_field = bytearray()
         self._header_value = bytearray()
@@ -87,9 +92,17 @@ class _ImagePartCollector:
             return
         if not self._collecting or self.image is None:
             return
+        sniffed = len(self.image) >= SNIFF_BYTES
         self.image += data[start:end]
-        if len(self.image) > self.max_bytes:
-            raise _too_large(self.max_bytes)
+        if not sniffed and len(self.image) >= SNIFF_BYTES:
+            self.is_video = looks_like_video(bytes(self.image[:SNIFF_BYTES]))
+        if len(self.image) > self.limit:
+            raise _too_large(self.limit)
+
+    @property
+    def limit(self) -> int:
+        """Bytes the image field may hold: the video limit once it was seen to be a video."""
+        return self.max_video_bytes if self.is_video else self.max_bytes
 
     def _on_part_end(self) -> None:
         self._collecting = False
@@ -111,9 +124,13 @@ async def read_image_field(
 
 
 async def read_form(
-    content_type: str | None, body: AsyncIterator[bytes], max_bytes: int
+    content_type: str | None,
+    body: AsyncIterator[bytes],
+    max_bytes: int,
+    max_video_bytes: int = 0,
 ) -> UploadForm:
-    """The `image` field and the `callback_url` text; ApiError for anything else."""
+    """The `image` field and the `callback_url` text; ApiError for anything else. A video may
+    hold up to max_video_bytes (0: videos get max_bytes too)."""
     mime, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
@@ -128,14 +145,14 @@ async def read_form(
             ErrorCode.MALFORMED_MULTIPART,
             f"the multipart boundary is longer than {MAX_BOUNDARY_BYTES} characters",
         )
-    collector = _ImagePartCollector(max_bytes)
+    collector = _ImagePartCollector(max_bytes, max(max_bytes, max_video_bytes))
     parser = MultipartParser(boundary, collector.callbacks())
     received = 0
     try:
         async for chunk in body:
             received += len(chunk)
-            if received > max_bytes + FRAMING_ALLOWANCE_BYTES:
-                raise _too_large(max_bytes)
+            if received > collector.limit + FRAMING_ALLOWANCE_BYTES:
+                raise _too_large(collector.limit)
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as error:

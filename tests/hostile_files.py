@@ -2,8 +2,9 @@
 
 Families (counts in `corpus()`): the three probe findings (palette bomb, declared-size JPEG,
 rational EXIF), truncations, bit flips (EXIF too), odd modes, animated, zero and extreme sizes,
-oversize streams and broken multipart. Deterministic: the same seed gives the same bytes.
-Each case expects a 4xx or a 202, never a 5xx or a dropped connection.
+oversize streams, broken multipart, and hostile videos (tests/hostile_videos.py).
+Deterministic: the same seed gives the same bytes. Each case expects a 4xx or a 202, never a
+5xx or a dropped connection.
 """
 
 import functools
@@ -316,9 +317,12 @@ def broken_multipart() -> list[HostileCase]:
 
 
 def corpus(max_upload_bytes: int, seed: int = 10) -> list[HostileCase]:
-    """Every case, about 1,100 in all."""
+    """Every case, about 1,150 in all."""
+    from hostile_videos import hostile_videos  # it builds on this module's helpers
+
     rng = random.Random(seed)
     return [
+        *hostile_videos(),
         *probe_findings(),
         *truncations(30, rng),
         *bit_flips(75, rng),

@@ -86,6 +86,7 @@ def make_stack(triton, redis: Redis, tmp_path: Path) -> Iterator:
                 "DFREC_MODEL_REPOSITORY": str(triton.model_repository),
                 "DFREC_EVIDENCE_KEY": EVIDENCE_KEY,
                 "DFREC_EVIDENCE_SIGNING_KEY_FILE": str(signing_key),
+                "DFREC_VIDEO_STORAGE_DIR": str(tmp_path / f"videos-{len(stacks)}"),
                 **env,
             },
         )

@@ -28,6 +28,7 @@ BENCHMARKS = {
     "models.py",
     "pristine_false_alarms.py",
     "train_step.py",
+    "video.py",
     "worker_stages.py",
 }
 

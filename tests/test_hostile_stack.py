@@ -39,6 +39,7 @@ def api(redis: Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
             "DFREC_MAX_QUEUED_JOBS": "100",
             "DFREC_MAX_CONCURRENT_DECODES": "8",
             "DFREC_DECODE_WAIT_SECONDS": "30",
+            "DFREC_VIDEO_STORAGE_DIR": str(tmp_path_factory.mktemp("videos")),
         },
     )
     stack = ServiceStack(settings, Path(tmp_path_factory.mktemp("hostile")), workers=0)

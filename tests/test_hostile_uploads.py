@@ -22,7 +22,7 @@ WORKING_SIDE = 1024
 
 
 @pytest.fixture(scope="module")
-def api(redis: Redis) -> Iterator[TestClient]:
+def api(redis: Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
     settings = ServiceSettings(
         env="test",
@@ -33,6 +33,7 @@ def api(redis: Redis) -> Iterator[TestClient]:
         max_queued_jobs=100_000,
         working_max_side=WORKING_SIDE,
         development_api_key=API_KEY,
+        video_storage_dir=tmp_path_factory.mktemp("videos"),
     )
     with TestClient(create_app(settings), raise_server_exceptions=False, headers=AUTH) as client:
         yield client
@@ -52,6 +53,8 @@ def problem(client: TestClient, case: HostileCase) -> str | None:
     status = response.status_code
     if status == 202:
         facts = response.json()["input"]
+        if facts["video"] is not None:
+            return None
         if (
             max(facts["width"], facts["height"]) > WORKING_SIDE
             or min(facts["width"], facts["height"]) < 1
@@ -74,6 +77,19 @@ def test_every_hostile_upload_gets_a_4xx_or_a_bounded_202(api: TestClient) -> No
     cases = corpus(MAX_UPLOAD_BYTES)
     problems = {case.id: why for case in cases if (why := problem(api, case))}
     assert not problems, f"{len(problems)} of {len(cases)}: {dict(list(problems.items())[:20])}"
+
+
+def test_hostile_videos_get_their_stable_codes(api: TestClient) -> None:
+    from hostile_videos import EXPECTED, hostile_videos
+
+    cases = {case.id: case for case in hostile_videos()}
+    assert len(cases) >= 50 and set(EXPECTED) <= set(cases)
+    answers = {}
+    for name in EXPECTED:
+        response = post(api, cases[name])
+        got = response.json()["error"]["code"] if response.status_code != 202 else None
+        answers[name] = (response.status_code, got)
+    assert answers == EXPECTED
 
 
 def test_palette_bomb_is_stored_at_the_working_size(api: TestClient) -> None:
@@ -117,3 +133,22 @@ def test_large_jpeg_is_decoded_at_a_reduced_scale() -> None:
     image = Image.open(io.BytesIO(declared_size_jpeg()))
     reduce_jpeg_decoding(image, WORKING_SIDE)
     assert max(image.size) <= 6000 // 4
+
+
+def test_a_video_storage_that_cannot_take_the_file_is_503(redis: Redis, tmp_path) -> None:
+    from hostile_videos import small_clip, video_case
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    settings = ServiceSettings(
+        env="test",
+        redis_url=REDIS_URL,
+        redis_key_prefix=f"dfrec-test-{uuid.uuid4().hex[:12]}:",
+        development_api_key=API_KEY,
+        video_storage_dir=blocked,
+    )
+    with TestClient(create_app(settings), headers=AUTH) as client:
+        response = post(client, video_case("storage", small_clip()))
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert response.headers["Retry-After"]

@@ -174,3 +174,24 @@ def test_every_error_code_has_one_status_and_meaning_and_api_errors_agree_with_i
     assert ApiError(404, ErrorCode.JOB_NOT_FOUND, "no job").status_code == 404
     with pytest.raises(ValueError, match="job_not_found is answered with 404, not 400"):
         ApiError(400, ErrorCode.JOB_NOT_FOUND, "no job")
+
+
+def test_every_api_error_raised_in_the_code_uses_its_codes_status() -> None:
+    """Each `ApiError(<status>, ErrorCode.<X>, ...)` in service/ agrees with ERRORS (a status that
+    disagrees would make ApiError raise, a 500 at run time)."""
+    import ast
+    from pathlib import Path
+
+    from service.errors import ERRORS, ErrorCode
+
+    calls = 0
+    for path in (Path(__file__).resolve().parents[1] / "service").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ApiError"):
+                continue
+            status, code = node.args[0], node.args[1]
+            if isinstance(status, ast.Constant) and isinstance(code, ast.Attribute):
+                calls += 1
+                expected = ERRORS[ErrorCode[code.attr]].status
+                assert status.value == expected, f"{path.name}:{node.lineno} {code.attr}"
+    assert calls >= 20

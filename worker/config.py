@@ -61,6 +61,25 @@ class WorkerSettings(SharedSettings):
     min_face_size: int = Field(40, ge=1)
     """Shorter side of the detected face box in photo pixels below which a face is reported
     `not_applicable` / `face_too_small` instead of being processed."""
+    video_sample_fps: float = Field(2.0, gt=0, le=60)
+    """Frames a second a video job samples (plus the first frame), by presentation time."""
+    video_chunk_seconds: float = Field(30.0, ge=0)
+    """A longer video is cut into chunks of about this many seconds (whole sampling buckets),
+    processed by several workers in parallel and merged; 0: never cut."""
+    video_batch_size: int = Field(32, ge=1)
+    """Faces of a video collected before they go to Triton (split at the model's max batch)."""
+    video_track_min_iou: float = Field(0.2, gt=0, lt=1)
+    """Smallest IoU between a track's last box and a new box that continues the track."""
+    video_track_max_gap: int = Field(4, ge=0)
+    """Sampled frames a track may go unseen and still continue."""
+    video_max_tracks: int = Field(8, ge=1)
+    """Tracks reported (most frames seen first); the others are counted."""
+    video_smoothing_window: int = Field(5, ge=1)
+    """Samples in the centred moving mean of a track's timeline."""
+    video_verdict_threshold: float = Field(0.5, ge=0, le=1)
+    """A track is `fake` when the mean of its most suspicious third of frames reaches this."""
+    video_suspicious_frames: int = Field(3, ge=1)
+    """Frames listed per track as the most likely forged."""
     paste_feather_fraction: float = Field(0.08, ge=0, lt=0.5)
     """Feathered border of a recovered face pasted back into the photo, as a fraction of S."""
     model_repository: Path | None = None

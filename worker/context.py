@@ -10,6 +10,7 @@ from redis import RedisError
 
 from dfrec_contract.evidence_keys import publish_public_key
 from dfrec_contract.jobstore import JobStore
+from dfrec_contract.video_storage import VideoStorage
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
 from worker.lease import MessageLeases
@@ -56,8 +57,9 @@ class WorkerContext:
             publish_key()
             metrics.heartbeat.set_to_current_time()
 
-        def fail_overdue() -> None:
+        def fail_overdue() -> None:  # a video job past its deadline leaves no stored video
             for job_id in store.fail_overdue(time.time()):
+                VideoStorage(settings.video_storage_dir).delete_job(job_id)
                 schedule_first_delivery(store, settings, job_id)
 
         try:

@@ -31,7 +31,7 @@ from worker.signing import evidence_signer
 ARTIFACT_SUFFIX = ".png"
 
 
-def _artifact_entry(artifact: Artifact) -> dict[str, Any]:
+def artifact_entry(artifact: Artifact) -> dict[str, Any]:
     facts = artifact.facts()
     return {
         "sha256": facts["sha256"],
@@ -96,7 +96,7 @@ def evidence_manifest(
         },
         "pipeline": pipeline_parameters(settings, info, feather),
         "artifacts": {
-            name + ARTIFACT_SUFFIX: _artifact_entry(artifact)
+            name + ARTIFACT_SUFFIX: artifact_entry(artifact)
             for name, artifact in sorted(outcome.artifacts.items())
         },
         "timings_ms": timings_ms,

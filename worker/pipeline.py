@@ -31,7 +31,7 @@ from worker.preprocess import load_rgb
 logger = logging.getLogger(__name__)
 
 
-def _ms(seconds: float) -> float:
+def milliseconds(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
@@ -52,7 +52,7 @@ class StageClock:
             time.sleep(settings.test_stage_delay_seconds)
         yield
         seconds = time.perf_counter() - started
-        self.timings_ms[stage.value] = _ms(seconds)
+        self.timings_ms[stage.value] = milliseconds(seconds)
         self.context.metrics.stage_duration.labels(stage=stage.value).observe(seconds)
 
 
@@ -61,7 +61,7 @@ def fail_job(context: WorkerContext, job_id: str, code: JobErrorCode, message: s
     context.store.fail(job_id, code, message, time.time())
 
 
-def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
+def claim(context: WorkerContext, job_id: str) -> JobRecord | None:
     """The job, marked running, or None when there is nothing (left) to do."""
     record = context.store.get(job_id)
     if record is None:
@@ -80,7 +80,7 @@ def _claim(context: WorkerContext, job_id: str) -> JobRecord | None:
     return context.store.get(job_id)
 
 
-def _infer_faces(context: WorkerContext, faces: list[PhotoFace]) -> EnsembleOutputs | None:
+def infer_faces(context: WorkerContext, faces: list[PhotoFace]) -> EnsembleOutputs | None:
     if not faces:
         return None
     images = model_input(faces)
@@ -107,11 +107,11 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
             settings.detection_budget,
         )
     with clock.stage(JobStage.INFER):
-        outputs = _infer_faces(context, search.processable())
+        outputs = infer_faces(context, search.processable())
     with clock.stage(JobStage.POSTPROCESS):
         feather = feather_pixels(info.image_size, settings.paste_feather_fraction)
         outcome = face_outcome(photo, search, outputs, feather)
-        so_far = {"queue_wait": _ms(_queue_wait(record)), **clock.timings_ms}
+        so_far = {"queue_wait": milliseconds(queue_wait(record)), **clock.timings_ms}
         manifest = evidence_manifest(record, settings, info, search, outcome, feather, so_far)
         evidence = signed_evidence(manifest, settings)
     with clock.stage(JobStage.STORE):
@@ -122,9 +122,9 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
         return
     finished_at = time.time()
     timings = {
-        "queue_wait": _ms(_queue_wait(record)),
+        "queue_wait": milliseconds(queue_wait(record)),
         **clock.timings_ms,
-        "total": _ms(finished_at - record.created_at),
+        "total": milliseconds(finished_at - record.created_at),
     }
     result = _job_result(info, search, outcome, timings)
     if context.store.finish(record.id, outcome.status, finished_at, result=result):
@@ -152,13 +152,13 @@ def _job_result(
     )
 
 
-def _queue_wait(record: JobRecord) -> float:
+def queue_wait(record: JobRecord) -> float:
     return (record.started_at or record.created_at) - record.created_at
 
 
 def run_job(job_id: str, context: WorkerContext) -> None:
     """Run one job. Raises TritonUnavailable (the task retries); ends the job otherwise."""
-    record = _claim(context, job_id)
+    record = claim(context, job_id)
     if record is None:
         return
     try:

@@ -19,11 +19,12 @@ class Artifact:
     data: bytes
     width: int
     height: int
+    media_type: str = PNG_MEDIA_TYPE
 
     def facts(self) -> dict:
         """What the job result says about the artifact (the API adds its URL)."""
         return {
-            "media_type": PNG_MEDIA_TYPE,
+            "media_type": self.media_type,
             "sha256": hashlib.sha256(self.data).hexdigest(),
             "width": self.width,
             "height": self.height,

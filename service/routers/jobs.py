@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from redis import RedisError
 
 from dfrec_contract.apikeys import ApiKeyRecord
+from dfrec_contract.artifact_files import artifact_file
 from dfrec_contract.record import JobRecord
 from service.auth import Reader
 from service.dependencies import State
@@ -19,7 +20,6 @@ from service.submission import redis_unavailable
 router = APIRouter(tags=["jobs"])
 
 JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-ARTIFACT_SUFFIX = ".png"
 
 
 def load_job(state: ServiceState, job_id: str, key: ApiKeyRecord) -> JobRecord:
@@ -64,7 +64,7 @@ def get_job(
     "/jobs/{job_id}/artifacts/{filename}",
     response_class=Response,
     responses={
-        200: {"content": {"image/png": {}}, "description": "the PNG"},
+        200: {"content": {"image/png": {}, "video/mp4": {}}, "description": "the file"},
         **error_responses(
             *AUTHENTICATED,
             ErrorCode.JOB_NOT_FOUND,
@@ -73,7 +73,7 @@ def get_job(
             ErrorCode.INVALID_REQUEST,
         ),
     },
-    summary="One output image of a succeeded job: mask.png, source.png or target.png",
+    summary="One output file of a finished job: mask.png, source.png, ... (a video's preview.mp4)",
 )
 def get_artifact(job_id: str, filename: str, state: State, key: Reader) -> Response:
     record = load_job(state, job_id, key)
@@ -85,10 +85,11 @@ def get_artifact(job_id: str, filename: str, state: State, key: Reader) -> Respo
             headers={"Retry-After": str(state.settings.retry_after_seconds)},
         )
     artifacts = record.result.artifacts if record.result else {}
-    name = filename.removesuffix(ARTIFACT_SUFFIX)
+    files = {artifact_file(name, facts.media_type): name for name, facts in artifacts.items()}
+    name = files.get(filename, "")
     facts = artifacts.get(name)
-    if not filename.endswith(ARTIFACT_SUFFIX) or facts is None:
-        known = ", ".join(f"{known}{ARTIFACT_SUFFIX}" for known in artifacts) or "none"
+    if facts is None:
+        known = ", ".join(files) or "none"
         raise ApiError(
             404,
             ErrorCode.ARTIFACT_NOT_FOUND,

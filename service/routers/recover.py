@@ -30,7 +30,8 @@ _UPLOAD_BODY = {
                     IMAGE_FIELD: {
                         "type": "string",
                         "format": "binary",
-                        "description": "a JPEG, PNG or WebP image with a face",
+                        "description": "a JPEG, PNG or WebP image with a face, or an MP4, "
+                        "WebM or QuickTime video (docs/videos.md)",
                     },
                     CALLBACK_FIELD: {
                         "type": "string",
@@ -52,14 +53,22 @@ _ERRORS = error_responses(
     ErrorCode.TOO_MANY_FRAMES,
     ErrorCode.MULTIPART_REQUIRED,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.VIDEO_TOO_LONG,
+    ErrorCode.FRAME_RATE_TOO_HIGH,
+    ErrorCode.TOO_MANY_STREAMS,
+    ErrorCode.UNSUPPORTED_VIDEO_CODEC,
     ErrorCode.MISSING_IMAGE,
     ErrorCode.EMPTY_IMAGE,
     ErrorCode.UNDECODABLE_IMAGE,
+    ErrorCode.UNDECODABLE_VIDEO,
+    ErrorCode.NO_VIDEO_STREAM,
+    ErrorCode.NO_VIDEO_FRAMES,
     ErrorCode.INVALID_REQUEST,
     ErrorCode.INVALID_CALLBACK_URL,
     ErrorCode.QUEUE_FULL,
     ErrorCode.RATE_LIMITED,
     ErrorCode.BUSY,
+    ErrorCode.STORAGE_UNAVAILABLE,
 )
 
 
@@ -72,7 +81,7 @@ _ERRORS = error_responses(
         **_ERRORS,
     },
     openapi_extra={"requestBody": _UPLOAD_BODY},
-    summary="Queue a recovery job for one image",
+    summary="Queue a recovery job for one image or video",
 )
 async def submit_recovery(
     request: Request,
@@ -83,8 +92,12 @@ async def submit_recovery(
 ) -> JobResponse:
     if idempotency_key is not None:
         check_header(idempotency_key)
+    settings = state.settings
     form = await read_form(
-        request.headers.get("content-type"), request.stream(), state.settings.max_upload_bytes
+        request.headers.get("content-type"),
+        request.stream(),
+        settings.max_upload_bytes,
+        settings.max_video_bytes,
     )
     submitted = await run_in_threadpool(
         submit_job, state, key, form, request_id_of(request.scope), idempotency_key
