@@ -32,6 +32,10 @@ class SharedSettings(BaseSettings):
     job_ttl_seconds: int = Field(24 * 3600, gt=0)
     """How long a finished job (record and artifacts) stays readable."""
     triton_model: str = "dfrec"
+    database_url: str = "postgresql+psycopg://postgres@localhost:5432/postgres"
+    """PostgreSQL holding the galleries (store of record; gallery.migrate creates its tables)."""
+    database_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
+    """Schema of the gallery tables (tests use one schema each)."""
 
     def dependency_addresses(self) -> dict[str, str]:
         """Field -> address of each dependency this process talks to."""

@@ -19,6 +19,11 @@ HTTP errors (returned by the API):
 | 404    | artifact_not_found      | the job has no artifact of that name                        |
 | 404    | evidence_not_found      | the job has no evidence manifest (it failed, or expired)    |
 | 404    | not_found               | no such route                                               |
+| 404    | gallery_not_found       | no gallery of this name (another tenant's: answered alike)  |
+| 404    | person_not_found        | no such person in the gallery                               |
+| 404    | photo_not_found         | no such photo of the person                                 |
+| 409    | person_exists           | the gallery already has a person with this external_id     |
+| 422    | no_face                 | no face was found in the photo (enrolment, search)          |
 | 405    | method_not_allowed      | the route exists, the method does not                       |
 | 409    | job_not_finished        | artifacts or evidence asked for before the job finished     |
 | 409    | idempotency_conflict    | the Idempotency-Key was used with a different request body  |
@@ -40,6 +45,7 @@ HTTP errors (returned by the API):
 | 500    | internal_error          | a bug; never caused by bad input                            |
 | 503    | busy                    | every decode slot is taken; retry after `Retry-After`       |
 | 503    | redis_unavailable       | the job store / broker cannot be reached                    |
+| 503    | database_unavailable    | the gallery store (PostgreSQL) cannot be reached            |
 | 503    | not_ready               | `/readyz`: a dependency is not ready (listed in the body)   |
 
 Job error codes (in `GET /jobs/{id}` -> `error.code` of a `failed` job): see
@@ -79,6 +85,12 @@ class ErrorCode(StrEnum):
     BUSY = "busy"
     REDIS_UNAVAILABLE = "redis_unavailable"
     NOT_READY = "not_ready"
+    GALLERY_NOT_FOUND = "gallery_not_found"
+    PERSON_NOT_FOUND = "person_not_found"
+    PHOTO_NOT_FOUND = "photo_not_found"
+    PERSON_EXISTS = "person_exists"
+    NO_FACE = "no_face"
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 class ApiError(Exception):
