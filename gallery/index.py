@@ -8,7 +8,10 @@ process's index at once (its vectors leave memory), the next search rebuilds wit
 
 Galleries up to `exact_max_vectors` use an exact inner-product index (deterministic); larger
 ones an HNSW graph (approximate, `hnsw_neighbors` links per node, `hnsw_ef_search` candidates).
-Vectors are unit length, so inner product = cosine = the same-person score.
+Vectors are unit length, so inner product = cosine = the same-person score. A process with
+an IndexCache runs faiss single-threaded: each request's one query runs in its own thread, and
+OpenMP threads inside one small query only wait on each other (measured: 35 ms instead of
+under 1 ms at 10 k vectors on 2 busy cores).
 """
 
 import threading
@@ -62,6 +65,7 @@ class IndexCache:
     """The indexes of this process, by gallery id, each at the version it was built at."""
 
     def __init__(self, shape: IndexShape) -> None:
+        faiss.omp_set_num_threads(1)
         self.shape = shape
         self._built: dict[int, _Built] = {}
         self._lock = threading.Lock()

@@ -10,8 +10,8 @@ from redis import Redis
 from dfrec_contract.apikeys import ApiKeyRecord, KeyStore
 from dfrec_contract.broker import broker_queue_key
 from dfrec_contract.jobstore import JobStore
+from gallery.database import GalleryDatabase
 from service.config import ServiceSettings
-from service.gallery_state import GalleryState
 from service.idempotency import IdempotencyStore
 from service.image_budget import DecodeBudget
 from service.limits import SubmitLimiter
@@ -30,7 +30,7 @@ class ServiceState:
     keys: KeyStore
     limiter: SubmitLimiter
     idempotency: IdempotencyStore
-    galleries: GalleryState
+    galleries: GalleryDatabase
     development_key: ApiKeyRecord | None = None
     """Outside production: the development key, checked without Redis (service.auth)."""
     decode_slots: threading.BoundedSemaphore = field(init=False)
@@ -67,7 +67,7 @@ class ServiceState:
             idempotency=IdempotencyStore(
                 store.redis, settings.redis_key_prefix, settings.idempotency_ttl_seconds
             ),
-            galleries=GalleryState.open(settings),
+            galleries=GalleryDatabase.open(settings),
         )
 
     async def close(self) -> None:

@@ -24,6 +24,7 @@ from service.auth import GalleryReader, GalleryWriter
 from service.dependencies import State
 from service.errors import ApiError, ErrorCode
 from service.gallery_photos import embedded_photo
+from service.gallery_state import transaction
 from service.schemas import ErrorResponse
 from service.state import ServiceState
 from service.upload import read_image_field
@@ -49,7 +50,7 @@ def _audit(state: ServiceState, key: ApiKeyRecord, action: str, **details: objec
 
 @router.put("/{name}", response_model=GalleryView, responses=_ERRORS, summary="Create a gallery")
 def create_gallery(name: GalleryName, response: Response, state: State, key: GalleryWriter):
-    with state.galleries.transaction() as session:
+    with transaction(state.galleries) as session:
         gallery, created = store.create_gallery(session, key.tenant, name)
         view = store.gallery_view(session, gallery)
     if created:
@@ -61,7 +62,7 @@ def create_gallery(name: GalleryName, response: Response, state: State, key: Gal
 @router.get("/{name}", response_model=GalleryView, responses=_ERRORS, summary="A gallery's size")
 def get_gallery(name: GalleryName, state: State, key: GalleryReader):
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             return store.gallery_view(session, store.find_gallery(session, key.tenant, name))
     except LookupError as error:
         raise _not_found(error) from error
@@ -72,7 +73,7 @@ def get_gallery(name: GalleryName, state: State, key: GalleryReader):
 )
 def delete_gallery(name: GalleryName, state: State, key: GalleryWriter) -> Response:
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             store.delete_gallery(session, gallery)
     except LookupError as error:
@@ -91,7 +92,7 @@ def delete_gallery(name: GalleryName, state: State, key: GalleryWriter) -> Respo
 )
 def add_person(name: GalleryName, person: PersonCreate, state: State, key: GalleryWriter):
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             added = store.add_person(session, gallery, person)
             view = store.person_views(session, gallery, added.id)[0]
@@ -110,7 +111,7 @@ def add_person(name: GalleryName, person: PersonCreate, state: State, key: Galle
 )
 def list_people(name: GalleryName, state: State, key: GalleryReader):
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             return store.person_views(session, store.find_gallery(session, key.tenant, name))
     except LookupError as error:
         raise _not_found(error) from error
@@ -121,7 +122,7 @@ def list_people(name: GalleryName, state: State, key: GalleryReader):
 )
 def get_person(name: GalleryName, person_id: Id, state: State, key: GalleryReader):
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             store.find_person(session, gallery, person_id)
             return store.person_views(session, gallery, person_id)[0]
@@ -137,7 +138,7 @@ def get_person(name: GalleryName, person_id: Id, state: State, key: GalleryReade
 )
 def delete_person(name: GalleryName, person_id: Id, state: State, key: GalleryWriter) -> Response:
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             photos = store.delete_person(session, gallery, person_id)
     except LookupError as error:
@@ -148,10 +149,10 @@ def delete_person(name: GalleryName, person_id: Id, state: State, key: GalleryWr
 
 
 def _enrol(state: ServiceState, key: ApiKeyRecord, name: str, person_id: str, data: bytes):
-    with state.galleries.transaction() as session:
+    with transaction(state.galleries) as session:
         store.find_person(session, store.find_gallery(session, key.tenant, name), person_id)
     png, face = embedded_photo(state, data)
-    with state.galleries.transaction() as session:
+    with transaction(state.galleries) as session:
         gallery = store.find_gallery(session, key.tenant, name)
         person = store.find_person(session, gallery, person_id)
         photo = store.add_photo(session, gallery, person, png, face)
@@ -189,7 +190,7 @@ def delete_photo(
     name: GalleryName, person_id: Id, photo_id: Id, state: State, key: GalleryWriter
 ) -> Response:
     try:
-        with state.galleries.transaction() as session:
+        with transaction(state.galleries) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             person = store.find_person(session, gallery, person_id)
             store.delete_photo(session, gallery, person, photo_id)
@@ -201,10 +202,10 @@ def delete_photo(
 
 
 def _search(state: ServiceState, key: ApiKeyRecord, name: str, data: bytes, top_k: int):
-    with state.galleries.transaction() as session:
+    with transaction(state.galleries) as session:
         store.find_gallery(session, key.tenant, name)
     _, face = embedded_photo(state, data)
-    with state.galleries.transaction() as session:
+    with transaction(state.galleries) as session:
         gallery = store.find_gallery(session, key.tenant, name)
         found = search_galleries(session, state.galleries.indexes, [gallery], face.embedding, top_k)
     return PhotoSearch(box=list(face.box), **found.model_dump())
