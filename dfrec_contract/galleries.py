@@ -13,6 +13,9 @@ SAME_PERSON_THRESHOLD = 0.8
 CALIBRATED_FALSE_MATCH_RATE = 0.001
 GALLERY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_TOP_K = 50
+JOB_TOP_K = 5
+"""Matches per searched face in a job."""
+MAX_JOB_GALLERIES = 8
 
 
 class GalleryModel(BaseModel):

@@ -47,6 +47,8 @@ class JobRecord:
     """The id (digest prefix) of that key; its webhook secret signs the job's callback."""
     callback_url: str = ""
     """Where the worker posts the job summary once it has finished ("" = no callback)."""
+    galleries: tuple[str, ...] = ()
+    """The submitter's galleries every face is searched in (dfrec_contract.galleries)."""
 
     def is_overdue(self, now: float) -> bool:
         return not self.status.is_terminal and now > self.deadline_at

@@ -11,6 +11,7 @@ Artifact names (each served as `<name>.png`, built by worker.face_results):
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.status import JobStatus, NotApplicableReason
 
 EVIDENCE_ARTIFACT = "evidence"
@@ -76,3 +77,8 @@ class JobResult(StoredModel):
     )
     image_size: int = Field(description="side in pixels of the square the model worked on")
     timings_ms: dict[str, float] = Field(description="queue wait, each stage, and total")
+    gallery_matches: list[FaceGalleryMatches] | None = Field(
+        None,
+        description="with `galleries` on the job: per processed face, the people of those "
+        "galleries closest to the raw face, the recovered source and the recovered target",
+    )

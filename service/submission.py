@@ -68,6 +68,7 @@ def _admit(
     callback_url: str,
     request_id: str,
     rate: RateDecision | None,
+    galleries: tuple[str, ...],
 ) -> None:
     settings = state.settings
     try:
@@ -83,6 +84,7 @@ def _admit(
             api_key_id=key.id,
             callback_url=callback_url,
             key_max_active=key.quota.max_active_jobs,
+            galleries=galleries,
         )
     except RedisError as error:
         raise redis_unavailable() from error
@@ -137,11 +139,12 @@ def _create(
     callback_url: str,
     job_id: str,
     request_id: str,
+    galleries: tuple[str, ...] = (),
 ) -> Submitted:
     rate = _take_rate(state, key)
     with decode_slot(state):
         normalized = normalize_image(form.image, state.decode_budget)
-    _admit(state, key, job_id, normalized, callback_url, request_id, rate)
+    _admit(state, key, job_id, normalized, callback_url, request_id, rate, galleries)
     try:
         enqueue_recovery(state.producer, job_id, state.settings.queue_name)
     except Exception as error:  # kombu raises several unrelated types when the broker is down
@@ -186,15 +189,16 @@ def _submit_idempotent(
     callback_url: str,
     request_id: str,
     header: str,
+    galleries: tuple[str, ...],
 ) -> Submitted:
-    print_ = fingerprint(form.image, callback_url)
+    print_ = fingerprint(form.image, callback_url, galleries)
     for _ in range(CLAIM_ATTEMPTS):
         claim = state.idempotency.claim(key.tenant, header, print_, uuid.uuid4().hex)
         if claim is None:
             continue
         if claim.owner:
             try:
-                return _create(state, key, form, callback_url, claim.job_id, request_id)
+                return _create(state, key, form, callback_url, claim.job_id, request_id, galleries)
             except BaseException:
                 with contextlib.suppress(RedisError):
                     state.idempotency.release(key.tenant, header, claim)
@@ -216,6 +220,7 @@ def submit_job(
     form: UploadForm,
     request_id: str,
     idempotency_key: str | None = None,
+    galleries: tuple[str, ...] = (),
 ) -> Submitted:
     """Create and enqueue a job for the upload, or find the one an earlier request with the
     same Idempotency-Key created; ApiError for bad input, a limit, a full queue or no Redis.
@@ -223,9 +228,11 @@ def submit_job(
     try:
         callback_url = _callback_url(state, form.callback_url)
         if idempotency_key is None:
-            return _create(state, key, form, callback_url, uuid.uuid4().hex, request_id)
+            return _create(state, key, form, callback_url, uuid.uuid4().hex, request_id, galleries)
         try:
-            return _submit_idempotent(state, key, form, callback_url, request_id, idempotency_key)
+            return _submit_idempotent(
+                state, key, form, callback_url, request_id, idempotency_key, galleries
+            )
         except RedisError as error:
             raise redis_unavailable() from error
     except ApiError as error:

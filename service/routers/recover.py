@@ -3,11 +3,12 @@ with the first job when an `Idempotency-Key` is replayed)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.auth import Submitter
 from service.dependencies import State
+from service.gallery_jobs import job_galleries
 from service.idempotency import check_header
 from service.job_views import job_path, job_response
 from service.request_context import request_id_of
@@ -43,7 +44,8 @@ _UPLOAD_BODY = {
     },
 }
 _ERRORS = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 415, 422, 429, 503)
+    status: {"model": ErrorResponse}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 }
 """429: `queue_full` or `rate_limited` (Retry-After, RateLimit-*); 503: `busy` (every decode
 slot taken) or `redis_unavailable`; both with Retry-After."""
@@ -63,14 +65,19 @@ async def submit_recovery(
     state: State,
     key: Submitter,
     idempotency_key: Annotated[str | None, Header()] = None,
+    galleries: Annotated[
+        str | None,
+        Query(description="comma-separated galleries of yours to search every face in"),
+    ] = None,
 ) -> JobResponse:
     if idempotency_key is not None:
         check_header(idempotency_key)
+    names = await run_in_threadpool(job_galleries, state, key, galleries)
     form = await read_form(
         request.headers.get("content-type"), request.stream(), state.settings.max_upload_bytes
     )
     submitted = await run_in_threadpool(
-        submit_job, state, key, form, request_id_of(request.scope), idempotency_key
+        submit_job, state, key, form, request_id_of(request.scope), idempotency_key, names
     )
     record = submitted.record
     prefix = api_prefix(request)
