@@ -9,7 +9,7 @@ training-split people (`python -m bench.gallery_calibrate`; test people never us
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SAME_PERSON_THRESHOLD = 0.8
+SAME_PERSON_THRESHOLD = 0.9275
 CALIBRATED_FALSE_MATCH_RATE = 0.001
 GALLERY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_TOP_K = 50
