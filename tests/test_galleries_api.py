@@ -30,8 +30,8 @@ def photos(celeba_root: Path) -> Callable[[int, int], bytes]:
 
 
 @pytest.fixture
-def stack(redis: Redis, gallery_schema: str) -> Iterator[Callable[[], TestClient]]:  # noqa: F811
-    """Builds API processes sharing one key prefix and one gallery schema."""
+def stack(redis: Redis, gallery_schema: str) -> Iterator[Callable[..., TestClient]]:  # noqa: F811
+    """Builds API processes sharing one key prefix and one gallery schema (unless overridden)."""
     prefix = f"dfrec-test-{uuid.uuid4().hex[:12]}:"
     clients: list[TestClient] = []
     settings = ServiceSettings(
@@ -44,8 +44,9 @@ def stack(redis: Redis, gallery_schema: str) -> Iterator[Callable[[], TestClient
         database_schema=gallery_schema,
     )
 
-    def build() -> TestClient:
-        client = TestClient(create_app(settings), headers={"Authorization": f"Bearer {API_KEY}"})
+    def build(**overrides) -> TestClient:
+        app = create_app(settings.model_copy(update=overrides))
+        client = TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"})
         client.__enter__()
         clients.append(client)
         return client
@@ -162,3 +163,31 @@ def test_other_tenants_and_scopes(stack, photos) -> None:
     assert client.get(GALLERY, headers=submitter).status_code == 403
     bad_name = client.put("/v1/galleries/Bad Name!")
     assert bad_name.status_code == 422 and bad_name.json()["error"]["code"] == "invalid_request"
+
+
+def test_bad_input_is_a_4xx_and_a_lost_database_a_503(stack, photos) -> None:
+    client = stack()
+    client.put(GALLERY)
+    person = add_person(client, "a")
+    photo_path = f"{GALLERY}/people/{person}/photos"
+    cases = [
+        (client.post(f"{GALLERY}/people", json={"label": ""}), 422, "invalid_request"),
+        (client.post(photo_path, content=b"x"), 415, "multipart_required"),
+        (
+            client.post(photo_path, files=image_field(b"not an image")),
+            415,
+            "unsupported_media_type",
+        ),
+        (client.post(f"{GALLERY}/search?top_k=0", files=image_field(b"x")), 422, "invalid_request"),
+        (
+            client.post(f"{GALLERY}/people/{'0' * 32}/photos", files=image_field(photos(0, 0))),
+            404,
+            "person_not_found",
+        ),
+        (client.delete(f"{photo_path}/{'0' * 32}"), 404, "photo_not_found"),
+    ]
+    for response, status, code in cases:
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    lost = stack(database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test")
+    down = lost.get(GALLERY)
+    assert (down.status_code, down.json()["error"]["code"]) == (503, "database_unavailable")
