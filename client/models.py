@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.status import JobStatus
 
 
@@ -55,6 +56,9 @@ class JobResult(ApiModel):
     artifacts: dict[str, Artifact]
     image_size: int
     timings_ms: dict[str, float]
+    gallery_matches: list[FaceGalleryMatches] | None = None
+    """With `galleries` on the job: per face, the closest people to the raw face, the
+    recovered source and the recovered target."""
 
     @property
     def context_heatmap(self) -> Artifact | None:
