@@ -9,7 +9,8 @@ dlib needs no torch; a round trip through the queue would only add latency and a
 import contextlib
 from collections.abc import Iterator
 
-from sqlalchemy.exc import OperationalError
+from psycopg.errors import UndefinedTable
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from gallery.database import GalleryDatabase
@@ -28,3 +29,7 @@ def transaction(galleries: GalleryDatabase) -> Iterator[Session]:
             yield session
     except OperationalError as error:  # the server is down or unreachable
         raise database_unavailable() from error
+    except ProgrammingError as error:
+        if isinstance(error.orig, UndefinedTable):  # never migrated: python -m gallery.migrate
+            raise database_unavailable() from error
+        raise

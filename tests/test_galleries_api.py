@@ -189,5 +189,7 @@ def test_bad_input_is_a_4xx_and_a_lost_database_a_503(stack, photos) -> None:
     for response, status, code in cases:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
     lost = stack(database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test")
-    down = lost.get(GALLERY)
-    assert (down.status_code, down.json()["error"]["code"]) == (503, "database_unavailable")
+    unmigrated = stack(database_schema="galleries_never_migrated")
+    for process in (lost, unmigrated):
+        down = process.get(GALLERY)
+        assert (down.status_code, down.json()["error"]["code"]) == (503, "database_unavailable")
