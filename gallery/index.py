@@ -33,12 +33,14 @@ class IndexShape:
 
 def build_index(keys: np.ndarray, vectors: np.ndarray, shape: IndexShape) -> faiss.Index:
     """An index of `vectors` (N, DIMENSIONS) float32 labelled by `keys` (N,) int64."""
+    inner: faiss.Index
     if len(keys) <= shape.exact_max_vectors:
         inner = faiss.IndexFlatIP(DIMENSIONS)
     else:
-        inner = faiss.IndexHNSWFlat(DIMENSIONS, shape.hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = shape.hnsw_ef_construction
-        inner.hnsw.efSearch = shape.hnsw_ef_search
+        graph = faiss.IndexHNSWFlat(DIMENSIONS, shape.hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = shape.hnsw_ef_construction
+        graph.hnsw.efSearch = shape.hnsw_ef_search
+        inner = graph
     index = faiss.IndexIDMap2(inner)
     if len(keys):
         index.add_with_ids(np.ascontiguousarray(vectors, np.float32), keys.astype(np.int64))

@@ -71,13 +71,13 @@ def delete_gallery(session: Session, gallery: Gallery) -> None:
 
 def bump_version(session: Session, gallery: Gallery) -> int:
     """Raise the gallery's version (row-locked until commit); the new version."""
-    version = session.scalar(
+    version = session.execute(
         update(Gallery)
         .where(Gallery.id == gallery.id)
         .values(version=Gallery.version + 1)
         .returning(Gallery.version)
-    )
-    gallery.version = int(version)
+    ).scalar_one()
+    gallery.version = version
     return gallery.version
 
 
