@@ -34,6 +34,21 @@ router = APIRouter(prefix="/v1/galleries", tags=["galleries"])
 GalleryName = Annotated[str, Path(pattern=GALLERY_NAME_PATTERN)]
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _ERRORS = {status: {"model": ErrorResponse} for status in (401, 403, 404, 422, 503)}
+_UPLOAD_ERRORS = _ERRORS | {status: {"model": ErrorResponse} for status in (400, 413, 415)}
+_IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {"image": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 
 def _not_found(error: LookupError) -> ApiError:
@@ -165,7 +180,8 @@ def _enrol(state: ServiceState, key: ApiKeyRecord, name: str, person_id: str, da
     "/{name}/people/{person_id}/photos",
     status_code=201,
     response_model=PhotoView,
-    responses=_ERRORS | {413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}},
+    responses=_UPLOAD_ERRORS,
+    openapi_extra=_IMAGE_BODY,
     summary="Enrol a photo (multipart field `image`): its largest face is embedded and stored",
 )
 async def enrol_photo(
@@ -214,7 +230,8 @@ def _search(state: ServiceState, key: ApiKeyRecord, name: str, data: bytes, top_
 @router.post(
     "/{name}/search",
     response_model=PhotoSearch,
-    responses=_ERRORS | {413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}},
+    responses=_UPLOAD_ERRORS,
+    openapi_extra=_IMAGE_BODY,
     summary="Who is this? The people closest to the photo's largest face (multipart `image`)",
 )
 async def search_photo(
