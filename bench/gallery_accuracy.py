@@ -1,15 +1,16 @@
 """Who is this, measured: test swaps (the evaluation's fixed `swap` set of the 48 test people)
 are recovered by the shipped checkpoint, and the raw fake, the recovered source and the
 recovered target are each embedded as a job's faces are (gallery.embedding.FaceEmbedder.crop)
-and searched in galleries of 48 (the test people), 1,000 and all (the test people plus
-UTKFace photos as distractors, each UTKFace photo one person: it has no identity labels).
+and searched in galleries of 48 (the test people, every photo of theirs enrolled as the API
+enrols: FaceEmbedder.photo on the full photo), 1,000 and all (the test people plus UTKFace
+photos as distractors, each UTKFace photo one person: it has no identity labels).
 
 A person's score is their best photo's cosine, as gallery.search answers; the forgery's own
 source and target photos are left out of the gallery for that query. Printed: top-1 / top-5 of
 the forgery's source (who was pasted in) and of its target (whose photo was edited) per query,
 and the false-match rate on pristine photos of people not enrolled: each pristine test photo
-searched with its person left out; a false match is a best score at or above
-SAME_PERSON_THRESHOLD.
+searched with its person left out; a false match is a best score at or above CROP_THRESHOLD
+(the job's threshold).
 
     python bench/gallery_accuracy.py [--samples 256] [--checkpoint weights/dfrec-small.pt]
         [--distractor-cache /tmp/dfrec-utkface-embeddings.npy]
@@ -29,11 +30,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from dfrec.checkpoint import load_checkpoint
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
 from dfrec.evaluation.methods import DFRECMethod
 from dfrec.evaluation.samples import load_test_data
 from dfrec.pipeline import Recoverer
 from dfrec.training.config import DEFAULT_DATA_ROOT, DEFAULT_SOURCE_ONLY_ROOT
-from dfrec_contract.galleries import CALIBRATED_FALSE_MATCH_RATE, SAME_PERSON_THRESHOLD
+from dfrec_contract.galleries import CALIBRATED_FALSE_MATCH_RATE, CROP_THRESHOLD
 from gallery.embedding import face_embedder
 
 MIDDLE_GALLERY = 1_000
@@ -45,6 +48,21 @@ def embed_crops(images: torch.Tensor, desc: str) -> np.ndarray:
     embedder = face_embedder()
     pixels = (images.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     return np.stack([embedder.crop(np.ascontiguousarray(p)) for p in tqdm(pixels, desc=desc)])
+
+
+def enrolled_photos(size: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings (M, 128), the face-cache rows they are of): each row's full photo embedded
+    as enrolment does; rows whose photo shows no face to the embedder are left out."""
+    faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, size))
+    embedder = face_embedder()
+    embeddings, kept = [], []
+    for row in tqdm(rows, desc="enrolling the test people's photos"):
+        path = DEFAULT_DATA_ROOT / str(faces.identities[row]) / str(faces.files[row])
+        face = embedder.photo(np.asarray(Image.open(path).convert("RGB")))
+        if face is not None:
+            embeddings.append(face.embedding)
+            kept.append(row)
+    return np.stack(embeddings), np.array(kept)
 
 
 def distractor_embeddings(root: Path, cache: Path) -> np.ndarray:
@@ -66,8 +84,9 @@ def best_per_person(
 ) -> np.ndarray:
     """(N, people) best photo score per person, the excluded photo columns left out.
     scores: (N, M) per photo; owners: (M,) person index; excluded: (N, K) photo columns."""
-    scores = scores.copy()
-    np.put_along_axis(scores, excluded, -np.inf, axis=1)
+    scores = np.concatenate([scores, np.zeros((len(scores), 1), scores.dtype)], axis=1)
+    np.put_along_axis(scores, excluded, -np.inf, axis=1)  # column M: a photo not enrolled
+    scores = scores[:, :-1]
     best = np.full((len(scores), people), -np.inf, np.float32)
     for person in range(people):
         columns = owners == person
@@ -95,9 +114,12 @@ def main() -> None:
     recoverer = Recoverer(load_checkpoint(args.checkpoint)[0])
     size = recoverer.geometry.image_size
     data = load_test_data(DEFAULT_DATA_ROOT, size, args.samples, synthesizers=("swap",))
-    people, owners = np.unique(data.gallery_people, return_inverse=True)
-    enrolled = embed_crops(data.gallery_images, "test people's photos")
-    column_of_row = {int(row): column for column, row in enumerate(data.gallery_rows)}
+    people = np.unique(data.gallery_people)
+    enrolled, rows = enrolled_photos(size, data.gallery_rows)
+    person_of_row = dict(zip(data.gallery_rows.tolist(), data.gallery_people, strict=True))
+    owners = np.searchsorted(people, [person_of_row[int(row)] for row in rows])
+    column_of_row = {int(row): column for column, row in enumerate(rows)}
+    unused = len(rows)  # a left-out row excludes nothing (this column is out of range)
     distractors = distractor_embeddings(DEFAULT_SOURCE_ONLY_ROOT, args.distractor_cache)
 
     swaps = data.sets["swap"]
@@ -109,7 +131,7 @@ def main() -> None:
     }
     excluded = np.array(
         [
-            [column_of_row[int(s)], column_of_row[int(t)]]
+            [column_of_row.get(int(s), unused), column_of_row.get(int(t), unused)]
             for s, t in zip(swaps.source_rows, swaps.target_rows, strict=True)
         ]
     )
@@ -120,7 +142,7 @@ def main() -> None:
     sizes = [len(people), MIDDLE_GALLERY, len(people) + len(distractors)]
     print(
         f"swaps: {len(swaps)} of {len(people)} test people ({len(enrolled)} enrolled photos); "
-        f"distractors: {len(distractors)} UTKFace photos; threshold {SAME_PERSON_THRESHOLD} "
+        f"distractors: {len(distractors)} UTKFace photos; threshold {CROP_THRESHOLD} "
         f"(pair false-match rate {CALIBRATED_FALSE_MATCH_RATE})"
     )
     header = " | ".join(f"top-1 / top-5, {n:,} people" for n in sizes)
@@ -137,14 +159,14 @@ def main() -> None:
 
     pristine = data.sets["pristine"]
     embeddings = embed_crops(pristine.fake, "pristine photos")
-    own = np.array([[column_of_row[int(r)]] for r in pristine.target_rows])
+    own = np.array([[column_of_row.get(int(r), unused)] for r in pristine.target_rows])
     best = best_per_person(embeddings @ enrolled.T, owners, len(people), own)
     truth = np.searchsorted(people, pristine.target_people)
     best[np.arange(len(truth)), truth] = -np.inf  # the person is not enrolled
     other = embeddings @ distractors.T
     for total in sizes:
         top = np.concatenate([best, other[:, : total - len(people)]], axis=1).max(axis=1)
-        rate = float((top >= SAME_PERSON_THRESHOLD).mean())
+        rate = float((top >= CROP_THRESHOLD).mean())
         print(
             f"false matches, pristine photos of people not enrolled, {total:,} people: "
             f"{rate:.1%} of {len(top)}"

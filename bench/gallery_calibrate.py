@@ -1,10 +1,12 @@
-"""The galleries' same-person threshold: embed photos of CelebA training-split people (never
-the 48 test people) as enrolment does (gallery.embedding: largest face, dlib ResNet, unit
-length), score every pair of photos, and print the cosine above which the wanted share of
-pairs of different people falls (the false-match rate), with the share of same-person pairs
-refused there. dfrec_contract.galleries.SAME_PERSON_THRESHOLD holds the printed value.
+"""The galleries' same-person thresholds: photos of CelebA training-split people (never the 48
+test people) are embedded as enrolment does (gallery.embedding: the photo's largest face, dlib
+ResNet, unit length) and as a job's faces are (the aligned crop at the model's size, 128 px,
+FaceEmbedder.crop); every pair of different photos is scored. Printed: the cosine that the
+wanted share of pairs of different people reaches (the false-match rate), with the share of
+same-person pairs refused there, for photo vs photo (search by photo) and aligned crop vs
+photo (a job's faces against enrolled photos). dfrec_contract.galleries holds the values.
 
-    python bench/gallery_calibrate.py [--photos-per-person 6] [--false-match-rate 0.001]
+    python bench/gallery_calibrate.py [--photos-per-person 6] [--false-match-rate ...]
 
 Not a test: a measurement, printed as a table.
 """
@@ -12,41 +14,44 @@ Not a test: a measurement, printed as a table.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from dfrec.data.faces import AlignedFaces
+from dfrec.data.prepare import prepare_cache
 from dfrec.data.splits import folder_split
+from dfrec.training.config import DEFAULT_DATA_ROOT
 from gallery.embedding import face_embedder
 
-CELEBA_ID = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "celeba-id"
+CROP_SIZE = 128
+"""The shipped model's face size: a job's aligned crops."""
 
 
-def embed_people(
-    root: Path, people: tuple[str, ...], per_person: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(embeddings (N, 128), person index (N,)) of the first per_person photos with a face."""
+def embed(people: tuple[str, ...], per_person: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(photo embeddings, crop embeddings, person index), per photo where both exist."""
+    faces = AlignedFaces.load(prepare_cache(DEFAULT_DATA_ROOT, CROP_SIZE))
     embedder = face_embedder()
-    vectors, owners = [], []
+    photos, crops, owners = [], [], []
     for number, person in enumerate(tqdm(people, desc="people", unit="person")):
-        found = 0
-        for path in sorted((root / person).glob("*.jpg")):
+        for row in faces.indices_of([person])[:per_person]:
+            path = DEFAULT_DATA_ROOT / person / str(faces.files[row])
             face = embedder.photo(np.asarray(Image.open(path).convert("RGB")))
-            if face is not None:
-                vectors.append(face.embedding)
-                owners.append(number)
-                found += 1
-            if found == per_person:
-                break
-    return np.stack(vectors), np.array(owners)
+            if face is None:
+                continue
+            photos.append(face.embedding)
+            crops.append(embedder.crop(faces.crops[row]))
+            owners.append(number)
+    return np.stack(photos), np.stack(crops), np.array(owners)
 
 
-def pair_scores(vectors: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(same-person cosines, different-people cosines) over every unordered pair."""
-    scores = vectors @ vectors.T
-    first, second = np.triu_indices(len(vectors), k=1)
+def pair_scores(
+    queries: np.ndarray, enrolled: np.ndarray, owners: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(same-person cosines, different-people cosines) over pairs of different photos."""
+    scores = queries @ enrolled.T
+    first, second = np.triu_indices(len(queries), k=1)
     same = owners[first] == owners[second]
     pairs = scores[first, second]
     return pairs[same], pairs[~same]
@@ -54,23 +59,21 @@ def pair_scores(vectors: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", type=Path, default=CELEBA_ID)
     parser.add_argument("--photos-per-person", type=int, default=6)
     parser.add_argument("--false-match-rate", type=float, nargs="+", default=[0.01, 0.001, 1e-4])
     args = parser.parse_args()
-    split = folder_split(args.data_root)
-    vectors, owners = embed_people(args.data_root, split.train, args.photos_per_person)
-    genuine, impostor = pair_scores(vectors, owners)
-    print(
-        f"training-split people: {len(split.train)}, photos with a face: {len(vectors)}, "
-        f"same-person pairs: {len(genuine)}, different-people pairs: {len(impostor)}"
-    )
-    print("| false-match rate | threshold (cosine) | same-person pairs refused |")
-    print("|---|---|---|")
-    for rate in args.false_match_rate:
-        threshold = float(np.quantile(impostor, 1.0 - rate))
-        refused = float(np.mean(genuine < threshold))
-        print(f"| {rate:g} | {threshold:.4f} | {refused:.2%} |")
+    split = folder_split(DEFAULT_DATA_ROOT)
+    photos, crops, owners = embed(split.train, args.photos_per_person)
+    print(f"training-split people: {len(split.train)}, photos with a face: {len(photos)}")
+    print("| pairs | false-match rate | threshold (cosine) | same-person pairs refused |")
+    print("|---|---|---|---|")
+    for name, queries in (("photo vs photo", photos), ("aligned crop vs photo", crops)):
+        genuine, impostor = pair_scores(queries, photos, owners)
+        for rate in args.false_match_rate:
+            threshold = float(np.quantile(impostor, 1.0 - rate))
+            refused = float(np.mean(genuine < threshold))
+            print(f"| {name} | {rate:g} | {threshold:.4f} | {refused:.2%} |", flush=True)
+        print(f"| {name}: {len(genuine)} same-person, {len(impostor)} different-people pairs |")
 
 
 if __name__ == "__main__":

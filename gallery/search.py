@@ -6,7 +6,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dfrec_contract.galleries import SAME_PERSON_THRESHOLD, GalleryMatch, GallerySearch
+from dfrec_contract.galleries import GalleryMatch, GallerySearch
 from gallery.index import IndexCache, search_index
 from gallery.models import Gallery, Person, Photo
 from gallery.store import gallery_vectors
@@ -15,7 +15,9 @@ PHOTOS_PER_MATCH = 8
 """Nearest photos looked at per match asked for (people have several photos each)."""
 
 
-def _named(session: Session, gallery: Gallery, hits: list[tuple[int, float]]) -> list[GalleryMatch]:
+def _named(
+    session: Session, gallery: Gallery, hits: list[tuple[int, float]], threshold: float
+) -> list[GalleryMatch]:
     rows = session.execute(
         select(Photo.key, Photo.id, Person.id, Person.label, Person.external_id)
         .join(Person, Person.id == Photo.person_id)
@@ -34,7 +36,7 @@ def _named(session: Session, gallery: Gallery, hits: list[tuple[int, float]]) ->
             external_id=row[4],
             photo_id=row[1],
             score=round(score, 6),
-            same_person=score >= SAME_PERSON_THRESHOLD,
+            same_person=score >= threshold,
         )
     return list(best.values())
 
@@ -45,8 +47,10 @@ def search_galleries(
     galleries: list[Gallery],
     embedding: np.ndarray,
     top_k: int,
+    threshold: float,
 ) -> GallerySearch:
-    """The top_k people of all `galleries` closest to `embedding` (unit length)."""
+    """The top_k people of all `galleries` closest to `embedding` (unit length); same_person
+    where the score reaches `threshold` (dfrec_contract.galleries)."""
     matches: list[GalleryMatch] = []
     for gallery in galleries:
         index = cache.current(
@@ -54,6 +58,6 @@ def search_galleries(
         )
         hits = search_index(index, embedding, top_k * PHOTOS_PER_MATCH)
         if hits:
-            matches += _named(session, gallery, hits)
+            matches += _named(session, gallery, hits, threshold)
     matches.sort(key=lambda match: (-match.score, match.gallery, match.person_id))
-    return GallerySearch(matches=matches[:top_k])
+    return GallerySearch(threshold=threshold, matches=matches[:top_k])

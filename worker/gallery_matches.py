@@ -5,7 +5,7 @@ the job's tenant (gallery.search). A gallery deleted since the job was accepted 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from dfrec_contract.galleries import JOB_TOP_K, FaceGalleryMatches
+from dfrec_contract.galleries import CROP_THRESHOLD, JOB_TOP_K, FaceGalleryMatches
 from dfrec_contract.record import JobRecord
 from gallery import store
 from gallery.database import GalleryDatabase
@@ -45,7 +45,9 @@ def face_matches(
 
         def search(pixels: np.ndarray):
             embedding = embedder.crop(pixels)
-            return search_galleries(session, galleries.indexes, searched, embedding, JOB_TOP_K)
+            return search_galleries(
+                session, galleries.indexes, searched, embedding, JOB_TOP_K, CROP_THRESHOLD
+            )
 
         return [
             FaceGalleryMatches(

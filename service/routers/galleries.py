@@ -11,6 +11,7 @@ from dfrec_contract.apikeys import ApiKeyRecord
 from dfrec_contract.galleries import (
     GALLERY_NAME_PATTERN,
     MAX_TOP_K,
+    PHOTO_THRESHOLD,
     GalleryView,
     PersonCreate,
     PersonView,
@@ -223,7 +224,10 @@ def _search(state: ServiceState, key: ApiKeyRecord, name: str, data: bytes, top_
     _, face = embedded_photo(state, data)
     with transaction(state.galleries) as session:
         gallery = store.find_gallery(session, key.tenant, name)
-        found = search_galleries(session, state.galleries.indexes, [gallery], face.embedding, top_k)
+        indexes = state.galleries.indexes
+        found = search_galleries(
+            session, indexes, [gallery], face.embedding, top_k, PHOTO_THRESHOLD
+        )
     return PhotoSearch(box=list(face.box), **found.model_dump())
 
 
