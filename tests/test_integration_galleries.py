@@ -9,6 +9,7 @@ import pytest
 from gallery_db import DATABASE_URL, gallery_schema  # noqa: F401 - the fixture
 
 from client import ApiError, DfrecClient
+from dfrec_contract.galleries import CROP_THRESHOLD
 
 pytestmark = [pytest.mark.service, pytest.mark.slow, pytest.mark.data]
 
@@ -44,7 +45,7 @@ def test_job_searches_every_recovered_face(
     faces = job.result.gallery_matches
     assert [face.index for face in faces] == [0]
     best = faces[0].raw.matches[0]
-    assert best.person_id == person and best.same_person
+    assert best.person_id == person and best.same_person == (best.score >= CROP_THRESHOLD)
     for found in (faces[0].source, faces[0].target):  # a random-weight model: only the shape
         assert len(found.matches) == 1 and found.threshold == faces[0].raw.threshold
     erased = after.result.gallery_matches[0]
