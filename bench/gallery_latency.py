@@ -1,9 +1,9 @@
 """Gallery search latency at scale: synthetic unit vectors (10 k, 100 k, 1 M), indexed as the
 service does (gallery.index.build_index: exact up to IndexShape.exact_max_vectors, HNSW above),
-searched one query at a time on one thread as a request does. Each query is a stored vector plus noise, so
-the stored one is the right answer: `planted top-1` is how often the index returns it (exact
-search: always, unless the noise made another vector closer). Prints build seconds and the
-p50 / p99 milliseconds of one search from one run.
+searched one query at a time on one thread as a request does. Each query is a stored vector
+plus noise, so the stored one is the right answer: `planted top-1` is how often the index
+returns it (exact search: always, unless the noise made another vector closer). Prints build
+seconds and the p50 / p99 milliseconds of one search from one run.
 
     python bench/gallery_latency.py [--sizes 10000 100000 1000000] [--queries 1000]
 
