@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.status import JobStatus
 
 
@@ -90,6 +91,9 @@ class JobResult(ApiModel):
     """a video's people; None for a photo"""
     video: dict | None = None
     """a video's decoding, batching and chunks (docs/videos.md)"""
+    gallery_matches: list[FaceGalleryMatches] | None = None
+    """With `galleries` on the job: per face, the closest people to the raw face, the
+    recovered source and the recovered target."""
 
     @property
     def context_heatmap(self) -> Artifact | None:

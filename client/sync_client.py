@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from client.errors import JobTimeout
+from client.galleries import GalleryClient
 from client.models import Job
 from client.protocol import (
     EVIDENCE_KEYS_PATH,
@@ -52,15 +53,20 @@ class DfrecClient:
         filename: str = "image",
         callback_url: str | None = None,
         idempotency_key: str | None = None,
+        galleries: list[str] | None = None,
     ) -> Job:
         """Upload a photo (path or bytes); the queued job. Every retry carries the same
         Idempotency-Key (a fresh one unless given), so retries never make a second job.
-        `callback_url`: where the finished job's signed summary is POSTed."""
+        `callback_url`: where the finished job's signed summary is POSTed; `galleries`: yours
+        to search every face in (result.gallery_matches)."""
         files = upload_files(image, filename)
         data = {"callback_url": callback_url} if callback_url else None
         headers = submit_headers(idempotency_key)
+        params = {"galleries": ",".join(galleries)} if galleries else None
         for attempt in range(1, self.max_attempts + 1):
-            response = self.http.post("/recover", files=files, data=data, headers=headers)
+            response = self.http.post(
+                "/recover", files=files, data=data, headers=headers, params=params
+            )
             if response.status_code not in RETRYABLE_STATUSES or attempt == self.max_attempts:
                 break
             time.sleep(retry_after(response, 1.0, self.max_backoff_seconds))
@@ -113,6 +119,10 @@ class DfrecClient:
             raise_for_error(response)
             written.append(check_and_write(folder / filename, response.content, sha256))
         return written
+
+    def gallery(self, name: str) -> GalleryClient:
+        """The calls on one of your galleries (/v1/galleries/{name})."""
+        return GalleryClient(self.http, name)
 
     def close(self) -> None:
         self.http.close()

@@ -35,11 +35,15 @@ class Scope(StrEnum):
     | submit | POST /recover                                                    |
     | read   | GET /jobs/{id}, its artifacts and evidence (own tenant's jobs)   |
     | admin  | GET /admin/keys (own tenant's keys); the CLI needs Redis instead |
+    | gallery:read  | GET /v1/galleries/..., POST /v1/galleries/{name}/search   |
+    | gallery:write | PUT, POST and DELETE under /v1/galleries (enrol, erase)   |
     """
 
     SUBMIT = "submit"
     READ = "read"
     ADMIN = "admin"
+    GALLERY_READ = "gallery:read"
+    GALLERY_WRITE = "gallery:write"
 
 
 def parse_scopes(text: str) -> frozenset[Scope]:

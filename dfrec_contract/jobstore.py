@@ -148,6 +148,7 @@ class JobStore:
         api_key_id: str = "",
         callback_url: str = "",
         key_max_active: int = 0,
+        galleries: tuple[str, ...] = (),
     ) -> Admission:
         """Store the upload and a `queued` record (both expire on their own) if fewer than
         `max_queued` jobs are queued and (when key_max_active > 0) the key `api_key_id` has
@@ -169,6 +170,7 @@ class JobStore:
             "tenant": tenant,
             "api_key_id": api_key_id,
             "callback_url": callback_url,
+            "galleries": ",".join(galleries),
         }
         keys = [
             self.keys.job(job_id),
@@ -213,6 +215,9 @@ class JobStore:
             api_key_id=fields.get("api_key_id", b"").decode(),
             callback_url=fields.get("callback_url", b"").decode(),
             progress=_progress(fields),
+            galleries=tuple(
+                name for name in fields.get("galleries", b"").decode().split(",") if name
+            ),
         )
 
     def load_upload(self, job_id: str) -> bytes | None:

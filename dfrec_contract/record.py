@@ -52,6 +52,8 @@ class JobRecord:
     """Where the worker posts the job summary once it has finished ("" = no callback)."""
     progress: JobProgress | None = None
     """A video job's sampled frames done / total while it runs (None for photos)."""
+    galleries: tuple[str, ...] = ()
+    """The submitter's galleries every face is searched in (dfrec_contract.galleries)."""
 
     def is_overdue(self, now: float) -> bool:
         return not self.status.is_terminal and now > self.deadline_at

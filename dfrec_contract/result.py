@@ -11,6 +11,7 @@ Artifact names (each served as `<name>.png`, built by worker.face_results):
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.status import JobStatus, NotApplicableReason
 from dfrec_contract.video import TrackReport, VideoSummary
 
@@ -81,3 +82,8 @@ class JobResult(StoredModel):
         None, description="a video job's people (dfrec_contract.video); null for a photo"
     )
     video: VideoSummary | None = Field(None, description="a video job's decoding and batching")
+    gallery_matches: list[FaceGalleryMatches] | None = Field(
+        None,
+        description="with `galleries` on the job: per processed face, the people of those "
+        "galleries closest to the raw face, the recovered source and the recovered target",
+    )

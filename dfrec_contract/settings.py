@@ -42,6 +42,10 @@ class SharedSettings(BaseSettings):
     video_storage_dir: Path = Path("/tmp/dfrec-videos")
     """Where the API stores uploaded videos for the workers (a volume both mount); a video is
     deleted when its job finishes."""
+    database_url: str = "postgresql+psycopg://postgres@localhost:5432/postgres"
+    """PostgreSQL holding the galleries (store of record; gallery.migrate creates its tables)."""
+    database_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
+    """Schema of the gallery tables (tests use one schema each)."""
 
     def dependency_addresses(self) -> dict[str, str]:
         """Field -> address of each dependency this process talks to."""

@@ -1,5 +1,6 @@
-# The API: FastAPI + Celery producer. No torch, no model code (the `service` package and the
-# job contract it shares with the worker, `dfrec_contract`).
+# The API: FastAPI + Celery producer. No torch, no model code (the `service` package, the
+# job contract it shares with the worker, `dfrec_contract`, and the galleries, `gallery`: it
+# embeds enrolment and search photos with dlib). `python -m gallery.migrate` migrates PostgreSQL.
 # Build from the repository root: docker build -f docker/api.Dockerfile -t dfrec-api .
 FROM python:3.11-slim
 
@@ -8,6 +9,7 @@ WORKDIR /app
 
 COPY pyproject.toml ./
 COPY dfrec_contract ./dfrec_contract
+COPY gallery ./gallery
 COPY service ./service
 RUN pip install ".[api]" \
     && python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked in'"

@@ -10,6 +10,7 @@ WORKDIR /app
 
 COPY pyproject.toml ./
 COPY dfrec_contract ./dfrec_contract
+COPY gallery ./gallery
 COPY worker ./worker
 COPY dfrec/__init__.py ./dfrec/
 COPY dfrec/data/__init__.py dfrec/data/align.py ./dfrec/data/

@@ -10,7 +10,7 @@ from service.config import ServiceSettings
 from service.error_handlers import install_error_handlers
 from service.metrics import ApiMetrics, RequestMetricsMiddleware
 from service.request_context import RequestContextMiddleware
-from service.routers import admin, evidence, health, jobs, keys, recover, web
+from service.routers import admin, evidence, galleries, health, jobs, keys, recover, web
 from service.routers.prefix import VERSION_PREFIX
 from service.state import ServiceState
 
@@ -47,6 +47,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.include_router(router, prefix=VERSION_PREFIX)
     app.include_router(health.router)
     app.include_router(keys.router)
+    app.include_router(galleries.router)
     app.include_router(web.router)
     app.mount(web.STATIC_PATH, web.static_files(), name="static")
     return app

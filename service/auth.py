@@ -108,6 +108,8 @@ def _requiring(scope: Scope):
 Submitter = Annotated[ApiKeyRecord, Depends(_requiring(Scope.SUBMIT))]
 Reader = Annotated[ApiKeyRecord, Depends(_requiring(Scope.READ))]
 Admin = Annotated[ApiKeyRecord, Depends(_requiring(Scope.ADMIN))]
+GalleryReader = Annotated[ApiKeyRecord, Depends(_requiring(Scope.GALLERY_READ))]
+GalleryWriter = Annotated[ApiKeyRecord, Depends(_requiring(Scope.GALLERY_WRITE))]
 
 
 def prepare_keys(settings: ServiceSettings, keys: KeyStore) -> ApiKeyRecord | None:

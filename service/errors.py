@@ -56,6 +56,12 @@ class ErrorCode(StrEnum):
     REDIS_UNAVAILABLE = "redis_unavailable"
     STORAGE_UNAVAILABLE = "storage_unavailable"
     NOT_READY = "not_ready"
+    GALLERY_NOT_FOUND = "gallery_not_found"
+    PERSON_NOT_FOUND = "person_not_found"
+    PHOTO_NOT_FOUND = "photo_not_found"
+    PERSON_EXISTS = "person_exists"
+    NO_FACE = "no_face"
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,14 @@ ERRORS: dict[ErrorCode, ErrorSpec] = {
         404, "the job has no evidence manifest (it failed, or expired)"
     ),
     ErrorCode.NOT_FOUND: ErrorSpec(404, "no such route"),
+    ErrorCode.GALLERY_NOT_FOUND: ErrorSpec(
+        404, "no gallery of this name (another tenant's is answered exactly alike)"
+    ),
+    ErrorCode.PERSON_NOT_FOUND: ErrorSpec(404, "no such person in the gallery"),
+    ErrorCode.PHOTO_NOT_FOUND: ErrorSpec(404, "no such photo of the person"),
+    ErrorCode.PERSON_EXISTS: ErrorSpec(
+        409, "the gallery already has a person with this external_id"
+    ),
     ErrorCode.METHOD_NOT_ALLOWED: ErrorSpec(405, "the route exists, the method does not"),
     ErrorCode.JOB_NOT_FINISHED: ErrorSpec(
         409, "artifacts or evidence asked for before the job finished (`Retry-After`)"
@@ -126,6 +140,7 @@ ERRORS: dict[ErrorCode, ErrorSpec] = {
         422, "the container has no video stream (audio only, data only)"
     ),
     ErrorCode.NO_VIDEO_FRAMES: ErrorSpec(422, "the video declares no duration or holds no frame"),
+    ErrorCode.NO_FACE: ErrorSpec(422, "no face was found in the photo (enrolment, search)"),
     ErrorCode.INVALID_REQUEST: ErrorSpec(422, "a path, query or header parameter fails validation"),
     ErrorCode.INVALID_CALLBACK_URL: ErrorSpec(
         422, "callback_url is not allowed (https and public addresses only in production)"
@@ -139,6 +154,9 @@ ERRORS: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.INTERNAL_ERROR: ErrorSpec(500, "a bug; never caused by bad input"),
     ErrorCode.BUSY: ErrorSpec(503, "every decode slot is taken; retry after `Retry-After`"),
     ErrorCode.REDIS_UNAVAILABLE: ErrorSpec(503, "the job store / broker cannot be reached"),
+    ErrorCode.DATABASE_UNAVAILABLE: ErrorSpec(
+        503, "the gallery store (PostgreSQL) cannot be reached, or its tables were never migrated"
+    ),
     ErrorCode.STORAGE_UNAVAILABLE: ErrorSpec(
         503, "the video storage cannot take the upload (full, missing); retry after `Retry-After`"
     ),

@@ -38,9 +38,11 @@ def check_header(value: str) -> str:
     return value
 
 
-def fingerprint(image: bytes, callback_url: str) -> str:
+def fingerprint(image: bytes, callback_url: str, galleries: tuple[str, ...] = ()) -> str:
     digest = hashlib.sha256(hashlib.sha256(image).digest())
     digest.update(b"\n" + callback_url.encode("utf-8"))
+    if galleries:
+        digest.update(b"\ngalleries=" + ",".join(galleries).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from redis import Redis
 from dfrec_contract.apikeys import ApiKeyRecord, KeyStore
 from dfrec_contract.broker import broker_queue_key
 from dfrec_contract.jobstore import JobStore
+from gallery.database import GalleryDatabase
 from service.config import ServiceSettings
 from service.idempotency import IdempotencyStore
 from service.image_budget import DecodeBudget
@@ -29,6 +30,7 @@ class ServiceState:
     keys: KeyStore
     limiter: SubmitLimiter
     idempotency: IdempotencyStore
+    galleries: GalleryDatabase
     development_key: ApiKeyRecord | None = None
     """Outside production: the development key, checked without Redis (service.auth)."""
     decode_slots: threading.BoundedSemaphore = field(init=False)
@@ -65,9 +67,11 @@ class ServiceState:
             idempotency=IdempotencyStore(
                 store.redis, settings.redis_key_prefix, settings.idempotency_ttl_seconds
             ),
+            galleries=GalleryDatabase.open(settings),
         )
 
     async def close(self) -> None:
         await self.triton_http.aclose()
         self.producer.close()
         self.redis.close()
+        self.galleries.close()

@@ -98,6 +98,7 @@ def _admit(
     callback_url: str,
     request_id: str,
     rate: RateDecision | None,
+    galleries: tuple[str, ...],
 ) -> None:
     settings = state.settings
     try:
@@ -113,6 +114,7 @@ def _admit(
             api_key_id=key.id,
             callback_url=callback_url,
             key_max_active=key.quota.max_active_jobs,
+            galleries=galleries,
         )
     except RedisError as error:
         raise redis_unavailable() from error
@@ -167,11 +169,19 @@ def _create(
     callback_url: str,
     job_id: str,
     request_id: str,
+    galleries: tuple[str, ...] = (),
 ) -> Submitted:
+    if galleries and looks_like_video(form.image):
+        raise ApiError(
+            422,
+            ErrorCode.INVALID_REQUEST,
+            "galleries are searched in photo jobs only (a video's tracks are not searched yet); "
+            "submit the video without galleries",
+        )
     rate = _take_rate(state, key)
     prepared = _prepare(state, job_id, form.image)
     try:
-        _admit(state, key, job_id, prepared, callback_url, request_id, rate)
+        _admit(state, key, job_id, prepared, callback_url, request_id, rate, galleries)
     except BaseException:
         _discard(state, prepared)
         raise
@@ -220,15 +230,16 @@ def _submit_idempotent(
     callback_url: str,
     request_id: str,
     header: str,
+    galleries: tuple[str, ...],
 ) -> Submitted:
-    print_ = fingerprint(form.image, callback_url)
+    print_ = fingerprint(form.image, callback_url, galleries)
     for _ in range(CLAIM_ATTEMPTS):
         claim = state.idempotency.claim(key.tenant, header, print_, uuid.uuid4().hex)
         if claim is None:
             continue
         if claim.owner:
             try:
-                return _create(state, key, form, callback_url, claim.job_id, request_id)
+                return _create(state, key, form, callback_url, claim.job_id, request_id, galleries)
             except BaseException:
                 with contextlib.suppress(RedisError):
                     state.idempotency.release(key.tenant, header, claim)
@@ -250,6 +261,7 @@ def submit_job(
     form: UploadForm,
     request_id: str,
     idempotency_key: str | None = None,
+    galleries: tuple[str, ...] = (),
 ) -> Submitted:
     """Create and enqueue a job for the upload, or find the one an earlier request with the
     same Idempotency-Key created; ApiError for bad input, a limit, a full queue or no Redis.
@@ -257,9 +269,11 @@ def submit_job(
     try:
         callback_url = _callback_url(state, form.callback_url)
         if idempotency_key is None:
-            return _create(state, key, form, callback_url, uuid.uuid4().hex, request_id)
+            return _create(state, key, form, callback_url, uuid.uuid4().hex, request_id, galleries)
         try:
-            return _submit_idempotent(state, key, form, callback_url, request_id, idempotency_key)
+            return _submit_idempotent(
+                state, key, form, callback_url, request_id, idempotency_key, galleries
+            )
         except RedisError as error:
             raise redis_unavailable() from error
     except ApiError as error:

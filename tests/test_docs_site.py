@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README_MAX_LINES = 250
 BENCHMARKS = {
     "capacity.py",
+    "gallery_accuracy.py",
+    "gallery_calibrate.py",
+    "gallery_latency.py",
     "hostile.py",
     "load.py",
     "models.py",

@@ -1,7 +1,8 @@
 """The OpenAPI spec documents every answer: Schemathesis generates requests from the API's own
 spec (bounded, derandomized: the same examples every run) and sends them to the real API
-process (`python -m service` under uvicorn, the real Redis; no worker, and a Triton address that
-answers nothing, so `/readyz` says 503 `not_ready`). Every answer must be documented: its status,
+process (`python -m service` under uvicorn, the real Redis, the galleries in a freshly migrated
+PostgreSQL schema; no worker, and a Triton address that answers nothing, so `/readyz` says 503
+`not_ready`). Every answer must be documented: its status,
 content type, headers and body schema; and none may be a 500.
 
 Authenticated as the development key; a second pass sends no key, so the 401 answers are
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import schemathesis
+from gallery_db import DATABASE_URL, migrated_schema
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from service_stack import REDIS_URL
@@ -63,14 +65,17 @@ UNREACHABLE = "127.0.0.1:9"
 @pytest.fixture(scope="module")
 def api(redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
     prefix = f"dfrec-spec-{tmp_path_factory.getbasetemp().name}:"
-    stack_settings = StackSettings(
-        redis_url=REDIS_URL,
-        triton_http_url=f"http://{UNREACHABLE}",
-        triton_grpc_url=UNREACHABLE,
-        key_prefix=prefix,
-    )
-    with ServiceStack(stack_settings, tmp_path_factory.mktemp("spec-logs"), workers=0) as stack:
-        yield stack
+    with migrated_schema() as schema:
+        stack_settings = StackSettings(
+            redis_url=REDIS_URL,
+            triton_http_url=f"http://{UNREACHABLE}",
+            triton_grpc_url=UNREACHABLE,
+            key_prefix=prefix,
+            extra_env={"DFREC_DATABASE_URL": DATABASE_URL, "DFREC_DATABASE_SCHEMA": schema},
+        )
+        logs = tmp_path_factory.mktemp("spec-logs")
+        with ServiceStack(stack_settings, logs, workers=0) as stack:
+            yield stack
     keys = list(redis.scan_iter(match=f"{prefix}*"))
     if keys:
         redis.delete(*keys)

@@ -11,6 +11,7 @@ from redis import RedisError
 from dfrec_contract.evidence_keys import publish_public_key
 from dfrec_contract.jobstore import JobStore
 from dfrec_contract.video_storage import VideoStorage
+from gallery.database import GalleryDatabase
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleClient
 from worker.lease import MessageLeases
@@ -41,6 +42,8 @@ class WorkerContext:
     leases: MessageLeases
     background: tuple[Periodic, ...]
     """Started when the worker is ready: lease renewal and the sweep of overdue jobs."""
+    galleries: GalleryDatabase
+    """Searched for jobs that name galleries (worker.gallery_matches)."""
 
     @classmethod
     def create(cls, settings: WorkerSettings, metrics: WorkerMetrics) -> "WorkerContext":
@@ -79,6 +82,7 @@ class WorkerContext:
                 Periodic("message-leases", renew_leases, settings.lease_renew_seconds),
                 Periodic("overdue-sweep", fail_overdue, settings.overdue_sweep_seconds),
             ),
+            galleries=GalleryDatabase.open(settings),
         )
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from dfrec.data.align import crop_landmarks_68
 from dfrec_contract.errors import JobErrorCode
+from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.noise import batch_masking_noise
 from dfrec_contract.record import JobRecord
 from dfrec_contract.result import EVIDENCE_ARTIFACT, JobResult
@@ -26,6 +27,7 @@ from worker.errors import InputExpired, JobFailure
 from worker.evidence import evidence_manifest, signed_evidence
 from worker.face_results import FaceOutcome, face_outcome
 from worker.faces import FaceSearch, PhotoFace, find_faces, model_input
+from worker.gallery_matches import face_matches
 from worker.preprocess import load_rgb
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
     with clock.stage(JobStage.POSTPROCESS):
         feather = feather_pixels(info.image_size, settings.paste_feather_fraction)
         outcome = face_outcome(photo, search, outputs, feather)
+        matches = face_matches(context.galleries, record, search.processable(), outputs)
         so_far = {"queue_wait": milliseconds(queue_wait(record)), **clock.timings_ms}
         manifest = evidence_manifest(record, settings, info, search, outcome, feather, so_far)
         evidence = signed_evidence(manifest, settings)
@@ -126,7 +129,7 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
         **clock.timings_ms,
         "total": milliseconds(finished_at - record.created_at),
     }
-    result = _job_result(info, search, outcome, timings)
+    result = _job_result(info, search, outcome, timings, matches)
     if context.store.finish(record.id, outcome.status, finished_at, result=result):
         if outcome.reason:
             context.metrics.jobs_not_applicable.labels(reason=outcome.reason.value).inc()
@@ -136,7 +139,11 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
 
 
 def _job_result(
-    info: EnsembleInfo, search: FaceSearch, outcome: FaceOutcome, timings_ms: dict[str, float]
+    info: EnsembleInfo,
+    search: FaceSearch,
+    outcome: FaceOutcome,
+    timings_ms: dict[str, float],
+    gallery_matches: list[FaceGalleryMatches] | None,
 ) -> JobResult:
     """The job record's result, validated here: what GET /jobs/{id} reports (the API adds
     artifact URLs)."""
@@ -149,6 +156,7 @@ def _job_result(
         image_size=info.image_size,
         artifacts={name: artifact.facts() for name, artifact in outcome.artifacts.items()},
         timings_ms=timings_ms,
+        gallery_matches=gallery_matches,
     )
 
 

@@ -3,12 +3,13 @@ with the first job when an `Idempotency-Key` is replayed)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.auth import Submitter
 from service.dependencies import State
 from service.errors import AUTHENTICATED, ErrorCode, error_responses
+from service.gallery_jobs import job_galleries
 from service.idempotency import check_header
 from service.job_views import job_path, job_response
 from service.request_context import request_id_of
@@ -69,6 +70,8 @@ _ERRORS = error_responses(
     ErrorCode.RATE_LIMITED,
     ErrorCode.BUSY,
     ErrorCode.STORAGE_UNAVAILABLE,
+    ErrorCode.GALLERY_NOT_FOUND,
+    ErrorCode.DATABASE_UNAVAILABLE,
 )
 
 
@@ -89,10 +92,15 @@ async def submit_recovery(
     state: State,
     key: Submitter,
     idempotency_key: Annotated[str | None, Header()] = None,
+    galleries: Annotated[
+        str | None,
+        Query(description="comma-separated galleries of yours to search every face in"),
+    ] = None,
 ) -> JobResponse:
     if idempotency_key is not None:
         check_header(idempotency_key)
     settings = state.settings
+    names = await run_in_threadpool(job_galleries, state, key, galleries)
     form = await read_form(
         request.headers.get("content-type"),
         request.stream(),
@@ -100,7 +108,7 @@ async def submit_recovery(
         settings.max_video_bytes,
     )
     submitted = await run_in_threadpool(
-        submit_job, state, key, form, request_id_of(request.scope), idempotency_key
+        submit_job, state, key, form, request_id_of(request.scope), idempotency_key, names
     )
     record = submitted.record
     prefix = api_prefix(request)

@@ -44,7 +44,9 @@ function percent(value) {
 async function submit(file) {
   const form = new FormData();
   form.append("image", file);
-  const response = await api("recover", { method: "POST", body: form });
+  const galleries = $("galleries").value.trim();
+  const url = galleries ? `recover?galleries=${encodeURIComponent(galleries)}` : "recover";
+  const response = await api(url, { method: "POST", body: form });
   const body = await response.json();
   if (response.status !== 202) throw new Error(`${body.error.code}: ${body.error.message}`);
   return body;
@@ -93,7 +95,26 @@ function lreText(face) {
     ? "" : `, second opinion (LRE) ${percent(face.lre_fake_probability)}`;
 }
 
-function faceCard(face, artifacts) {
+// Who each searched face looks like: the closest people of the named galleries, best first.
+function matchList(title, search) {
+  const items = search.matches.slice(0, 3).map((match) => element("li", {
+    className: match.same_person ? "same-person" : "",
+    textContent: `${match.label} (${match.gallery}/${match.external_id}) ${match.score.toFixed(3)}`
+      + (match.same_person ? " · same person" : ""),
+  }));
+  if (!items.length) items.push(element("li", { textContent: "nobody enrolled" }));
+  return element("div", {}, [element("h3", { textContent: title }), element("ol", {}, items)]);
+}
+
+function galleryMatches(matches) {
+  return element("div", { className: "row matches" }, [
+    matchList("Raw face", matches.raw),
+    matchList("Recovered source", matches.source),
+    matchList("Recovered target", matches.target),
+  ]);
+}
+
+function faceCard(face, artifacts, matches) {
   const title = `Face #${face.index}: ` + (face.status === "succeeded"
     ? `fake probability ${percent(face.fake_probability)}${lreText(face)}`
     : `not applicable (${face.reason})`);
@@ -114,6 +135,7 @@ function faceCard(face, artifacts) {
   return element("div", { className: "face" }, [
     element("h2", { textContent: title }),
     element("div", { className: "row" }, figures),
+    ...(matches ? [galleryMatches(matches)] : []),
   ]);
 }
 
@@ -147,7 +169,9 @@ function show(job) {
     if (artifacts[kind]) $(id).src = artifacts[kind].url;
     else $(id).removeAttribute("src");
   }
-  $("faces").replaceChildren(...result.faces.map((face) => faceCard(face, artifacts)));
+  const matches = new Map((result.gallery_matches || []).map((found) => [found.index, found]));
+  $("faces").replaceChildren(
+    ...result.faces.map((face) => faceCard(face, artifacts, matches.get(face.index))));
   $("result").hidden = false;
 }
 

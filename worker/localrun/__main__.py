@@ -18,6 +18,7 @@ import httpx
 from redis import Redis, RedisError
 
 from dfrec_contract.settings import SharedSettings
+from gallery.migrate import upgrade
 from worker.localrun.model_repository import (
     DEFAULT_CACHE,
     build_repository,
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     redis_url = args.redis_url or SharedSettings().redis_url
     check_redis(redis_url)
+    upgrade(SharedSettings())  # the gallery tables (DFREC_DATABASE_URL, local PostgreSQL)
     repository = model_repository(args)
     http_port, grpc_port, metrics_port = args.triton_ports
     args.log_dir.mkdir(parents=True, exist_ok=True)
