@@ -2,7 +2,8 @@
 a 3-second clip of two people made here with PyAV goes through the real stack; the page shows
 progress while the job runs, one row per track with its best face and recovered faces, a
 timeline SVG with one point per sampled frame, and clicking a point draws the frame behind it
-(checked against the frame PyAV decodes); saves a screenshot to artifacts/web_page_video.png
+(checked against the frame PyAV decodes), or for an H.265 clip this chromium cannot decode,
+the track's best face; saves a screenshot to artifacts/web_page_video.png
 (git-ignored; docs/images/web_page_video.png is a copy of one)."""
 
 import base64
@@ -110,3 +111,25 @@ def test_video_through_the_page(browser, make_stack, celeba_root: Path, tmp_path
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
+
+    # H.265, which this chromium cannot decode: the point shows the track's best face instead.
+    hevc = tmp_path / "clip-hevc.mp4"
+    hevc.write_bytes(people_clip(celeba_root, SECONDS, FPS, codec="libx265"))
+    browser.find_element(By.ID, "file").send_keys(str(hevc))
+    WebDriverWait(browser, JOB_TIMEOUT).until(
+        lambda driver: driver.execute_script("return document.body.dataset.job")
+    )
+    status = browser.find_element(By.ID, "status").text
+    assert browser.execute_script("return document.body.dataset.job") == "succeeded", status
+    job_id = re.match(r"Job (\S+): succeeded", status).group(1)
+    track = httpx.get(f"{stack.api_url}/jobs/{job_id}", headers=AUTH).json()["result"]["tracks"][0]
+    browser.find_element(By.CSS_SELECTOR, dot).click()
+    WebDriverWait(browser, 30).until(
+        lambda driver: (
+            driver.execute_script("return document.body.dataset.frame")
+            == f"0:{track['best_frame']}"
+        )
+    )
+    assert browser.find_element(By.ID, "frame-fallback").is_displayed()
+    assert not browser.find_element(By.ID, "frame").is_displayed()
+    assert "cannot decode" in browser.find_element(By.ID, "frame-caption").text
