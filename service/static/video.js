@@ -109,11 +109,14 @@ function videoSummary(job) {
   ];
 }
 
-function once(target, name) {
+// Resolves on the video's next `name` event, rejects on its next error; either removes both.
+function once(video, name) {
+  const listening = new AbortController();
   return new Promise((resolve, reject) => {
-    target.addEventListener(name, resolve, { once: true });
-    target.addEventListener("error", () => reject(new Error("the browser cannot decode this video")), { once: true });
-  });
+    video.addEventListener(name, resolve, { signal: listening.signal });
+    video.addEventListener("error", () => reject(new Error("the browser cannot decode this video")),
+      { signal: listening.signal });
+  }).finally(() => listening.abort());
 }
 
 // Seek the uploaded video to the point's frame (a quarter frame past its start, so rounding
