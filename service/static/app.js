@@ -180,6 +180,7 @@ async function handle(file) {
     else show(await withLocalUrls(job));
     document.body.dataset.job = job.status;
   } catch (error) {
+    showProgress(null);
     document.body.dataset.job = "error";
     setStatus(String(error.message || error), true);
   }
