@@ -8,6 +8,12 @@ shipped weights are exported and served by the bundled Triton with one worker an
 page, and the finished page is saved.
 
     .venv/bin/python scripts/page_picture.py [--out docs/images/web_page.png]
+
+With --video the same two faces drift for 4 seconds across a grey canvas (an H.264 clip made
+with PyAV); the page shows the two tracks, and the most suspicious point of the timelines is
+clicked so the frame behind it is drawn:
+
+    .venv/bin/python scripts/page_picture.py --video --out docs/images/web_page_video.png
 """
 
 import argparse
@@ -16,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import av
 import httpx
 import numpy as np
 from PIL import Image
@@ -34,6 +41,12 @@ SOURCE_PERSON, TARGET_PERSON = "7208", "7209"  # test people, as scripts/demo.sh
 WINDOW = (1400, 1000)
 JOB_TIMEOUT = 300
 KEY_PREFIX = "dfrec-page-picture:"
+CLIP_CANVAS, CLIP_SECONDS, CLIP_FPS, CLIP_DRIFT_PX = (720, 360), 4, 10, 60
+MOST_SUSPICIOUS_POINT = """
+const points = Array.from(document.querySelectorAll(".timeline circle.point"));
+const height = (point) => point.cy.baseVal.value;  // smaller: a higher fake probability
+return points.reduce((best, point) => (height(point) < height(best) ? point : best));
+"""
 
 
 def side_by_side(work: Path) -> Path:
@@ -49,7 +62,28 @@ def side_by_side(work: Path) -> Path:
     return photo
 
 
-def screenshot(api_url: str, api_key: str, photo: Path, out: Path, profile: Path) -> None:
+def drifting_clip(photo: Path, work: Path) -> Path:
+    """The photo drifting CLIP_DRIFT_PX to the right across a grey canvas, an H.264 MP4."""
+    pixels = np.asarray(Image.open(photo).convert("RGB"))
+    width, height = CLIP_CANVAS
+    top = (height - pixels.shape[0]) // 2
+    count = CLIP_SECONDS * CLIP_FPS
+    clip = work / "real-and-forged.mp4"
+    with av.open(str(clip), "w") as output:
+        stream = output.add_stream("libx264", rate=CLIP_FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(count):
+            canvas = np.full((height, width, 3), 128, np.uint8)
+            left = 10 + round(CLIP_DRIFT_PX * index / (count - 1))
+            canvas[top : top + pixels.shape[0], left : left + pixels.shape[1]] = pixels
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")))
+        output.mux(stream.encode())
+    return clip
+
+
+def screenshot(
+    api_url: str, api_key: str, photo: Path, out: Path, profile: Path, pick_point: bool
+) -> None:
     from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -71,6 +105,10 @@ def screenshot(api_url: str, api_key: str, photo: Path, out: Path, profile: Path
         )
         rendered = "return Array.from(document.images).every((image) => image.complete)"
         WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(rendered))
+        if pick_point:
+            browser.execute_script(MOST_SUSPICIOUS_POINT).click()
+            picked = "return document.body.dataset.frame"
+            WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(picked))
         height = browser.execute_script("return document.documentElement.scrollHeight")
         metrics = {"width": WINDOW[0], "height": height, "deviceScaleFactor": 1, "mobile": False}
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
@@ -83,11 +121,13 @@ def screenshot(api_url: str, api_key: str, photo: Path, out: Path, profile: Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "web_page.png")
+    parser.add_argument("--video", action="store_true", help="upload a clip of the two faces")
     args = parser.parse_args()
     redis_url = SharedSettings().redis_url
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
         photo = side_by_side(work)
+        upload = drifting_clip(photo, work) if args.video else photo
         repository = build_repository(SHIPPED_WEIGHTS, work / "repository", SHIPPED_LRE)
         http_port, grpc_port, metrics_port = free_port(), free_port(), free_port()
         triton = LoopbackTritonServer(
@@ -106,7 +146,9 @@ def main() -> None:
                 with ServiceStack(settings, work, workers=1) as stack:
                     ready = lambda: httpx.get(f"{stack.api_url}/readyz").status_code == 200  # noqa: E731
                     wait_until(ready, timeout=120, what="/readyz answering 200")
-                    screenshot(stack.api_url, stack.api_key, photo, args.out, work / "profile")
+                    screenshot(
+                        stack.api_url, stack.api_key, upload, args.out, work / "profile", args.video
+                    )
         finally:
             redis = Redis.from_url(redis_url)
             keys = list(redis.scan_iter(match=f"{KEY_PREFIX}*"))

@@ -13,7 +13,7 @@ def test_page_script_and_style_are_served() -> None:
     with TestClient(create_app(settings)) as client:
         page = client.get("/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-        for path in ("static/app.js", "static/style.css"):
+        for path in ("static/app.js", "static/video.js", "static/style.css"):
             assert path in page.text
             assert client.get(f"/{path}").status_code == 200
         assert client.get("/jobs/not-a-job-id/evidence").status_code == 401

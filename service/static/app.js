@@ -1,4 +1,5 @@
-// The moderator page: upload one photo, follow the job, show faces, pictures and evidence.
+// The moderator page: upload one photo or video, follow the job, show faces, pictures and
+// evidence (a video's tracks are drawn by video.js).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -52,9 +53,15 @@ async function submit(file) {
   return body;
 }
 
+function showProgress(progress) {
+  $("progress").hidden = !progress;
+  if (progress) Object.assign($("progress"), { max: progress.frames_total, value: progress.frames_done });
+}
+
 async function follow(job) {
   while (!FINISHED.has(job.status)) {
-    setStatus(`Job ${job.id}: ${job.status}, stage ${job.stage}`);
+    setStatus(`Job ${job.id}: ${job.status}, stage ${job.stage}${progressText(job)}`);
+    showProgress(job.progress);
     const response = await api(job.links.self);
     const waitSeconds = Number(response.headers.get("Retry-After") || "1");
     job = await response.json();
@@ -177,11 +184,15 @@ function show(job) {
 
 async function handle(file) {
   delete document.body.dataset.job;
+  delete document.body.dataset.frame;
   $("result").hidden = true;
-  $("photo").src = URL.createObjectURL(file);
+  $("video-result").hidden = true;
   try {
     setStatus(`Uploading ${file.name} ...`);
-    const job = await follow(await submit(file));
+    const accepted = await submit(file);
+    if (!accepted.input.video) $("photo").src = URL.createObjectURL(file);
+    const job = await follow(accepted);
+    showProgress(null);
     if (job.status === "failed") {
       document.body.dataset.job = job.status;
       setStatus(`Job ${job.id} failed: ${job.error.code}: ${job.error.message}`, true);
@@ -189,9 +200,11 @@ async function handle(file) {
     }
     const reason = job.result.reason ? ` (${job.result.reason})` : "";
     setStatus(`Job ${job.id}: ${job.status}${reason}`);
-    show(await withLocalUrls(job));
+    if (job.result.tracks) showVideo(await withLocalUrls(job), file);
+    else show(await withLocalUrls(job));
     document.body.dataset.job = job.status;
   } catch (error) {
+    showProgress(null);
     document.body.dataset.job = "error";
     setStatus(String(error.message || error), true);
   }
