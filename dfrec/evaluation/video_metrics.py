@@ -42,8 +42,8 @@ def detection_metrics(clips: list[ClipScores]) -> dict[str, float | int | None]:
     videos = [(clip.video or 0.0, clip.is_fake) for clip in clips]
     tracks = [(score, clip.is_fake) for clip in clips for score in clip.tracks]
     frames = [(score, clip.is_fake) for clip in clips for score in clip.frames]
-    correct = [(clip.video or 0.0) >= clip.threshold for clip in clips]
-    right = [flagged == clip.is_fake for flagged, clip in zip(correct, clips, strict=True)]
+    flagged = [(clip.video or 0.0) >= clip.threshold for clip in clips]
+    right = [fake == clip.is_fake for fake, clip in zip(flagged, clips, strict=True)]
     return {
         "videos": len(clips),
         "videos_without_track": sum(clip.video is None for clip in clips),
