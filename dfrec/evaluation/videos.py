@@ -177,7 +177,7 @@ def run_video_evaluation(options: VideoEvalOptions) -> dict[str, Any]:
         identity[name] = retrieval(descriptors, people, excluded, galleries.judge)
     results = {
         "command": options.command,
-        "checkpoint": str(options.checkpoint),
+        "checkpoint": _shown(options.checkpoint),
         "clip": {
             "seconds": options.clip.seconds,
             "fps": options.clip.fps,
@@ -199,6 +199,15 @@ def run_video_evaluation(options: VideoEvalOptions) -> dict[str, Any]:
     }
     write_video_report(results, sheets, options.out_dir)
     return results
+
+
+def _shown(path: Path) -> str:
+    """The path as the command line would give it: relative to the working folder if inside."""
+    return (
+        str(path.resolve().relative_to(Path.cwd()))
+        if path.resolve().is_relative_to(Path.cwd())
+        else str(path)
+    )
 
 
 def _photo(faces: AlignedFaces, data_root: Path, row: int) -> np.ndarray:
