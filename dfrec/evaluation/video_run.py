@@ -35,11 +35,10 @@ def probe(path: Path) -> tuple[VideoFacts, int]:
     """The container's claims as the API records them, and the first frame's pixel count."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        duration = (
-            float(stream.duration * stream.time_base)
-            if stream.duration is not None
-            else container.duration / av.time_base
-        )
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = (container.duration or 0) / av.time_base
         facts = VideoFacts(
             container=container.format.name,
             codec=stream.codec_context.name,

@@ -168,6 +168,8 @@ def run_video_evaluation(options: VideoEvalOptions) -> dict[str, Any]:
     cache = FeatureCache()
     gallery_images = torch.from_numpy(faces.crops[rows]).permute(0, 3, 1, 2).float() / 255.0
     galleries = build_galleries(gallery_images, faces.identities[rows], rows, cache, judge=True)
+    if galleries.judge is None:
+        raise RuntimeError("the dlib judge described no gallery")
     excluded = np.array([[r["source_row"], r["target_row"]] for r in with_track], np.int64)
     identity = {}
     for name, images in queries.items():
