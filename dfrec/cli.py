@@ -1,5 +1,5 @@
 """The `dfrec` command: recover, forge, init-checkpoint, ship(-lre), export, train(-drn, -lre),
-evaluate (--wild), cross-forgery, ablation tables, triton serve."""
+evaluate (--wild), evaluate-videos, cross-forgery, ablation tables, triton serve."""
 
 from __future__ import annotations
 
@@ -339,6 +339,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="the models' ISMs (and LREs) only: AUC and mask / heat-map IoU, no recovery",
     )
 
+    videos = commands.add_parser(
+        "evaluate-videos",
+        help="forged and unforged test videos through the worker's video logic: video / track "
+        "/ frame AUC and identity retrieval per track (docs/eval/videos.md)",
+    )
+    videos.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    videos.add_argument("--data", type=Path, default=DEFAULT_DATA_ROOT)
+    videos.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "eval" / "videos")
+    videos.add_argument("--pairs", type=int, default=16, help="forged clips (each with a twin)")
+    videos.add_argument(
+        "--photo-results",
+        type=Path,
+        default=PROJECT_ROOT / "docs" / "eval" / "results.json",
+        help="the photo evaluation's results.json (its AUC is shown beside the videos')",
+    )
+
     ablation = commands.add_parser("ablation", help="one table from several evaluations' JSON")
     ablation.add_argument("runs", nargs="+", help='"name=path/to/results.json", in recipe order')
     ablation.add_argument(
@@ -523,6 +539,19 @@ def main(argv: list[str] | None = None) -> int:
             synthesizers=tuple(args.synthesizers),
         )
         seconds = run_evaluation(options)["seconds"]
+        print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
+    elif args.command == "evaluate-videos":
+        from dfrec.evaluation.videos import VideoEvalOptions, run_video_evaluation
+
+        video_options = VideoEvalOptions(
+            checkpoint=args.checkpoint,
+            data_root=args.data,
+            out_dir=args.out,
+            pairs=args.pairs,
+            photo_results=args.photo_results,
+            command=command_line(argv),
+        )
+        seconds = run_video_evaluation(video_options)["seconds"]
         print(f"{args.out / 'results.md'} ({seconds:.0f} s)")
     elif args.command == "ablation":
         from dfrec.evaluation.ablation import write_ablation

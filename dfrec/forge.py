@@ -50,6 +50,13 @@ def forge_photo(source: np.ndarray, target: np.ndarray, kind: str, seed: int) ->
     """source, target: (H, W, 3) uint8 photos -> the target photo forged with the source's face
     by the synthesizer `kind` (randomness from seed only)."""
     _, source_face = aligned_face(source, "the source photo")
+    return forge_onto(source_face, target, kind, seed)
+
+
+def forge_onto(source_face: Face, target: np.ndarray, kind: str, seed: int) -> ForgedPhoto:
+    """The target photo (H, W, 3) uint8 forged with an already aligned source face: a video's
+    frames share one source face and one seed, so the paste stays the same over time while the
+    target's landmarks are found again in each frame."""
     aligned, target_face = aligned_face(target, "the target photo")
     forgery = CROSS_PERSON_MAKERS[kind](source_face, target_face, np.random.default_rng(seed))
     crop = to_uint8(forgery.fake)
