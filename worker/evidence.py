@@ -10,6 +10,7 @@ model {name, version, version_label, variant, image_size, num_patches, export, f
 import dataclasses
 import json
 from datetime import UTC, datetime
+from enum import Enum
 from importlib.metadata import version
 from typing import Any
 
@@ -20,6 +21,7 @@ import PIL
 
 from dfrec_contract.evidence import FORMAT
 from dfrec_contract.record import JobRecord
+from dfrec_contract.status import JobStatus
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo
 from worker.face_results import FaceOutcome
@@ -67,6 +69,29 @@ def pipeline_parameters(settings: WorkerSettings, info: EnsembleInfo, feather: i
     }
 
 
+def manifest_head(record: JobRecord, status: JobStatus, reason: Enum | None) -> dict[str, Any]:
+    """What every manifest opens with: format, job, outcome, time, service and input."""
+    return {
+        "format": FORMAT,
+        "job_id": record.id,
+        "status": status.value,
+        "reason": reason.value if reason else None,
+        "created_at": datetime.now(UTC).isoformat(),
+        "service": {"name": "dfrec", "version": version("dfrec")},
+        "input": dataclasses.asdict(record.input),
+    }
+
+
+def model_facts(settings: WorkerSettings, info: EnsembleInfo) -> dict[str, Any]:
+    """The served model: name, version, sizes and the repository's file hashes."""
+    return {
+        **info.as_result(),
+        "image_size": info.image_size,
+        "num_patches": info.num_patches,
+        **model_files_facts(settings.model_repository, info.version),
+    }
+
+
 def evidence_manifest(
     record: JobRecord,
     settings: WorkerSettings,
@@ -78,22 +103,11 @@ def evidence_manifest(
 ) -> dict[str, Any]:
     """The unsigned manifest of a finished job."""
     return {
-        "format": FORMAT,
-        "job_id": record.id,
-        "status": outcome.status.value,
-        "reason": outcome.reason.value if outcome.reason else None,
-        "created_at": datetime.now(UTC).isoformat(),
-        "service": {"name": "dfrec", "version": version("dfrec")},
-        "input": dataclasses.asdict(record.input),
+        **manifest_head(record, outcome.status, outcome.reason),
         "faces_detected": search.detected_count,
         "faces": outcome.faces,
         "fake_probability": outcome.fake_probability,
-        "model": {
-            **info.as_result(),
-            "image_size": info.image_size,
-            "num_patches": info.num_patches,
-            **model_files_facts(settings.model_repository, info.version),
-        },
+        "model": model_facts(settings, info),
         "pipeline": pipeline_parameters(settings, info, feather),
         "artifacts": {
             name + ARTIFACT_SUFFIX: artifact_entry(artifact)

@@ -92,6 +92,17 @@ def infer_faces(context: WorkerContext, faces: list[PhotoFace]) -> EnsembleOutpu
     return context.ensemble.infer(images, noise, landmarks)
 
 
+def store_outputs(
+    context: WorkerContext, record: JobRecord, files: dict[str, bytes], evidence: bytes
+) -> bool:
+    """Store a finished attempt's artifacts and evidence; False (nothing written) when another
+    attempt finished the job meanwhile: its outputs stand."""
+    saved = context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
+    if not saved:
+        logger.info("job %s: finished by another attempt; this one's outputs dropped", record.id)
+    return saved
+
+
 def _recover(context: WorkerContext, record: JobRecord) -> None:
     clock = StageClock(context, record.id)
     settings = context.settings
@@ -119,9 +130,8 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
         evidence = signed_evidence(manifest, settings)
     with clock.stage(JobStage.STORE):
         files = {name: artifact.data for name, artifact in outcome.artifacts.items()}
-        saved = context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
-    if not saved:  # another attempt finished it meanwhile: its outputs stand
-        logger.info("job %s: finished by another attempt; this one's outputs dropped", record.id)
+        saved = store_outputs(context, record, files, evidence)
+    if not saved:
         return
     finished_at = time.time()
     timings = {

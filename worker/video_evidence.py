@@ -2,21 +2,16 @@
 photo, with the video's facts (its SHA-256 among them), the sampling, every track and every
 artifact (the contact sheet included) in place of the faces."""
 
-import dataclasses
-from datetime import UTC, datetime
-from importlib.metadata import version
 from typing import Any
 
 import av
 
 from dfrec_contract.artifact_files import artifact_file
-from dfrec_contract.evidence import FORMAT
 from dfrec_contract.record import JobRecord
 from dfrec_contract.video import VideoSummary
 from worker.config import WorkerSettings
 from worker.ensemble import EnsembleInfo
-from worker.evidence import artifact_entry, pipeline_parameters
-from worker.model_files import model_files_facts
+from worker.evidence import artifact_entry, manifest_head, model_facts, pipeline_parameters
 from worker.video_results import VideoOutcome
 
 
@@ -49,22 +44,11 @@ def video_evidence_manifest(
 ) -> dict[str, Any]:
     """The unsigned manifest of a finished video job (signed by worker.evidence)."""
     return {
-        "format": FORMAT,
-        "job_id": record.id,
-        "status": outcome.status.value,
-        "reason": outcome.reason.value if outcome.reason else None,
-        "created_at": datetime.now(UTC).isoformat(),
-        "service": {"name": "dfrec", "version": version("dfrec")},
-        "input": dataclasses.asdict(record.input),
+        **manifest_head(record, outcome.status, outcome.reason),
         "video": summary.model_dump(),
         "tracks": [track.model_dump() for track in outcome.tracks],
         "fake_probability": outcome.fake_probability,
-        "model": {
-            **info.as_result(),
-            "image_size": info.image_size,
-            "num_patches": info.num_patches,
-            **model_files_facts(settings.model_repository, info.version),
-        },
+        "model": model_facts(settings, info),
         "pipeline": video_parameters(settings, info, feather),
         "artifacts": {
             artifact_file(name, artifact.media_type): artifact_entry(artifact)

@@ -13,7 +13,8 @@ from worker.face_results import HEATMAP_KIND, PRIMARY_KINDS
 from worker.faces import FaceSearch, PhotoFace
 from worker.postprocess import Artifact, encode_pixels, encode_png
 from worker.tracker import IouTracker
-from worker.video_frames import SampledFrame
+from worker.video_chunks import Buckets, ChunkResult
+from worker.video_frames import FrameSampler, SampledFrame
 from worker.video_tracks import FaceObservation, face_quality
 
 
@@ -112,3 +113,27 @@ class VideoFaces:
     def best_images(self) -> dict[str, dict[str, Artifact]]:
         """Observation key -> images, for each local track's best face."""
         return {best.key: best.images for best in self.best.values()}
+
+    def chunk_result(
+        self,
+        index: int,
+        worker: str,
+        buckets: Buckets,
+        sampler: FrameSampler,
+        times_ms: dict[str, float],
+    ) -> ChunkResult:
+        """What this chunk found, once its frames are sampled and flushed."""
+        return ChunkResult(
+            index=index,
+            worker=worker,
+            buckets=buckets,
+            observations=self.observations,
+            images=self.best_images(),
+            frames_decoded=sampler.frames_decoded,
+            samples=self.samples,
+            faces_detected=self.faces_detected,
+            faces_too_small=self.faces_too_small,
+            batches=self.batches,
+            stopped_because=sampler.stopped_because,
+            times_ms=times_ms,
+        )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from dfrec_contract.broker import VIDEO_CHUNK_TASK_NAME, VIDEO_MERGE_TASK_NAME
 from dfrec_contract.record import JobRecord
-from dfrec_contract.result import EVIDENCE_ARTIFACT, JobResult
+from dfrec_contract.result import JobResult
 from dfrec_contract.status import JobStage
 from dfrec_contract.video import ChunkReport, VideoFacts, VideoSummary
 from dfrec_contract.video_storage import VideoStorage
@@ -32,7 +32,15 @@ from worker.ensemble import EnsembleInfo
 from worker.errors import InputExpired, JobFailure
 from worker.evidence import signed_evidence
 from worker.faces import find_faces
-from worker.pipeline import StageClock, claim, fail_job, infer_faces, milliseconds, queue_wait
+from worker.pipeline import (
+    StageClock,
+    claim,
+    fail_job,
+    infer_faces,
+    milliseconds,
+    queue_wait,
+    store_outputs,
+)
 from worker.tracker import IouTracker
 from worker.video_chunks import Buckets, ChunkResult, ChunkStore, chunk_plan
 from worker.video_evidence import video_evidence_manifest
@@ -130,20 +138,7 @@ def _process_chunk(
         context.store.advance_progress(record.id)
     faces.flush()
     times.add("infer_faces", started)
-    return ChunkResult(
-        index=index,
-        worker=worker,
-        buckets=buckets,
-        observations=faces.observations,
-        images=faces.best_images(),
-        frames_decoded=sampler.frames_decoded,
-        samples=faces.samples,
-        faces_detected=faces.faces_detected,
-        faces_too_small=faces.faces_too_small,
-        batches=faces.batches,
-        stopped_because=sampler.stopped_because,
-        times_ms=times.as_ms(),
-    )
+    return faces.chunk_result(index, worker, buckets, sampler, times.as_ms())
 
 
 def _summary(
@@ -216,9 +211,8 @@ def _finish(
         evidence = signed_evidence(manifest, settings)
     with clock.stage(JobStage.STORE):
         files = {name: artifact.data for name, artifact in outcome.artifacts.items()}
-        saved = context.store.save_artifacts(record.id, files | {EVIDENCE_ARTIFACT: evidence})
-    if not saved:  # another attempt finished it meanwhile: its outputs stand
-        logger.info("job %s: finished by another attempt; this one's outputs dropped", record.id)
+        saved = store_outputs(context, record, files, evidence)
+    if not saved:
         return
     finished_at = time.time()
     timings = {

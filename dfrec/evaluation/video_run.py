@@ -22,7 +22,6 @@ from worker.config import WorkerSettings
 from worker.ensemble import EnsembleOutputs
 from worker.faces import PhotoFace, find_faces, model_input
 from worker.tracker import IouTracker
-from worker.video_chunks import ChunkResult
 from worker.video_faces import VideoFaces
 from worker.video_frames import FrameSampler
 from worker.video_results import VideoOutcome, video_outcome
@@ -104,19 +103,6 @@ def run_video(
         )
         faces.add(frame, search)
     faces.flush()
-    chunk = ChunkResult(
-        index=0,
-        worker=EVALUATION_WORKER,
-        buckets=(0, None),
-        observations=faces.observations,
-        images=faces.best_images(),
-        frames_decoded=sampler.frames_decoded,
-        samples=faces.samples,
-        faces_detected=faces.faces_detected,
-        faces_too_small=faces.faces_too_small,
-        batches=faces.batches,
-        stopped_because=sampler.stopped_because,
-        times_ms={},
-    )
+    chunk = faces.chunk_result(0, EVALUATION_WORKER, (0, None), sampler, {})
     outcome = video_outcome([chunk], settings, facts.duration_seconds)
     return VideoRun(facts, outcome, faces.observations, faces.samples)
