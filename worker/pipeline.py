@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 
 from dfrec.data.align import crop_landmarks_68
 from dfrec_contract.errors import JobErrorCode
@@ -19,7 +20,7 @@ from dfrec_contract.galleries import FaceGalleryMatches
 from dfrec_contract.noise import batch_masking_noise
 from dfrec_contract.record import JobRecord
 from dfrec_contract.result import EVIDENCE_ARTIFACT, JobResult
-from dfrec_contract.status import JobStage
+from dfrec_contract.status import JobStage, JobStatus
 from worker.context import WorkerContext
 from worker.context_images import feather_pixels
 from worker.ensemble import EnsembleInfo, EnsembleOutputs
@@ -103,6 +104,23 @@ def store_outputs(
     return saved
 
 
+def finish_job(
+    context: WorkerContext,
+    record: JobRecord,
+    status: JobStatus,
+    reason: Enum | None,
+    finished_at: float,
+    result: JobResult,
+) -> None:
+    """Finish the job with its result and count it, once (a job already finished stays so)."""
+    if context.store.finish(record.id, status, finished_at, result=result):
+        if reason:
+            context.metrics.jobs_not_applicable.labels(reason=reason.value).inc()
+        else:
+            context.metrics.jobs_succeeded.inc()
+        context.metrics.job_duration.observe(finished_at - record.created_at)
+
+
 def _recover(context: WorkerContext, record: JobRecord) -> None:
     clock = StageClock(context, record.id)
     settings = context.settings
@@ -140,12 +158,7 @@ def _recover(context: WorkerContext, record: JobRecord) -> None:
         "total": milliseconds(finished_at - record.created_at),
     }
     result = _job_result(info, search, outcome, timings, matches)
-    if context.store.finish(record.id, outcome.status, finished_at, result=result):
-        if outcome.reason:
-            context.metrics.jobs_not_applicable.labels(reason=outcome.reason.value).inc()
-        else:
-            context.metrics.jobs_succeeded.inc()
-        context.metrics.job_duration.observe(finished_at - record.created_at)
+    finish_job(context, record, outcome.status, outcome.reason, finished_at, result)
 
 
 def _job_result(

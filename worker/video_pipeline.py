@@ -36,6 +36,7 @@ from worker.pipeline import (
     StageClock,
     claim,
     fail_job,
+    finish_job,
     infer_faces,
     milliseconds,
     queue_wait,
@@ -234,12 +235,7 @@ def _finish(
         video=summary,
     )
     context.store.set_progress(record.id, summary.frames_sampled, summary.frames_sampled)
-    if context.store.finish(record.id, outcome.status, finished_at, result=result):
-        if outcome.reason:
-            context.metrics.jobs_not_applicable.labels(reason=outcome.reason.value).inc()
-        else:
-            context.metrics.jobs_succeeded.inc()
-        context.metrics.job_duration.observe(finished_at - record.created_at)
+    finish_job(context, record, outcome.status, outcome.reason, finished_at, result)
 
 
 def _recover_video(

@@ -81,19 +81,19 @@ SUMMARY_COLUMNS = main_columns(
     f"heatmap_iou_{TOP}",
     "mask_area_pristine",
 )
-ROBUSTNESS_COLUMNS = (
-    ("top-1 tgt (FaceNet)", "target_facenet_top1", percent_format),
-    ("top-1 src (FaceNet)", "source_facenet_top1", percent_format),
-    ("IDSIM tgt", "target_idsim", number_format(3)),
-    ("IDSIM src", "source_idsim", number_format(3)),
-    ("PSNR tgt", "target_psnr", number_format(2)),
-    ("SSIM tgt", "target_ssim", number_format(3)),
-    ("PSNR src", "source_psnr", number_format(2)),
-    ("SSIM src", "source_ssim", number_format(3)),
-    ("Acc_id", "acc_id", percent_format),
-    ("AUC", "auc", number_format(3)),
-    ("mask IoU", "mask_iou", number_format(3)),
-    (f"heat map IoU top-{round(100 * TOP_SHARE)} %", f"heatmap_iou_{TOP}", number_format(3)),
+ROBUSTNESS_COLUMNS = main_columns(
+    "target_facenet_top1",
+    "source_facenet_top1",
+    "target_idsim",
+    "source_idsim",
+    "target_psnr",
+    "target_ssim",
+    "source_psnr",
+    "source_ssim",
+    "acc_id",
+    "auc",
+    "mask_iou",
+    f"heatmap_iou_{TOP}",
 )
 
 
