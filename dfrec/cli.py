@@ -232,10 +232,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="half the inputs through a resize chain and 1-3 JPEG generations (web / figure crops)",
     )
     train.add_argument(
+        "--video-degrade",
+        action="store_true",
+        help="half the inputs through one H.264 frame (CRF 20-36, face 1-2.5x the crop's size)",
+    )
+    train.add_argument(
         "--resynth-from",
         type=Path,
         default=None,
         help="checkpoint whose SIRM re-draws the faces of resynth items (default: --init-from)",
+    )
+    train.add_argument(
+        "--real-tool-fakes",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a folder of a real swap tool's outputs: the realtool items of --mix",
+    )
+    train.add_argument(
+        "--tight-crops",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a folder of untouched tight face crops: the tight_pristine items of --mix",
     )
 
     train_drn = commands.add_parser("train-drn", help="train the DRN baseline (resumes if cut off)")
@@ -298,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --wild: photos of CelebA test people (from --data) added to the negatives "
         "(default 256, 0 for none)",
+    )
+    evaluate.add_argument(
+        "--wild-negatives",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="with --wild: a folder of unedited photos only (a manifest.csv of real rows, e.g. "
+        "real video frames), counted in the false alarms as a group named after the folder; "
+        "repeatable",
     )
     evaluate.add_argument("--no-fid", action="store_true", help="no FID (faster)")
     evaluate.add_argument(
@@ -408,6 +437,7 @@ def run_wild(args: argparse.Namespace, argv: list[str] | None) -> int:
         data_root=args.data,
         out_dir=args.out,
         lre_checkpoint=args.lre,
+        extra_negatives=tuple(args.wild_negatives),
         celeba_photos=DEFAULT_CELEBA_PHOTOS if args.wild_celeba is None else args.wild_celeba,
         judge=not args.no_judge,
         command=command_line(argv),
@@ -488,7 +518,10 @@ def main(argv: list[str] | None = None) -> int:
             mirror=args.mirror,
             align_jitter=args.align_jitter,
             wild_degrade=args.wild_degrade,
+            video_degrade=args.video_degrade,
             resynth_from=args.resynth_from,
+            real_tool_fakes=args.real_tool_fakes,
+            tight_crops=args.tight_crops,
         )
         print(train(config))
     elif args.command == "train-drn":
@@ -518,8 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "evaluate" and args.wild is not None:
         return run_wild(args, argv)
     elif args.command == "evaluate":
-        if args.wild_celeba is not None:
-            print("error: --wild-celeba needs --wild", file=sys.stderr)
+        if args.wild_celeba is not None or args.wild_negatives:
+            print("error: --wild-celeba and --wild-negatives need --wild", file=sys.stderr)
             return 2
         from dfrec.evaluation import EvalOptions, run_evaluation
         from dfrec.evaluation.runner import DEFAULT_SAMPLES

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dfrec.data.augment import wild_degrade
+from dfrec.data.augment import video_degrade, wild_degrade
 from dfrec.data.dataset import SyntheticForgeries
 from dfrec.data.masks import fill_hull, hull_points
 from dfrec.data.prepare import align_photos, list_photos
@@ -119,6 +119,21 @@ def test_wild_degrade_keeps_size_is_reproducible_and_touches_about_half():
         assert out.shape == image.shape and out.dtype == np.float32
         assert np.array_equal(out, again) and out.min() >= 0.0 and out.max() <= 1.0
         changed += not np.array_equal(out, image)
+    assert 10 < changed < 30
+
+
+def test_video_degrade_is_a_codec_frame_reproducible_and_touches_about_half():
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    smooth = np.stack([xx, yy, (xx + yy) / 2]).astype(np.float32)  # a gradient codes well
+    changed = 0
+    for seed in range(40):
+        out = video_degrade(smooth, np.random.default_rng(seed))
+        again = video_degrade(smooth, np.random.default_rng(seed))
+        assert out.shape == smooth.shape and out.dtype == np.float32
+        assert np.array_equal(out, again) and out.min() >= 0.0 and out.max() <= 1.0
+        if not np.array_equal(out, smooth):
+            changed += 1
+            assert 0.0 < np.abs(out - smooth).mean() < 0.06  # coded, not destroyed
     assert 10 < changed < 30
 
 

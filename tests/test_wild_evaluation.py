@@ -18,6 +18,7 @@ HEADER = "file,label,tool,repo,path_in_repo,license,source_file,target_file,note
 
 
 def _folder(tmp_path: Path, lines: list[str], files: list[str]) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name in files:
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "manifest.csv").write_text(HEADER + "".join(f"{line}\n" for line in lines))
@@ -175,7 +176,8 @@ def test_wild_command_end_to_end(cache_128, tmp_path):
     )
     argv = ["evaluate", "--wild", str(wild), "--checkpoint", str(checkpoint), "--lre", str(lre)]
     argv += ["--data", str(cache_128), "--out", str(out), "--wild-celeba", "4"]
-    assert main(argv) == 0
+    frames = _negatives_folder(cache_128, tmp_path / "video-frames")
+    assert main([*argv, "--wild-negatives", str(frames)]) == 0
 
     payload = json.loads((out / "wild.json").read_text())
     assert payload["command"].startswith("dfrec evaluate --wild")
@@ -191,6 +193,11 @@ def test_wild_command_end_to_end(cache_128, tmp_path):
     assert {row["negatives"] for row in overall} == {2 + 3 + 4}  # real, originals, CelebA
     fused = {row["detector"]: row for row in payload["false_alarms"] if row["group"] == "celeba"}
     assert fused["fused"]["photos"] == 4
+    frame_rows = [row for row in payload["false_alarms"] if row["group"] == "video-frames"]
+    assert [row["detector"] for row in frame_rows] == ["ISM", "LRE", "fused"]
+    assert all(row["photos"] == 2 for row in frame_rows)
+    assert all(0.0 <= row["mean_probability"] <= 1.0 for row in frame_rows)
+    assert payload["extra_negatives"] == {"video-frames": str(frames)}
     coverage = payload["coverage"][-1]
     assert coverage["images"] == 3 and 0.0 <= coverage["hull_iou"] <= 1.0
     identity = [row for row in payload["identity"] if row["tool"] == OVERALL]
@@ -205,7 +212,33 @@ def test_wild_command_end_to_end(cache_128, tmp_path):
         assert (out / "figures" / figure).stat().st_size > 1000
     lines = (out / "wild_scores.csv").read_text().splitlines()
     assert lines[0] == "file,label,tool,group,face,ism,lre,fused,mask_area,hull_iou"
-    assert len(lines) == 1 + 5 + 3 + 4
+    assert len(lines) == 1 + 5 + 3 + 2 + 4
+    assert sum(line.split(",")[3] == "video-frames" for line in lines) == 2
+
+
+def _negatives_folder(celeba_root: Path, folder: Path) -> Path:
+    """2 unedited CelebA photos of people the tiny wild folder does not use, as real rows."""
+    people = sorted(path for path in celeba_root.iterdir() if path.is_dir())[7:9]
+    folder.mkdir()
+    for index, person in enumerate(people):
+        shutil.copy(sorted(person.glob("*.jpg"))[0], folder / f"frame_{index}.jpg")
+    lines = [f"frame_{index}.jpg,real,,a/b,v{index},MIT,,," for index in range(len(people))]
+    (folder / "manifest.csv").write_text(HEADER + "".join(f"{line}\n" for line in lines))
+    return folder
+
+
+def test_extra_negatives_refuse_fakes_and_taken_names(tmp_path):
+    from dfrec.evaluation.wild import extra_negative_photos
+
+    frames = _folder(tmp_path / "frames", ["a.png,real,,r,p,MIT,,,"], ["a.png"])
+    paths, groups = extra_negative_photos((frames,))
+    assert paths == [frames / "a.png"] and groups == ["frames"]
+    mixed = _folder(tmp_path / "mixed", ["b.png,fake,ToolA,r,p,MIT,,,"], ["b.png"])
+    with pytest.raises(ManifestError, match="lists fakes: b.png"):
+        extra_negative_photos((mixed,))
+    celeba = _folder(tmp_path / "celeba", ["c.png,real,,r,p,MIT,,,"], ["c.png"])
+    with pytest.raises(ValueError, match="'celeba' is taken"):
+        extra_negative_photos((celeba,))
 
 
 def test_wild_ablation_row_reads_the_headline_numbers(tmp_path):

@@ -1,14 +1,15 @@
 """Training augmentations: the degradations the robustness rows test (blur, JPEG, noise) on the
 input only, optionally the chain a face cut from the web went through (resize, JPEG
-generations), and a colour jitter, a left-right mirror and an alignment jitter applied alike to
-input, source, target and masks (what the network must undo is the forgery, not the camera, the
-pose or where the aligner put the face).
+generations) and a video codec's frame (H.264), and a colour jitter, a left-right mirror and an
+alignment jitter applied alike to input, source, target and masks (what the network must undo
+is the forgery, not the camera, the pose or where the aligner put the face).
 
 Images are (3, S, S) float32 in [0, 1]; randomness only from the generator.
 """
 
 from __future__ import annotations
 
+import av
 import cv2
 import numpy as np
 
@@ -29,6 +30,9 @@ WILD_PROBABILITY = 0.5  # share of inputs that get the wild chain (with it on)
 WILD_SHRINK = (0.3, 1.0)  # the resize chain's smallest scale
 WILD_JPEG_GENERATIONS = (1, 3)
 WILD_JPEG_QUALITY = (60, 95)
+VIDEO_PROBABILITY = 0.5  # share of inputs that get the video codec (with it on)
+VIDEO_CRF = (20, 36)  # libx264 constant rate factor: broadcast quality to a starved video call
+VIDEO_SCALE = (1.0, 2.5)  # the face's size in the frame, relative to the crop
 RESIZE_FILTERS = (cv2.INTER_AREA, cv2.INTER_LINEAR, cv2.INTER_CUBIC)
 
 
@@ -83,6 +87,37 @@ def wild_degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for _ in range(generations):
         pixels = _jpeg(pixels, int(rng.integers(WILD_JPEG_QUALITY[0], WILD_JPEG_QUALITY[1] + 1)))
     return _from_uint8(np.ascontiguousarray(pixels))
+
+
+def _h264_intra_frame(pixels: np.ndarray, crf: int) -> np.ndarray:
+    """(H, W, 3) uint8 RGB, H and W even -> the same frame after one libx264 encode (yuv420p,
+    a single-threaded intra frame, so the same input gives the same bytes) and decode."""
+    height, width = pixels.shape[:2]
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+    encoder.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
+    frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p")
+    packets = [*encoder.encode(frame), *encoder.encode(None)]
+    decoder = av.CodecContext.create("h264", "r")
+    decoded = [picture for packet in packets for picture in decoder.decode(packet)]
+    decoded += decoder.decode(None)
+    return decoded[0].to_ndarray(format="rgb24")
+
+
+def video_degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """With VIDEO_PROBABILITY, what a video codec leaves on a face: the crop enlarged to a random
+    scale in VIDEO_SCALE (so the codec's blocks are the size they are on a face that large in
+    the frame), one H.264 frame at a random CRF in VIDEO_CRF (smoothed skin, blocks, chroma
+    halved), shrunk back. (3, S, S) -> (3, S, S), same size."""
+    if rng.random() >= VIDEO_PROBABILITY:
+        return image
+    pixels = _to_uint8(image)
+    size = pixels.shape[0]
+    frame_size = 2 * round(size * rng.uniform(*VIDEO_SCALE) / 2)
+    crf = int(rng.integers(VIDEO_CRF[0], VIDEO_CRF[1] + 1))
+    large = cv2.resize(pixels, (frame_size, frame_size), interpolation=cv2.INTER_CUBIC)
+    coded = _h264_intra_frame(np.ascontiguousarray(large), crf)
+    return _from_uint8(cv2.resize(coded, (size, size), interpolation=cv2.INTER_AREA))
 
 
 def colour_jitter(images: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:

@@ -12,11 +12,13 @@ from dfrec.data.augment import (
     degrade,
     mirror,
     mirror_landmarks,
+    video_degrade,
     wild_degrade,
 )
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.held_out_swaps import make_ellipse_swap, make_lowres_swap, make_similarity_swap
 from dfrec.data.masks import face_region
+from dfrec.data.real_tool import RealToolFaces
 from dfrec.data.resynth import FaceResynthesizer, make_resynth
 from dfrec.data.self_blend import make_self_blend
 from dfrec.data.synth import (
@@ -33,7 +35,9 @@ AUGMENT_STREAM = 1  # the augmentations' random stream, apart from the forgery's
 MIRROR_STREAM = 2  # the mirror's own stream: turning it on changes no other draw
 ALIGN_JITTER_STREAM = 3  # the alignment jitter's own stream, likewise
 WILD_STREAM = 4  # the wild degradation chain's own stream, likewise
+VIDEO_STREAM = 5  # the video codec's own stream, likewise
 SAME_PERSON_KINDS = ("pristine", "selfblend")  # kinds whose source is the target photo itself
+REAL_TOOL_KINDS = ("realtool", "tight_pristine")  # items from RealToolFaces, not from faces
 # Kinds that paste one person's face into another's photo: (source, target, rng) -> Forgery.
 CROSS_PERSON_MAKERS = {
     "swap": make_swap,
@@ -70,8 +74,11 @@ class SyntheticForgeries(Dataset):
     align_jitter: half the items moved off the alignment by a small random similarity (shift,
     scale, rotation), images, masks and landmarks alike (training).
     wild_degrade: half the inputs go through a resize chain and JPEG generations, as faces cut
-    from web pages and figures have (training). A "resynth" item (dfrec.data.resynth) needs
-    `resynthesize`, the decoder that re-draws its pasted face.
+    from web pages and figures have (training). video_degrade: half the inputs go through one
+    H.264 frame, as faces in video frames have (training). A "resynth" item
+    (dfrec.data.resynth) needs `resynthesize`, the decoder that re-draws its pasted face.
+    "realtool" and "tight_pristine" items (dfrec.data.real_tool) come from `real_tool`, a
+    tool's outputs and untouched tight crops.
 
     Item i is fixed by (seed, epoch, i): the kind follows kind_schedule(mix) by index, so keep
     shuffle=False in the DataLoader and every batch holds every kind; which people are paired is
@@ -101,7 +108,9 @@ class SyntheticForgeries(Dataset):
         mirror: bool = False,
         align_jitter: bool = False,
         wild_degrade: bool = False,
+        video_degrade: bool = False,
         resynthesize: FaceResynthesizer | None = None,
+        real_tool: RealToolFaces | None = None,
     ):
         self.faces = faces
         self.rows = faces.indices_of(list(identities))
@@ -115,7 +124,11 @@ class SyntheticForgeries(Dataset):
         if "resynth" in self.schedule and resynthesize is None:
             raise ValueError("resynth items need a resynthesizer (the SIRM that re-draws faces)")
         self.resynthesize = resynthesize
+        if set(REAL_TOOL_KINDS) & set(self.schedule) and real_tool is None:
+            raise ValueError("realtool / tight_pristine items need a real tool's faces")
+        self.real_tool = real_tool
         self.wild_degrade = wild_degrade
+        self.video_degrade = video_degrade
         self.seed = seed
         self.candidates = candidates
         self.augment = augment
@@ -175,27 +188,32 @@ class SyntheticForgeries(Dataset):
 
     def forgery(self, index: int) -> Forgery:
         """The numpy sample behind item `index`."""
-        return self._forgery_and_target(index)[0]
+        return self._forgery_and_landmarks(index)[0]
 
-    def _forgery_and_target(self, index: int) -> tuple[Forgery, int]:
-        """The sample behind item `index` and its target's row, from one draw of the pair."""
+    def _forgery_and_landmarks(self, index: int) -> tuple[Forgery, np.ndarray]:
+        """The sample behind item `index` and its target's (68, 2) landmarks, from one draw."""
         rng = self._rng(index)
+        kind = self.schedule[index % len(self.schedule)]
+        if kind in REAL_TOOL_KINDS:
+            assert self.real_tool is not None  # __init__ refuses these items without one
+            return self.real_tool.fake(rng) if kind == "realtool" else self.real_tool.pristine(rng)
         kind, source_row, target_row = self._draw_pair(index, rng)
+        landmarks = self.faces.landmarks_68[target_row]
         if kind == "pristine":
-            return make_pristine(self._face(target_row)), target_row
+            return make_pristine(self._face(target_row)), landmarks
         if kind == "selfblend":
-            return make_self_blend(self._face(target_row), rng), target_row
+            return make_self_blend(self._face(target_row), rng), landmarks
         if kind == "resynth":
             assert self.resynthesize is not None  # __init__ refuses resynth items without one
             source, target = self._face(source_row), self._face(target_row)
-            return make_resynth(source, target, rng, self.resynthesize), target_row
+            return make_resynth(source, target, rng, self.resynthesize), landmarks
         make = CROSS_PERSON_MAKERS[kind]
-        return make(self._face(source_row), self._face(target_row), rng), target_row
+        return make(self._face(source_row), self._face(target_row), rng), landmarks
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:
         if not 0 <= index < self.length:
             raise IndexError(index)
-        sample, target_row = self._forgery_and_target(index)
+        sample, landmarks = self._forgery_and_landmarks(index)
         fake, source, target = sample.fake, sample.source, sample.target
         if self.augment:
             rng = np.random.default_rng([self.seed, self.epoch, index, AUGMENT_STREAM])
@@ -204,8 +222,11 @@ class SyntheticForgeries(Dataset):
                 fake = wild_degrade(
                     fake, np.random.default_rng([self.seed, self.epoch, index, WILD_STREAM])
                 )
+            if self.video_degrade:
+                fake = video_degrade(
+                    fake, np.random.default_rng([self.seed, self.epoch, index, VIDEO_STREAM])
+                )
             fake = degrade(fake, rng)
-        landmarks = self.faces.landmarks_68[target_row]
         region = face_region(landmarks, self.faces.image_size)[None]
         mask = sample.mask
         if self.mirror:

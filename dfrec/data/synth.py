@@ -15,7 +15,8 @@ from dfrec.data.masks import SWAP_REGIONS, random_blend_mask, swap_mask
 from dfrec.data.warp import piecewise_affine_warp, similarity_warp
 
 # selfblend: dfrec.data.self_blend; resynth: dfrec.data.resynth; the held-out kinds:
-# dfrec.data.held_out_swaps
+# dfrec.data.held_out_swaps; realtool (a real tool's outputs) and tight_pristine (untouched tight
+# crops): dfrec.data.real_tool
 KINDS = (
     "swap",
     "blend",
@@ -25,6 +26,8 @@ KINDS = (
     "lowres_swap",
     "ellipse_swap",
     "similarity_swap",
+    "realtool",
+    "tight_pristine",
 )
 DEFAULT_MIX = {"swap": 0.4, "blend": 0.4, "pristine": 0.2}  # training's share of each kind
 SYNTHESIZERS = ("swap", "blend")  # the forgeries the shipped networks train on

@@ -31,7 +31,7 @@ from dfrec.evaluation.wild_faces import (
 )
 from dfrec.evaluation.wild_figures import GridImages, file_stem, save_grid
 from dfrec.evaluation.wild_identity import QUERIES, describe, identity_table
-from dfrec.evaluation.wild_manifest import original_photos, read_manifest
+from dfrec.evaluation.wild_manifest import ManifestError, original_photos, read_manifest
 from dfrec.evaluation.wild_metrics import coverage_table, false_alarm_table, tool_table
 from dfrec.evaluation.wild_report import write_scores_csv, write_wild_json, write_wild_markdown
 from dfrec.pipeline import Recoverer, Recovery
@@ -49,6 +49,9 @@ class WildOptions:
     data_root: Path  # CelebA, for its test people's photos (negatives)
     out_dir: Path
     lre_checkpoint: Path | None = None
+    # folders of unedited photos only (a manifest of "real" rows, e.g. real video frames): each
+    # is a negative group of its own, named after the folder, counted in the false alarms
+    extra_negatives: tuple[Path, ...] = ()
     celeba_photos: int = DEFAULT_CELEBA_PHOTOS
     judge: bool = True
     chunk_size: int = 16
@@ -73,15 +76,33 @@ class Images:
     true_target: np.ndarray
 
 
+def extra_negative_photos(folders: tuple[Path, ...]) -> tuple[list[Path], list[str]]:
+    """Each folder's photos (its manifest's rows, which must all be unedited) and their group,
+    the folder's name. Raises ManifestError on a fake, ValueError on a group name in use."""
+    paths, groups = [], []
+    for folder in folders:
+        group = folder.resolve().name
+        if group in (*NEGATIVE_SETS["all"], "fake", *groups):
+            raise ValueError(f"negatives folder {folder}: the group name {group!r} is taken")
+        rows = read_manifest(folder)
+        if fakes := [row.path.name for row in rows if row.is_fake]:
+            raise ManifestError(f"negatives folder {folder} lists fakes: {', '.join(fakes[:3])}")
+        paths += [row.path for row in rows]
+        groups += [group] * len(rows)
+    return paths, groups
+
+
 def collect_images(options: WildOptions, size: int) -> Images:
-    """The manifest's rows, then the originals they name (each once), then CelebA photos."""
+    """The manifest's rows, then the originals they name (each once), then the extra negatives'
+    photos, then CelebA photos."""
     rows = read_manifest(options.wild_dir)
     originals = original_photos(rows)
-    paths = [row.path for row in rows] + originals
+    extra, extra_groups = extra_negative_photos(options.extra_negatives)
+    paths = [row.path for row in rows] + originals + extra
     crops, found = align_photos(paths, size, options.progress)
     celeba, celeba_names = celeba_test_photos(options.data_root, size, options.celeba_photos)
     position = {path: index for index, path in enumerate(paths)}
-    others = len(originals) + len(celeba)  # the images that are not manifest rows
+    others = len(originals) + len(extra) + len(celeba)  # the images that are not manifest rows
 
     def first(files: tuple[Path, ...]) -> int:
         return position[files[0]] if files else -1
@@ -89,7 +110,10 @@ def collect_images(options: WildOptions, size: int) -> Images:
     return Images(
         names=[path.name for path in paths] + celeba_names,
         groups=np.array(
-            [row.label for row in rows] + ["original"] * len(originals) + ["celeba"] * len(celeba)
+            [row.label for row in rows]
+            + ["original"] * len(originals)
+            + extra_groups
+            + ["celeba"] * len(celeba)
         ),
         tools=np.array([row.tool for row in rows] + [""] * others),
         found=found + [FOUND_IN_PHOTO] * len(celeba),
@@ -202,6 +226,7 @@ def run_wild_evaluation(options: WildOptions) -> dict[str, Any]:
     inputs = torch.from_numpy(crops).permute(0, 3, 1, 2).float() / 255.0
     output, scores = run_models(inputs, options, recoverer)
     groups, tools = everything.groups[scored], everything.tools[scored]
+    extra_groups = [folder.resolve().name for folder in options.extra_negatives]
     is_fake = groups == "fake"
     true_source = _reindexed(everything.true_source, scored)
     true_target = _reindexed(everything.true_target, scored)
@@ -215,7 +240,7 @@ def run_wild_evaluation(options: WildOptions) -> dict[str, Any]:
             name: tool_table(scores, is_fake, tools, np.isin(groups, negatives))
             for name, negatives in NEGATIVE_SETS.items()
         },
-        "false_alarms": false_alarm_table(scores, groups, NEGATIVE_SETS["all"]),
+        "false_alarms": false_alarm_table(scores, groups, (*NEGATIVE_SETS["all"], *extra_groups)),
         "coverage": coverage_table(
             tools[is_fake], scores["ISM"][is_fake], areas[is_fake], hull_iou[is_fake]
         ),
@@ -249,6 +274,9 @@ def run_wild_evaluation(options: WildOptions) -> dict[str, Any]:
         "fused_rule": FUSED_RULE if "fused" in scores else "not computed (no LRE checkpoint)",
         "headline_score": headline,
         "negative_sets": {name: list(groups) for name, groups in NEGATIVE_SETS.items()},
+        "extra_negatives": {
+            folder.resolve().name: str(folder) for folder in options.extra_negatives
+        },
         "celeba_root": str(options.data_root),
         "celeba_photos": int((everything.groups == "celeba").sum()),
         "judge_computed": options.judge,

@@ -51,9 +51,15 @@ class RunConfig:
     align_jitter: bool = False
     # half the inputs through a resize chain and JPEG generations (faces cut from the web)
     wild_degrade: bool = False
+    # half the inputs through one H.264 frame (faces in video frames)
+    video_degrade: bool = False
     # The checkpoint whose SIRM re-draws the pasted faces of "resynth" items (default:
     # init_from); dfrec.data.resynth.
     resynth_from: Path | None = None
+    # "realtool" items: a folder of a real swap tool's outputs; "tight_pristine" items: a folder
+    # of untouched tight face crops (dfrec.data.real_tool)
+    real_tool_fakes: Path | None = None
+    tight_crops: Path | None = None
     # bf16 autocast on the CPU as well (refused on CPUs without AMX or AVX512-BF16); CUDA
     # always uses it.
     cpu_bf16: bool = False

@@ -16,9 +16,10 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from dfrec.checkpoint import CheckpointError, read_payload
-from dfrec.data.dataset import SyntheticForgeries
+from dfrec.data.dataset import REAL_TOOL_KINDS, SyntheticForgeries
 from dfrec.data.faces import AlignedFaces
 from dfrec.data.prepare import prepare_cache
+from dfrec.data.real_tool import RealToolFaces
 from dfrec.data.resynth import FaceResynthesizer
 from dfrec.data.splits import IdentitySplit, folder_split
 from dfrec.training import distributed
@@ -59,6 +60,15 @@ def resynthesizer(config: RunConfig) -> FaceResynthesizer | None:
     return FaceResynthesizer.from_checkpoint(checkpoint)
 
 
+def real_tool_faces(config: RunConfig, image_size: int) -> RealToolFaces | None:
+    """The realtool / tight_pristine items' faces; None when the mix has neither."""
+    if not any(config.mix.get(kind, 0.0) > 0 for kind in REAL_TOOL_KINDS):
+        return None
+    if config.real_tool_fakes is None or config.tight_crops is None:
+        raise ValueError("realtool / tight_pristine items need --real-tool-fakes and --tight-crops")
+    return RealToolFaces.load(config.real_tool_fakes, config.tight_crops, image_size)
+
+
 def load_training_data(
     config: RunConfig, image_size: int, placement: distributed.Placement
 ) -> TrainingData:
@@ -82,7 +92,9 @@ def load_training_data(
         mirror=config.mirror,
         align_jitter=config.align_jitter,
         wild_degrade=config.wild_degrade,
+        video_degrade=config.video_degrade,
         resynthesize=resynthesizer(config),
+        real_tool=real_tool_faces(config, image_size),
         source_only_pristine=config.source_only_pristine,
         source_only_targets=config.source_only_targets,
     )
