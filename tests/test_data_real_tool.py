@@ -66,3 +66,16 @@ def test_realtool_items_are_fakes_masked_on_the_face_and_tight_crops_pristine(fo
             assert item["mask"].max() > 0.9 and inside > 0.95  # the face hull, feathered inward
         else:
             assert item["is_fake"] == 0.0 and item["mask"].sum() == 0
+
+
+@pytest.mark.data
+def test_a_missing_folder_refuses_only_its_own_kind(folders):
+    fakes, tight, faces = folders
+    only_tight = RealToolFaces(None, align_like_service(tight, SIZE, False))
+    people = sorted(set(faces.identities))
+    dataset = SyntheticForgeries(
+        faces, people, length=2, mix={"tight_pristine": 1.0}, real_tool=only_tight
+    )
+    assert dataset[0]["is_fake"] == 0.0
+    with pytest.raises(ValueError, match="real tool's outputs"):
+        SyntheticForgeries(faces, people, length=2, mix={"realtool": 1.0}, real_tool=only_tight)[0]

@@ -91,6 +91,23 @@ def test_the_readme_is_short_and_its_results_table_is_what_the_files_say() -> No
     )
 
 
+def test_the_results_table_refuses_a_file_of_another_checkpoint(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from dfrec.evaluation.headline import SOURCES
+
+    for name in SOURCES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "docs" / "eval" / name, tmp_path / name)
+    assert headline_table(tmp_path) == headline_table()
+    stale = json.loads((tmp_path / "wild" / "video-frames.json").read_text())
+    stale["checkpoint_version"] = "small-000000000000"
+    (tmp_path / "wild" / "video-frames.json").write_text(json.dumps(stale))
+    with pytest.raises(ValueError, match="video-frames.json"):
+        headline_table(tmp_path)
+
+
 def test_bench_holds_only_the_maintained_benchmarks_and_each_starts() -> None:
     scripts = {path.name for path in (ROOT / "bench").glob("*.py")}
     assert scripts == BENCHMARKS

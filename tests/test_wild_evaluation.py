@@ -272,3 +272,15 @@ def test_wild_ablation_row_reads_the_headline_numbers(tmp_path):
     assert cells["LRE @5 %"] == "12.5 %" and cells["fused AUC"] == "—"
     assert cells["SimSwap"] == "0.750" and cells["FA celeba"] == "2.0 %"
     assert cells["FA real"] == "—" and cells["swap AUC"] == "—"
+
+    framed = {**wild, "extra_negatives": {"frames": "/x/frames"}}
+    framed["false_alarms"] = [
+        *wild["false_alarms"],
+        {"group": "frames", "detector": "ISM", "false_alarms_at_shipped": 0.125},
+    ]
+    (tmp_path / "framed.json").write_text(json.dumps(framed))
+    runs = [f"plain={tmp_path / 'wild.json'}", f"framed={tmp_path / 'framed.json'}"]
+    lines = write_wild_ablation(runs, tmp_path / "t.md", "cmd").read_text().splitlines()
+    header, plain, with_frames = (line.split(" | ") for line in (lines[-4], lines[-2], lines[-1]))
+    column = header.index("FA frames")  # a run without the group shows a dash there
+    assert plain[column] == "—" and with_frames[column] == "12.5 %"

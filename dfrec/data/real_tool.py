@@ -64,18 +64,21 @@ def cached_alignment(
 
 @dataclass(frozen=True)
 class RealToolFaces:
-    """fakes: a tool's outputs; tight: untouched tight face crops; both service-aligned."""
+    """fakes: a tool's outputs; tight: untouched tight face crops; both service-aligned, either
+    absent (None) when the mix has no items of its kind."""
 
-    fakes: AlignedFaces
-    tight: AlignedFaces
+    fakes: AlignedFaces | None
+    tight: AlignedFaces | None
 
     @classmethod
-    def load(cls, fakes: Path, tight: Path, image_size: int) -> RealToolFaces:
-        return cls(cached_alignment(fakes, image_size), cached_alignment(tight, image_size))
+    def load(cls, fakes: Path | None, tight: Path | None, image_size: int) -> RealToolFaces:
+        return cls(*(cached_alignment(d, image_size) if d else None for d in (fakes, tight)))
 
     def fake(self, rng: np.random.Generator) -> tuple[Forgery, np.ndarray]:
         """A random output of the tool, its face hull as the mask, and its (68, 2) landmarks.
         Source and target are unknown: both are the fake itself."""
+        if self.fakes is None:
+            raise ValueError("realtool items need a folder of a real tool's outputs")
         row = int(rng.integers(len(self.fakes)))
         crop, landmarks = self.fakes.crops[row], self.fakes.landmarks_68[row]
         size = crop.shape[0]
@@ -86,6 +89,8 @@ class RealToolFaces:
 
     def pristine(self, rng: np.random.Generator) -> tuple[Forgery, np.ndarray]:
         """A random untouched tight crop, as a pristine item, and its (68, 2) landmarks."""
+        if self.tight is None:
+            raise ValueError("tight_pristine items need a folder of untouched tight crops")
         row = int(rng.integers(len(self.tight)))
         face = Face(self.tight.crops[row], self.tight.landmarks_68[row])
         return make_pristine(face), face.landmarks_68

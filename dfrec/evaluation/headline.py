@@ -10,7 +10,9 @@ the files say. The documentation's home page renders the same table at build tim
 Sources, under `docs/eval/`: `results.json` (`dfrec evaluate`: the 128 fakes per kind on the
 48 test people), `held-out/results.json` (held-out forgery kinds), `pristine.json`
 (`bench/pristine_false_alarms.py`: every untouched photo), `wild/shipped.json`
-(`dfrec evaluate --wild`: real tools' swaps).
+(`dfrec evaluate --wild`: real tools' swaps), `wild/unseen-tools.json` (the same on tools never
+used for choosing) and `wild/video-frames.json` (with `--wild-negatives`: real video frames).
+Every file must have measured the same checkpoint: a stale one is refused.
 """
 
 from __future__ import annotations
@@ -36,17 +38,30 @@ WILD_TOOLS = (
     "FaceShifter",
 )
 auc = number_format(3)
+VIDEO_FRAMES = "real-video-frames"  # the --wild-negatives group of wild/video-frames.json
+SOURCES = (
+    "results.json",
+    "held-out/results.json",
+    "pristine.json",
+    "wild/shipped.json",
+    "wild/unseen-tools.json",
+    "wild/video-frames.json",
+)
 
 
 class Results:
     """The results files of one shipped checkpoint, read once."""
 
     def __init__(self, eval_dir: Path) -> None:
-        read = lambda name: json.loads((eval_dir / name).read_text())  # noqa: E731
-        self.main = read("results.json")
-        self.held_out = read("held-out/results.json")
-        self.pristine = read("pristine.json")
-        self.wild = read("wild/shipped.json")
+        files = {name: json.loads((eval_dir / name).read_text()) for name in SOURCES}
+        versions = {name: payload["checkpoint_version"] for name, payload in files.items()}
+        if stale := {name: v for name, v in versions.items() if v != versions["results.json"]}:
+            raise ValueError(
+                f"results files measured another checkpoint than results.json "
+                f"({versions['results.json']}): {stale}"
+            )
+        self.main, self.held_out, self.pristine = (files[name] for name in SOURCES[:3])
+        self.wild, self.unseen, self.frames = (files[name] for name in SOURCES[3:])
 
     def clean(self, source: dict[str, Any], synthesizer: str, method: str, key: str) -> Any:
         """The clean-input value of `key` for one synthesizer and method."""
@@ -65,14 +80,26 @@ class Results:
             form(self.clean(self.main, kind, method, key)) for kind in ("swap", "blend")
         )
 
-    def wild_row(self, tool: str, detector: str) -> dict[str, Any]:
-        for row in self.wild["detection"]["wild"]:
+    def wild_row(self, tool: str, detector: str, run: str = "wild") -> dict[str, Any]:
+        """A detection row (against the set's own unedited photos) of wild-dev, or of the
+        unseen tools with run="unseen"."""
+        for row in (self.unseen if run == "unseen" else self.wild)["detection"]["wild"]:
             if (row["tool"], row["detector"]) == (tool, detector):
                 return row
-        raise KeyError(f"no wild row for {tool} / {detector}")
+        raise KeyError(f"no {run} row for {tool} / {detector}")
 
-    def wild_auc(self, tool: str, detector: str) -> str:
-        return auc(self.wild_row(tool, detector)["auc"])
+    def wild_auc(self, tool: str, detector: str, run: str = "wild") -> str:
+        return auc(self.wild_row(tool, detector, run)["auc"])
+
+    def unseen_tools(self) -> list[str]:
+        rows = self.unseen["detection"]["wild"]
+        return [tool for tool in dict.fromkeys(row["tool"] for row in rows) if tool != "overall"]
+
+    def frames_forged(self, detector: str) -> str:
+        for row in self.frames["false_alarms"]:
+            if (row["group"], row["detector"]) == (VIDEO_FRAMES, detector):
+                return f"{percent_format(row['false_alarms_at_shipped'])} of {row['photos']}"
+        raise KeyError(f"no {VIDEO_FRAMES} false alarms for {detector}")
 
     def called_forged(self, group: str) -> str:
         share = self.pristine["tables"]["ISM"][group]
@@ -113,6 +140,20 @@ def headline_rows(results: Results) -> list[tuple[str, str, str]]:
             "— per tool: " + " / ".join(tool for tool, _ in tools),
             " / ".join(value for _, value in tools),
             "—",
+        ),
+        (
+            "swaps by tools never used for choosing, ISM AUC ("
+            + " / ".join(results.unseen_tools())
+            + ")",
+            f"{results.wild_auc('overall', 'ISM', 'unseen')} ("
+            + " / ".join(results.wild_auc(t, "ISM", "unseen") for t in results.unseen_tools())
+            + ")",
+            f"LRE {results.wild_auc('overall', 'LRE', 'unseen')}",
+        ),
+        (
+            "**real video frames called forged (> 0.5)** (32 real clips, 15 sources)",
+            f"**{results.frames_forged('ISM')}**",
+            f"LRE {results.frames_forged('LRE')}, fused {results.frames_forged('fused')}",
         ),
         (
             "recovered target: judge names the true target, swaps / blends",

@@ -48,9 +48,15 @@ def tools_of(payload: dict[str, Any]) -> list[str]:
     return [tool for tool in dict.fromkeys(r["tool"] for r in rows) if tool != OVERALL]
 
 
-def ablation_row(name: str, wild: dict[str, Any], results: dict[str, Any] | None) -> Row:
+def ablation_row(
+    name: str,
+    wild: dict[str, Any],
+    results: dict[str, Any] | None,
+    extra_groups: tuple[str, ...] = (),
+) -> Row:
     """One checkpoint's row: wild detection (ISM, LRE, fused), per-tool ISM AUC, false alarms
-    per negative group, mask coverage on detected fakes, and the synthetic AUCs."""
+    per negative group (and per extra group, "—" where its run had none), mask coverage on
+    detected fakes, and the synthetic AUCs."""
     coverage = next(r for r in wild["coverage"] if r["tool"] == OVERALL)
     row: Row = {"step": name}
     for detector in ("ISM", "LRE", "fused"):
@@ -59,7 +65,7 @@ def ablation_row(name: str, wild: dict[str, Any], results: dict[str, Any] | None
         row[f"{detector} @5 %"] = percent_format(found.get("caught_fpr5"))
     for tool in tools_of(wild):
         row[tool] = three_decimals(detection(wild, tool, "ISM").get("auc"))
-    for group in ("real", "original", "celeba"):
+    for group in ("real", "original", "celeba", *extra_groups):
         row[f"FA {group}"] = percent_format(false_alarms(wild, group))
     row["hull IoU (detected)"] = three_decimals(coverage["hull_iou_detected"])
     row["swap AUC"] = three_decimals(synthetic(results, "swap", "auc"))
@@ -79,13 +85,15 @@ def parse_run(text: str) -> tuple[str, Path, Path | None]:
 
 def write_wild_ablation(runs: list[str], path: Path, command: str) -> Path:
     """The markdown table of ablation_row for each run, under the command and the files."""
-    rows, files = [], []
+    files, loaded = [], []
     for text in runs:
         name, wild_path, results_path = parse_run(text)
         wild = json.loads(wild_path.read_text())
         results = json.loads(results_path.read_text()) if results_path else None
-        rows.append(ablation_row(name, wild, results))
+        loaded.append((name, wild, results))
         files.append(f"- {name}: `{wild_path}`" + (f", `{results_path}`" if results_path else ""))
+    extra = tuple(dict.fromkeys(g for _, w, _ in loaded for g in w.get("extra_negatives", {})))
+    rows = [ablation_row(name, wild, results, extra) for name, wild, results in loaded]
     keys = list(rows[0])
     lines = [
         "# Wild ablation: each detector change on real tools' swaps and on the synthetic test",
@@ -97,7 +105,8 @@ def write_wild_ablation(runs: list[str], path: Path, command: str) -> Path:
         "AUC and '@5 %' (fakes caught at the score that 5 % of the negatives exceed) against "
         "the wild set's own unedited photos (real + originals); per-tool columns: the ISM's "
         "AUC; FA: the ISM's false alarms above 0.5 per negative group (celeba: unseen test "
-        "people); synthetic columns from `dfrec evaluate --detection-only` (128 fakes each).",
+        "people; other groups: the folders given to --wild-negatives); synthetic columns from "
+        "`dfrec evaluate --detection-only` (128 fakes each).",
         "",
         markdown_table(rows, keys, ()),
         "",

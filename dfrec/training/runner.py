@@ -64,8 +64,10 @@ def real_tool_faces(config: RunConfig, image_size: int) -> RealToolFaces | None:
     """The realtool / tight_pristine items' faces; None when the mix has neither."""
     if not any(config.mix.get(kind, 0.0) > 0 for kind in REAL_TOOL_KINDS):
         return None
-    if config.real_tool_fakes is None or config.tight_crops is None:
-        raise ValueError("realtool / tight_pristine items need --real-tool-fakes and --tight-crops")
+    folders = {"realtool": config.real_tool_fakes, "tight_pristine": config.tight_crops}
+    for kind, option in (("realtool", "--real-tool-fakes"), ("tight_pristine", "--tight-crops")):
+        if config.mix.get(kind, 0.0) > 0 and folders[kind] is None:
+            raise ValueError(f"{kind} items need {option}")
     return RealToolFaces.load(config.real_tool_fakes, config.tight_crops, image_size)
 
 
