@@ -12,6 +12,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from dfrec.video_codec import x264_options, yuv420_frame
 from dfrec_contract.video import TrackReport, VideoFacts
 from worker.postprocess import Artifact
 from worker.video_frames import FrameSampler
@@ -19,7 +20,7 @@ from worker.video_frames import FrameSampler
 PREVIEW = "preview"
 MP4_MEDIA_TYPE = "video/mp4"
 PREVIEW_SIDE = 640
-ENCODER_OPTIONS = {"preset": "veryfast", "crf": "28", "threads": "1"}
+ENCODER_OPTIONS = x264_options("veryfast", 28)
 COLOURS = {True: (230, 40, 40), False: (40, 200, 80)}
 
 
@@ -75,7 +76,7 @@ def preview_video(
                 stream = output.add_stream("libx264", rate=rate, options=ENCODER_OPTIONS)
                 stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
             pixels = _annotated(frame.rgb, marks.get(frame.index, []), scale, size, threshold)
-            picture = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            picture = yuv420_frame(pixels)
             picture.pts = count
             output.mux(stream.encode(picture))
         if stream is not None:

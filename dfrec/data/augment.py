@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from dfrec.data.align import transform_points
+from dfrec.video_codec import x264_options, yuv420_frame
 
 DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
 JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
@@ -95,8 +96,8 @@ def _h264_intra_frame(pixels: np.ndarray, crf: int) -> np.ndarray:
     height, width = pixels.shape[:2]
     encoder = av.CodecContext.create("libx264", "w")
     encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
-    encoder.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
-    frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuv420p")
+    encoder.options = x264_options("veryfast", crf)
+    frame = yuv420_frame(pixels)
     packets = [*encoder.encode(frame), *encoder.encode(None)]
     decoder = av.CodecContext.create("h264", "r")
     decoded = [picture for packet in packets for picture in decoder.decode(packet)]

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from dfrec.forge import NoFaceError, aligned_face, forge_onto
+from dfrec.video_codec import x264_options, yuv420_frame
 
 
 @dataclass(frozen=True)
@@ -106,15 +107,15 @@ def forge_frames(
 
 
 def write_mp4(frames: list[np.ndarray], path: Path, clip: ClipSettings) -> None:
-    """H.264 (yuv420p) in MP4 at clip.fps, one encoder thread, fixed options."""
+    """H.264 (yuv420p) in MP4 at clip.fps, one encoder thread, fixed options (same bytes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    options = {"preset": "veryfast", "crf": str(clip.crf), "threads": "1"}
+    options = x264_options("veryfast", clip.crf)
     with av.open(str(path), "w", format="mp4") as output:
         stream = output.add_stream("libx264", rate=Fraction(clip.fps), options=options)
         height, width = frames[0].shape[:2]
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for index, pixels in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
+            picture = yuv420_frame(np.ascontiguousarray(pixels))
             picture.pts = index
             output.mux(stream.encode(picture))
         output.mux(stream.encode())
