@@ -12,8 +12,8 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from dfrec.video_codec import x264_options, yuv420_frame
 from dfrec_contract.video import TrackReport, VideoFacts
+from dfrec_contract.video_codec import single_threaded, x264_options, yuv420_frame
 from worker.postprocess import Artifact
 from worker.video_frames import FrameSampler
 
@@ -74,6 +74,7 @@ def preview_video(
                 size = (_even(width * scale), _even(height * scale))
                 rate = Fraction(sample_fps).limit_denominator(1000)
                 stream = output.add_stream("libx264", rate=rate, options=ENCODER_OPTIONS)
+                single_threaded(stream.codec_context)
                 stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
             pixels = _annotated(frame.rgb, marks.get(frame.index, []), scale, size, threshold)
             picture = yuv420_frame(pixels)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from dfrec.data.align import transform_points
-from dfrec.video_codec import x264_options, yuv420_frame
+from dfrec_contract.video_codec import single_threaded, x264_options, yuv420_frame
 
 DEGRADE_PROBABILITY = 0.5  # share of inputs that get one of blur / JPEG / noise
 JITTER_PROBABILITY = 0.5  # share of samples whose colours are jittered
@@ -97,6 +97,7 @@ def _h264_intra_frame(pixels: np.ndarray, crf: int) -> np.ndarray:
     encoder = av.CodecContext.create("libx264", "w")
     encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
     encoder.options = x264_options("veryfast", crf)
+    single_threaded(encoder)
     frame = yuv420_frame(pixels)
     packets = [*encoder.encode(frame), *encoder.encode(None)]
     decoder = av.CodecContext.create("h264", "r")

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from dfrec.forge import NoFaceError, aligned_face, forge_onto
-from dfrec.video_codec import x264_options, yuv420_frame
+from dfrec_contract.video_codec import single_threaded, x264_options, yuv420_frame
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ def write_mp4(frames: list[np.ndarray], path: Path, clip: ClipSettings) -> None:
     options = x264_options("veryfast", clip.crf)
     with av.open(str(path), "w", format="mp4") as output:
         stream = output.add_stream("libx264", rate=Fraction(clip.fps), options=options)
+        single_threaded(stream.codec_context)
         height, width = frames[0].shape[:2]
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for index, pixels in enumerate(frames):
