@@ -51,6 +51,14 @@ def test_camera_stays_inside_the_photo_and_zooms_in(direction: tuple[int, int]) 
     assert scales == sorted(scales) and scales[-1] / scales[0] == pytest.approx(1.35 / 1.1)
 
 
+def _decoded(path: Path) -> list[np.ndarray]:
+    """Every frame of a video file as (H, W, 3) float RGB."""
+    import av
+
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
+
+
 def test_clip_written_is_sampled_by_the_worker_at_two_frames_a_second(tmp_path: Path) -> None:
     frames = list(camera_frames(_photo(), CameraMotion(), TINY))
     assert len(frames) == TINY.frames == 20
@@ -58,7 +66,11 @@ def test_clip_written_is_sampled_by_the_worker_at_two_frames_a_second(tmp_path: 
     first, second = tmp_path / "a.mp4", tmp_path / "b.mp4"
     write_mp4(frames, first, TINY)
     write_mp4(frames, second, TINY)
-    assert first.read_bytes() == second.read_bytes()
+    # Not byte-equal on every run: libx264 here gave another encode of the same frames about one
+    # run in ten even single-threaded (docs/videos.md); the frames must be the same pictures.
+    decoded = [_decoded(path) for path in (first, second)]
+    assert len(decoded[0]) == len(decoded[1]) == 20
+    assert max(np.abs(a - b).mean() for a, b in zip(*decoded, strict=True)) < 2.0
     facts, pixels = probe(first)
     assert (facts.declared_frames, pixels) == (20, 64 * 64)
     assert facts.duration_seconds == pytest.approx(2.0)
