@@ -2,9 +2,12 @@
 photo. Another tenant's gallery is answered exactly like a missing one (404
 gallery_not_found). Every change is audited (service.audit) after it is committed."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dfrec_contract.apikeys import ApiKeyRecord
@@ -83,6 +86,16 @@ def _not_found(error: LookupError) -> ApiError:
     return ApiError(404, ErrorCode.PHOTO_NOT_FOUND, f"no photo {error.args[0]!r}")
 
 
+@contextmanager
+def _tenant_transaction(state: ServiceState) -> Iterator[Session]:
+    """transaction(), where a missing gallery, person or photo (LookupError) answers 404."""
+    try:
+        with transaction(state.galleries) as session:
+            yield session
+    except LookupError as error:
+        raise _not_found(error) from error
+
+
 def _audit(state: ServiceState, key: ApiKeyRecord, action: str, **details: object) -> None:
     audit(state.keys, key.id, f"gallery.{action}", tenant=key.tenant, **details)
 
@@ -108,23 +121,17 @@ def create_gallery(name: GalleryName, response: Response, state: State, key: Gal
 
 @router.get("/{name}", response_model=GalleryView, responses=_ERRORS, summary="A gallery's size")
 def get_gallery(name: GalleryName, state: State, key: GalleryReader):
-    try:
-        with transaction(state.galleries) as session:
-            return store.gallery_view(session, store.find_gallery(session, key.tenant, name))
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        return store.gallery_view(session, store.find_gallery(session, key.tenant, name))
 
 
 @router.delete(
     "/{name}", status_code=204, responses=_ERRORS, summary="Erase a gallery, its people and photos"
 )
 def delete_gallery(name: GalleryName, state: State, key: GalleryWriter) -> Response:
-    try:
-        with transaction(state.galleries) as session:
-            gallery = store.find_gallery(session, key.tenant, name)
-            store.delete_gallery(session, gallery)
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        gallery = store.find_gallery(session, key.tenant, name)
+        store.delete_gallery(session, gallery)
     state.galleries.indexes.drop(gallery.id)
     _audit(state, key, "delete", gallery=name)
     return Response(status_code=204)
@@ -139,12 +146,10 @@ def delete_gallery(name: GalleryName, state: State, key: GalleryWriter) -> Respo
 )
 def add_person(name: GalleryName, person: PersonCreate, state: State, key: GalleryWriter):
     try:
-        with transaction(state.galleries) as session:
+        with _tenant_transaction(state) as session:
             gallery = store.find_gallery(session, key.tenant, name)
             added = store.add_person(session, gallery, person)
             view = store.person_views(session, gallery, added.id)[0]
-    except LookupError as error:
-        raise _not_found(error) from error
     except store.DuplicateExternalId as error:
         raise ApiError(
             409, ErrorCode.PERSON_EXISTS, f"external_id {person.external_id!r} is taken"
@@ -157,11 +162,8 @@ def add_person(name: GalleryName, person: PersonCreate, state: State, key: Galle
     "/{name}/people", response_model=list[PersonView], responses=_ERRORS, summary="List people"
 )
 def list_people(name: GalleryName, state: State, key: GalleryReader):
-    try:
-        with transaction(state.galleries) as session:
-            return store.person_views(session, store.find_gallery(session, key.tenant, name))
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        return store.person_views(session, store.find_gallery(session, key.tenant, name))
 
 
 @router.get(
@@ -171,13 +173,10 @@ def list_people(name: GalleryName, state: State, key: GalleryReader):
     summary="A person",
 )
 def get_person(name: GalleryName, person_id: Id, state: State, key: GalleryReader):
-    try:
-        with transaction(state.galleries) as session:
-            gallery = store.find_gallery(session, key.tenant, name)
-            store.find_person(session, gallery, person_id)
-            return store.person_views(session, gallery, person_id)[0]
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        gallery = store.find_gallery(session, key.tenant, name)
+        store.find_person(session, gallery, person_id)
+        return store.person_views(session, gallery, person_id)[0]
 
 
 @router.delete(
@@ -187,12 +186,9 @@ def get_person(name: GalleryName, person_id: Id, state: State, key: GalleryReade
     summary="Erase a person: their photos and embeddings are deleted",
 )
 def delete_person(name: GalleryName, person_id: Id, state: State, key: GalleryWriter) -> Response:
-    try:
-        with transaction(state.galleries) as session:
-            gallery = store.find_gallery(session, key.tenant, name)
-            photos = store.delete_person(session, gallery, person_id)
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        gallery = store.find_gallery(session, key.tenant, name)
+        photos = store.delete_person(session, gallery, person_id)
     state.galleries.indexes.drop(gallery.id)
     _audit(state, key, "person.delete", gallery=name, person=person_id, photos=photos)
     return Response(status_code=204)
@@ -240,13 +236,10 @@ async def enrol_photo(
 def delete_photo(
     name: GalleryName, person_id: Id, photo_id: Id, state: State, key: GalleryWriter
 ) -> Response:
-    try:
-        with transaction(state.galleries) as session:
-            gallery = store.find_gallery(session, key.tenant, name)
-            person = store.find_person(session, gallery, person_id)
-            store.delete_photo(session, gallery, person, photo_id)
-    except LookupError as error:
-        raise _not_found(error) from error
+    with _tenant_transaction(state) as session:
+        gallery = store.find_gallery(session, key.tenant, name)
+        person = store.find_person(session, gallery, person_id)
+        store.delete_photo(session, gallery, person, photo_id)
     state.galleries.indexes.drop(gallery.id)
     _audit(state, key, "photo.delete", gallery=name, person=person_id, photo=photo_id)
     return Response(status_code=204)
